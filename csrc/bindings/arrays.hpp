@@ -1,0 +1,72 @@
+// Argument checks shared by the bindings. The Python layer validates first and gives
+// the friendlier message; these cheap re-checks keep a direct _core call from reading
+// out of bounds. Every error names the argument.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+#include "rng.hpp"
+
+namespace pyrbm::bindings {
+
+namespace py = pybind11;
+
+inline std::string shape_string(const py::array& a) {
+    std::string s = "(";
+    for (py::ssize_t d = 0; d < a.ndim(); ++d) {
+        if (d) s += ", ";
+        s += std::to_string(a.shape(d));
+    }
+    return s + (a.ndim() == 1 ? ",)" : ")");
+}
+
+// Checks dtype == T, C-contiguity, ndim and the given extents (-1: any) and returns the data.
+template <typename T>
+T* checked(const py::array& a, const char* name, std::initializer_list<py::ssize_t> shape,
+           bool writable = false) {
+    if (!py::dtype::of<T>().is(a.dtype()) && !a.dtype().equal(py::dtype::of<T>()))
+        throw py::type_error(std::string(name) + ": expected dtype " +
+                             std::string(py::str(py::dtype::of<T>())) + ", got " +
+                             std::string(py::str(a.dtype())));
+    if (a.ndim() != static_cast<py::ssize_t>(shape.size()))
+        throw py::value_error(std::string(name) + ": expected " + std::to_string(shape.size()) +
+                              " dimensions, got shape " + shape_string(a));
+    py::ssize_t d = 0;
+    for (py::ssize_t extent : shape) {
+        if (extent >= 0 && a.shape(d) != extent)
+            throw py::value_error(std::string(name) + ": dimension " + std::to_string(d) +
+                                  " must be " + std::to_string(extent) + ", got shape " +
+                                  shape_string(a));
+        ++d;
+    }
+    if (!(a.flags() & py::array::c_style))
+        throw py::value_error(std::string(name) + ": array must be C-contiguous");
+    if (writable && !a.writeable())
+        throw py::value_error(std::string(name) + ": array must be writable");
+    return static_cast<T*>(const_cast<void*>(a.data()));
+}
+
+inline bool is_float32(const py::array& a) { return a.dtype().equal(py::dtype::of<float>()); }
+inline bool is_float64(const py::array& a) { return a.dtype().equal(py::dtype::of<double>()); }
+
+// Calls f.template operator()<T>() for T = float or double, from the dtype of a.
+template <typename F> auto dispatch_float(const py::array& a, const char* name, F&& f) {
+    if (is_float32(a)) return f(float{});
+    if (is_float64(a)) return f(double{});
+    throw py::type_error(std::string(name) + ": expected float32 or float64, got " +
+                         std::string(py::str(a.dtype())));
+}
+
+inline PhiloxKey to_key(std::pair<std::uint64_t, std::uint64_t> key) {
+    return PhiloxKey{key.first, key.second};
+}
+
+inline Stream to_stream(std::uint64_t id) { return static_cast<Stream>(id); }
+
+}  // namespace pyrbm::bindings

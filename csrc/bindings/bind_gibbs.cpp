@@ -1,0 +1,116 @@
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "arrays.hpp"
+#include "gibbs.hpp"
+
+namespace py = pybind11;
+using namespace pyrbm;
+using namespace pyrbm::bindings;
+using Key = std::pair<std::uint64_t, std::uint64_t>;
+
+void bind_gibbs(py::module_& m) {
+    m.def(
+        "probs_from_fields",
+        [](py::array fields, py::array bias, double beta, py::array out) {
+            dispatch_float(fields, "fields", [&](auto tag) {
+                using T = decltype(tag);
+                const T* f = checked<T>(fields, "fields", {-1, -1});
+                const auto n = fields.shape(0), k = fields.shape(1);
+                const T* b = checked<T>(bias, "bias", {k});
+                T* o = checked<T>(out, "out", {n, k}, true);
+                py::gil_scoped_release release;
+                probs_from_fields<T>(f, n, k, b, static_cast<T>(beta), o);
+            });
+        },
+        py::arg("fields"), py::arg("bias"), py::arg("beta"), py::arg("out"));
+
+    m.def(
+        "sample_from_fields",
+        [](py::array fields, py::array bias, double beta, Key key, std::uint64_t sweep,
+           std::uint64_t chain_offset, std::uint64_t stream, py::array states,
+           std::optional<py::array> probs) {
+            return dispatch_float(fields, "fields", [&](auto tag) {
+                using T = decltype(tag);
+                const T* f = checked<T>(fields, "fields", {-1, -1});
+                const auto n = fields.shape(0), k = fields.shape(1);
+                const T* b = checked<T>(bias, "bias", {k});
+                T* s = checked<T>(states, "states", {n, k}, true);
+                T* p = probs ? checked<T>(*probs, "probs", {n, k}, true) : nullptr;
+                const DrawSpec spec{to_key(key), sweep, chain_offset, to_stream(stream)};
+                py::gil_scoped_release release;
+                return sample_from_fields<T>(f, n, k, b, static_cast<T>(beta), spec, s, p);
+            });
+        },
+        py::arg("fields"), py::arg("bias"), py::arg("beta"), py::arg("key"), py::arg("sweep"),
+        py::arg("chain_offset"), py::arg("stream"), py::arg("states"),
+        py::arg("probs") = py::none());
+
+    m.def(
+        "sparse_fields",
+        [](py::array states, py::array rows, py::array out) {
+            dispatch_float(states, "states", [&](auto tag) {
+                using T = decltype(tag);
+                const T* s = checked<T>(states, "states", {-1, -1});
+                const auto n = states.shape(0), n_in = states.shape(1);
+                const T* r = checked<T>(rows, "rows", {n_in, -1});
+                const auto n_out = rows.shape(1);
+                T* o = checked<T>(out, "out", {n, n_out}, true);
+                py::gil_scoped_release release;
+                sparse_fields<T>(s, n, n_in, r, n_out, o);
+            });
+        },
+        py::arg("states"), py::arg("rows"), py::arg("out"));
+
+    m.def(
+        "gibbs_sparse",
+        [](py::array visible, py::array hidden, py::array weights, py::array weights_t,
+           py::array visible_bias, py::array hidden_bias, double beta, Key key,
+           std::uint64_t first_sweep, std::uint64_t chain_offset, std::int64_t n_sweeps) {
+            if (n_sweeps < 0) throw py::value_error("n_sweeps: must be >= 0");
+            dispatch_float(visible, "visible", [&](auto tag) {
+                using T = decltype(tag);
+                T* v = checked<T>(visible, "visible", {-1, -1}, true);
+                const auto n = visible.shape(0), nv = visible.shape(1);
+                const T* w = checked<T>(weights, "weights", {nv, -1});
+                const auto nh = weights.shape(1);
+                const T* wt = checked<T>(weights_t, "weights_t", {nh, nv});
+                T* h = checked<T>(hidden, "hidden", {n, nh}, true);
+                const T* a = checked<T>(visible_bias, "visible_bias", {nv});
+                const T* b = checked<T>(hidden_bias, "hidden_bias", {nh});
+                py::gil_scoped_release release;
+                gibbs_sparse<T>(v, h, n, nv, nh, w, wt, a, b, static_cast<T>(beta), to_key(key),
+                                first_sweep, chain_offset, n_sweeps);
+            });
+        },
+        py::arg("visible"), py::arg("hidden"), py::arg("weights"), py::arg("weights_t"),
+        py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("beta"), py::arg("key"),
+        py::arg("first_sweep"), py::arg("chain_offset"), py::arg("n_sweeps"));
+
+    m.def(
+        "density",
+        [](py::array states) {
+            return dispatch_float(states, "states", [&](auto tag) {
+                using T = decltype(tag);
+                const T* s = checked<T>(states, "states", {-1, -1});
+                const auto n = static_cast<std::int64_t>(states.size());
+                py::gil_scoped_release release;
+                return density<T>(s, n);
+            });
+        },
+        py::arg("states"));
+
+    m.def(
+        "bernoulli_states",
+        [](double p, Key key, std::uint64_t chain_offset, py::array out) {
+            dispatch_float(out, "out", [&](auto tag) {
+                using T = decltype(tag);
+                T* o = checked<T>(out, "out", {-1, -1}, true);
+                const auto n = out.shape(0), k = out.shape(1);
+                py::gil_scoped_release release;
+                bernoulli_states<T>(n, k, static_cast<T>(p), to_key(key), chain_offset, o);
+            });
+        },
+        py::arg("p"), py::arg("key"), py::arg("chain_offset"), py::arg("out"));
+}

@@ -1,0 +1,17 @@
+// pyrbm._core: wires the per-component bindings into one extension module.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+void bind_rng(py::module_& m);
+void bind_threads(py::module_& m);
+void bind_gibbs(py::module_& m);
+void bind_energy(py::module_& m);
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "pyrbm compiled kernels (internal; use the pyrbm package)";
+    bind_rng(m);
+    bind_threads(m);
+    bind_gibbs(m);
+    bind_energy(m);
+}

@@ -1,0 +1,268 @@
+#include "gibbs.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "mathutil.hpp"
+#include "parallel.hpp"
+
+namespace pyrbm {
+namespace {
+
+// One row of the fused pass. u is scratch of n_units values.
+template <typename T>
+inline std::int64_t sample_row(const T* fields, std::int64_t n_units, const T* bias, T beta,
+                       PhiloxKey key, std::uint64_t sweep, std::uint64_t chain, Stream stream,
+                       T* u, T* states, T* probs) {
+    uniform_row<T>(key, sweep, chain, stream, u, n_units);
+    std::int64_t ones = 0;
+    if (probs != nullptr) {
+        for (std::int64_t j = 0; j < n_units; ++j) {
+            const T p = sigmoid<T>(beta * (fields[j] + bias[j]));
+            probs[j] = p;
+            states[j] = u[j] < p ? T(1) : T(0);
+            ones += u[j] < p;
+        }
+    } else {
+        for (std::int64_t j = 0; j < n_units; ++j) {
+            const T p = sigmoid<T>(beta * (fields[j] + bias[j]));
+            states[j] = u[j] < p ? T(1) : T(0);
+            ones += u[j] < p;
+        }
+    }
+    return ones;
+}
+
+// Chains are processed in blocks: the active-unit lists of a whole block are built
+// first, then each column tile of the weight rows is streamed once per block from L2
+// instead of once per chain from L3.
+constexpr std::int64_t kChainBlock = 32;
+
+template <typename T> struct GatherScratch {
+    std::vector<std::int32_t> active;  // concatenated active-unit lists of the block
+    std::vector<std::int64_t> start;   // chain c's list is active[start[c], start[c+1])
+    void reserve(std::int64_t n_in) {
+        active.resize(static_cast<std::size_t>(kChainBlock * n_in));
+        start.resize(static_cast<std::size_t>(kChainBlock + 1));
+    }
+    bool ready(std::int64_t n_in) const {
+        return active.size() == static_cast<std::size_t>(kChainBlock * n_in);
+    }
+};
+
+template <typename T> struct Vec64;
+template <> struct Vec64<float> { typedef float type __attribute__((vector_size(64))); };
+template <> struct Vec64<double> { typedef double type __attribute__((vector_size(64))); };
+
+// fields[c, :] = sum of rows[i, :] over the nonzero states[c, i], for the n_block chains
+// of one block (n_block <= kChainBlock). Sums in ascending i: thread-count independent.
+template <typename T>
+void gather_block(const T* states, std::int64_t n_block, std::int64_t n_in, const T* rows,
+                  std::int64_t n_out, T* fields, GatherScratch<T>& scratch) {
+    std::int32_t* active = scratch.active.data();
+    std::int64_t* start = scratch.start.data();
+    start[0] = 0;
+    for (std::int64_t c = 0; c < n_block; ++c) {
+        const T* x = states + c * n_in;
+        std::int64_t count = start[c];
+        for (std::int64_t i = 0; i < n_in; ++i) {
+            active[count] = static_cast<std::int32_t>(i);  // branch-free compaction
+            count += x[i] != T(0);
+        }
+        start[c + 1] = count;
+    }
+    // The accumulator is 4 explicit 64-byte vectors (GCC vector extensions; split into
+    // ymm halves on AVX2): left to itself GCC turns this loop into slow gathers.
+    using Vec = typename Vec64<T>::type;
+    constexpr std::int64_t kLanes = 64 / sizeof(T);
+    constexpr std::int64_t kTile = 4 * kLanes;
+    std::int64_t t0 = 0;
+    for (; t0 + kTile <= n_out; t0 += kTile) {
+        for (std::int64_t c = 0; c < n_block; ++c) {
+            Vec acc0 = {}, acc1 = {}, acc2 = {}, acc3 = {};
+            for (std::int64_t a = start[c]; a < start[c + 1]; ++a) {
+                const T* row = rows + static_cast<std::int64_t>(active[a]) * n_out + t0;
+                Vec r0, r1, r2, r3;
+                std::memcpy(&r0, row, sizeof(Vec));
+                std::memcpy(&r1, row + kLanes, sizeof(Vec));
+                std::memcpy(&r2, row + 2 * kLanes, sizeof(Vec));
+                std::memcpy(&r3, row + 3 * kLanes, sizeof(Vec));
+                acc0 += r0;
+                acc1 += r1;
+                acc2 += r2;
+                acc3 += r3;
+            }
+            T* out = fields + c * n_out + t0;
+            std::memcpy(out, &acc0, sizeof(Vec));
+            std::memcpy(out + kLanes, &acc1, sizeof(Vec));
+            std::memcpy(out + 2 * kLanes, &acc2, sizeof(Vec));
+            std::memcpy(out + 3 * kLanes, &acc3, sizeof(Vec));
+        }
+    }
+    if (t0 < n_out) {  // remaining columns, same summation order
+        const std::int64_t width = n_out - t0;
+        for (std::int64_t c = 0; c < n_block; ++c) {
+            T* out = fields + c * n_out + t0;
+            std::fill(out, out + width, T(0));
+            for (std::int64_t a = start[c]; a < start[c + 1]; ++a) {
+                const T* row = rows + static_cast<std::int64_t>(active[a]) * n_out + t0;
+                for (std::int64_t j = 0; j < width; ++j) out[j] += row[j];
+            }
+        }
+    }
+}
+
+inline std::int64_t n_chain_blocks(std::int64_t n_chains) {
+    return (n_chains + kChainBlock - 1) / kChainBlock;
+}
+
+}  // namespace
+
+template <typename T>
+void probs_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_units, const T* bias,
+                       T beta, T* probs) {
+    parallel_for(n_chains, [&](std::int64_t c) {
+        const T* f = fields + c * n_units;
+        T* p = probs + c * n_units;
+        for (std::int64_t j = 0; j < n_units; ++j) p[j] = sigmoid<T>(beta * (f[j] + bias[j]));
+    });
+}
+
+template <typename T>
+std::int64_t sample_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_units,
+                                const T* bias, T beta, const DrawSpec& spec, T* states,
+                                T* probs) {
+    FirstError errors;
+    std::int64_t ones = 0;
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp parallel
+#endif
+    {
+        std::vector<T> u;
+        errors.capture([&] { u.resize(static_cast<std::size_t>(n_units)); });
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp for schedule(static) reduction(+ : ones)
+#endif
+        for (std::int64_t c = 0; c < n_chains; ++c) {
+            if (u.size() != static_cast<std::size_t>(n_units)) continue;
+            ones += sample_row<T>(fields + c * n_units, n_units, bias, beta, spec.key, spec.sweep,
+                          spec.chain_offset + static_cast<std::uint64_t>(c), spec.stream, u.data(),
+                          states + c * n_units, probs ? probs + c * n_units : nullptr);
+        }
+    }
+    errors.rethrow();
+    return ones;
+}
+
+template <typename T>
+void sparse_fields(const T* states, std::int64_t n_chains, std::int64_t n_in, const T* rows,
+                   std::int64_t n_out, T* fields) {
+    FirstError errors;
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp parallel
+#endif
+    {
+        GatherScratch<T> scratch;
+        errors.capture([&] { scratch.reserve(n_in); });
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (std::int64_t blk = 0; blk < n_chain_blocks(n_chains); ++blk) {
+            if (!scratch.ready(n_in)) continue;
+            const std::int64_t c0 = blk * kChainBlock;
+            const std::int64_t n_block = std::min(kChainBlock, n_chains - c0);
+            gather_block(states + c0 * n_in, n_block, n_in, rows, n_out, fields + c0 * n_out,
+                         scratch);
+        }
+    }
+    errors.rethrow();
+}
+
+template <typename T>
+void gibbs_sparse(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_visible,
+                  std::int64_t n_hidden, const T* weights, const T* weights_t,
+                  const T* visible_bias, const T* hidden_bias, T beta, PhiloxKey key,
+                  std::uint64_t first_sweep, std::uint64_t chain_offset, std::int64_t n_sweeps) {
+    const std::int64_t widest = std::max(n_visible, n_hidden);
+    FirstError errors;
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp parallel
+#endif
+    {
+        GatherScratch<T> scratch;
+        std::vector<T> fields, u;
+        errors.capture([&] {
+            scratch.reserve(widest);
+            fields.resize(static_cast<std::size_t>(kChainBlock * widest));
+            u.resize(static_cast<std::size_t>(widest));
+        });
+        const bool ready = scratch.ready(widest) && u.size() == static_cast<std::size_t>(widest);
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (std::int64_t blk = 0; blk < n_chain_blocks(n_chains); ++blk) {
+            if (!ready) continue;
+            const std::int64_t c0 = blk * kChainBlock;
+            const std::int64_t n_block = std::min(kChainBlock, n_chains - c0);
+            T* v = visible + c0 * n_visible;
+            T* h = hidden + c0 * n_hidden;
+            for (std::int64_t s = 0; s < n_sweeps; ++s) {
+                const std::uint64_t sweep = first_sweep + static_cast<std::uint64_t>(s);
+                gather_block(v, n_block, n_visible, weights, n_hidden, fields.data(), scratch);
+                for (std::int64_t c = 0; c < n_block; ++c) {
+                    const std::uint64_t chain = chain_offset + static_cast<std::uint64_t>(c0 + c);
+                    sample_row<T>(fields.data() + c * n_hidden, n_hidden, hidden_bias, beta, key,
+                                  sweep, chain, Stream::kHidden, u.data(), h + c * n_hidden,
+                                  nullptr);
+                }
+                gather_block(h, n_block, n_hidden, weights_t, n_visible, fields.data(), scratch);
+                for (std::int64_t c = 0; c < n_block; ++c) {
+                    const std::uint64_t chain = chain_offset + static_cast<std::uint64_t>(c0 + c);
+                    sample_row<T>(fields.data() + c * n_visible, n_visible, visible_bias, beta,
+                                  key, sweep, chain, Stream::kVisible, u.data(),
+                                  v + c * n_visible, nullptr);
+                }
+            }
+        }
+    }
+    errors.rethrow();
+}
+
+template <typename T> double density(const T* states, std::int64_t n_values) {
+    std::int64_t ones = 0;
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp parallel for reduction(+ : ones) schedule(static)
+#endif
+    for (std::int64_t i = 0; i < n_values; ++i) ones += states[i] != T(0);
+    return n_values > 0 ? static_cast<double>(ones) / static_cast<double>(n_values) : 0.0;
+}
+
+template <typename T>
+void bernoulli_states(std::int64_t n_chains, std::int64_t n_units, T p, PhiloxKey key,
+                      std::uint64_t chain_offset, T* states) {
+    parallel_for(n_chains, [&](std::int64_t c) {
+        T* row = states + c * n_units;
+        uniform_row<T>(key, 0, chain_offset + static_cast<std::uint64_t>(c),
+                       Stream::kInitVisible, row, n_units);
+        for (std::int64_t j = 0; j < n_units; ++j) row[j] = row[j] < p ? T(1) : T(0);
+    });
+}
+
+#define PYRBM_INSTANTIATE_GIBBS(T)                                                               \
+    template void probs_from_fields<T>(const T*, std::int64_t, std::int64_t, const T*, T, T*); \
+    template std::int64_t sample_from_fields<T>(const T*, std::int64_t, std::int64_t, const T*, T,     \
+                                        const DrawSpec&, T*, T*);                              \
+    template void sparse_fields<T>(const T*, std::int64_t, std::int64_t, const T*,             \
+                                   std::int64_t, T*);                                          \
+    template void gibbs_sparse<T>(T*, T*, std::int64_t, std::int64_t, std::int64_t, const T*,  \
+                                  const T*, const T*, const T*, T, PhiloxKey, std::uint64_t,   \
+                                  std::uint64_t, std::int64_t);                                \
+    template double density<T>(const T*, std::int64_t);                                        \
+    template void bernoulli_states<T>(std::int64_t, std::int64_t, T, PhiloxKey, std::uint64_t, \
+                                      T*);
+
+PYRBM_INSTANTIATE_GIBBS(float)
+PYRBM_INSTANTIATE_GIBBS(double)
+
+}  // namespace pyrbm

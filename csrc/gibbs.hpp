@@ -1,0 +1,57 @@
+// Blocked Gibbs sampling of binary RBMs: fused bias + sigmoid + Bernoulli passes over
+// precomputed fields (dense path, the fields come from a BLAS GEMM) and gather-add
+// fields for {0,1} states (sparse path). Arrays are C-contiguous, row = chain.
+#pragma once
+
+#include <cstdint>
+
+#include "rng.hpp"
+
+namespace pyrbm {
+
+// Which random numbers a half-sweep uses: counter = (unit block, sweep, chain_offset + row, stream).
+struct DrawSpec {
+    PhiloxKey key;
+    std::uint64_t sweep;
+    std::uint64_t chain_offset;
+    Stream stream;
+};
+
+// probs[c, j] = sigmoid(beta * (fields[c, j] + bias[j])). probs may alias fields.
+template <typename T>
+void probs_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_units, const T* bias,
+                       T beta, T* probs);
+
+// states[c, j] = 1 if u[c, j] < sigmoid(beta * (fields[c, j] + bias[j])) else 0, with u
+// from Philox at spec's counter. If probs is not null it receives the probabilities.
+// Returns the number of ones drawn (the density the next half-sweep's path choice needs).
+template <typename T>
+std::int64_t sample_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_units,
+                        const T* bias, T beta, const DrawSpec& spec, T* states, T* probs);
+
+// fields[c, :] = sum over i with states[c, i] != 0 of rows[i, :]  (rows: n_in x n_out).
+// Summation in ascending i, so the result is independent of the thread count.
+template <typename T>
+void sparse_fields(const T* states, std::int64_t n_chains, std::int64_t n_in, const T* rows,
+                   std::int64_t n_out, T* fields);
+
+// n_sweeps full sweeps v -> h -> v on every chain with the sparse path, in place on
+// visible (n_chains x n_visible); hidden (n_chains x n_hidden) receives the last h.
+// weights: n_visible x n_hidden, weights_t: its transpose. Sweep s uses counters
+// (block, first_sweep + s, chain_offset + c, kHidden / kVisible), the same numbers the
+// dense path draws.
+template <typename T>
+void gibbs_sparse(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_visible,
+                  std::int64_t n_hidden, const T* weights, const T* weights_t,
+                  const T* visible_bias, const T* hidden_bias, T beta, PhiloxKey key,
+                  std::uint64_t first_sweep, std::uint64_t chain_offset, std::int64_t n_sweeps);
+
+// Fraction of nonzero entries of a state array, computed in parallel.
+template <typename T> double density(const T* states, std::int64_t n_values);
+
+// states[c, j] = 1 with probability p (one uniform per unit from stream kInitVisible).
+template <typename T>
+void bernoulli_states(std::int64_t n_chains, std::int64_t n_units, T p, PhiloxKey key,
+                      std::uint64_t chain_offset, T* states);
+
+}  // namespace pyrbm

@@ -1,0 +1,468 @@
+"""The binary RBM: parameters, energies, conditionals and blocked Gibbs sampling.
+
+Conventions (DESIGN.md): units are {0, 1}; ``W`` has shape ``(n_visible, n_hidden)``;
+E(v, h) = -a.v - b.h - v.W.h; p(h_j = 1 | v) = sigmoid(b_j + (vW)_j);
+p(v_i = 1 | h) = sigmoid(a_i + (Wh)_i); F(v) = -a.v - sum_j softplus(b_j + (vW)_j).
+The inverse temperature ``beta`` multiplies the whole energy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from . import _core
+from ._rng import STREAMS, RngLike, as_generator, draw_key
+from ._validation import (
+    finite_scalar,
+    float_dtype,
+    parameter_array,
+    positive_int,
+    state_array,
+)
+
+Path = Literal["auto", "dense", "sparse"]
+
+#: Below this fraction of ones in the input states, "auto" uses the sparse gather-add
+#: path. Measured on 784x500, 1000 chains, 2 threads (bench/RESULTS.md): the gather-add
+#: beats the GEMM below a density of about 0.27 (float32) to 0.30 (float64).
+SPARSE_DENSITY_THRESHOLD = 0.25
+
+
+def _check_path(path: Any) -> str:
+    if path not in ("auto", "dense", "sparse"):
+        raise ValueError(f"path: expected 'auto', 'dense' or 'sparse', got {path!r}")
+    return str(path)
+
+
+class RBM:
+    """Binary-binary Restricted Boltzmann Machine.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray, shape (n_visible, n_hidden)
+        Coupling matrix ``W``, float32 or float64. The model keeps this dtype.
+    visible_bias : numpy.ndarray, shape (n_visible,)
+        Visible bias ``a``, same dtype.
+    hidden_bias : numpy.ndarray, shape (n_hidden,)
+        Hidden bias ``b``, same dtype.
+
+    Notes
+    -----
+    The parameters are copied. They are exposed as writable arrays (``rbm.weights``
+    etc.) that trainers update in place.
+    """
+
+    def __init__(self, weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray):
+        w = parameter_array(weights, "weights", 2)
+        a = parameter_array(visible_bias, "visible_bias", 1, w.dtype)
+        b = parameter_array(hidden_bias, "hidden_bias", 1, w.dtype)
+        if a.shape[0] != w.shape[0]:
+            raise ValueError(
+                f"visible_bias: expected shape ({w.shape[0]},) to match weights {w.shape}, "
+                f"got {a.shape}"
+            )
+        if b.shape[0] != w.shape[1]:
+            raise ValueError(
+                f"hidden_bias: expected shape ({w.shape[1]},) to match weights {w.shape}, "
+                f"got {b.shape}"
+            )
+        self._weights, self._visible_bias, self._hidden_bias = w, a, b
+
+    @classmethod
+    def random(
+        cls,
+        n_visible: int,
+        n_hidden: int,
+        *,
+        std: float = 0.01,
+        dtype: Any = np.float32,
+        rng: RngLike = None,
+    ) -> RBM:
+        """Return an RBM with ``W ~ N(0, std^2)`` and zero biases.
+
+        Parameters
+        ----------
+        n_visible, n_hidden : int
+            Layer sizes.
+        std : float
+            Standard deviation of the weights (the paper: 0.01).
+        dtype : float32 or float64
+        rng : numpy.random.Generator, int or None
+
+        Returns
+        -------
+        RBM
+        """
+        n_visible = positive_int(n_visible, "n_visible")
+        n_hidden = positive_int(n_hidden, "n_hidden")
+        std = finite_scalar(std, "std", minimum=0.0)
+        dt = float_dtype(dtype)
+        gen = as_generator(rng)
+        w = gen.normal(0.0, std, size=(n_visible, n_hidden)).astype(dt)
+        return cls(w, np.zeros(n_visible, dt), np.zeros(n_hidden, dt))
+
+    # -- parameters -----------------------------------------------------------------
+    @property
+    def weights(self) -> np.ndarray:
+        """Coupling matrix ``W``, shape ``(n_visible, n_hidden)``."""
+        return self._weights
+
+    @property
+    def visible_bias(self) -> np.ndarray:
+        """Visible bias ``a``, shape ``(n_visible,)``."""
+        return self._visible_bias
+
+    @property
+    def hidden_bias(self) -> np.ndarray:
+        """Hidden bias ``b``, shape ``(n_hidden,)``."""
+        return self._hidden_bias
+
+    @property
+    def n_visible(self) -> int:
+        """Number of visible units ``N``."""
+        return int(self._weights.shape[0])
+
+    @property
+    def n_hidden(self) -> int:
+        """Number of hidden units ``M``."""
+        return int(self._weights.shape[1])
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Float dtype of the parameters and of every output."""
+        return self._weights.dtype
+
+    def copy(self) -> RBM:
+        """Return an independent copy of the model."""
+        return RBM(self._weights, self._visible_bias, self._hidden_bias)
+
+    def __repr__(self) -> str:
+        return f"RBM(n_visible={self.n_visible}, n_hidden={self.n_hidden}, dtype={self.dtype})"
+
+    # -- fields -----------------------------------------------------------------------
+    def _visible_states(self, v: Any, name: str = "v") -> np.ndarray:
+        return state_array(v, name, self.n_visible, self.dtype)
+
+    def _hidden_states(self, h: Any, name: str = "h") -> np.ndarray:
+        return state_array(h, name, self.n_hidden, self.dtype)
+
+    def _use_sparse(self, states: np.ndarray, path: str) -> bool:
+        if path != "auto":
+            return path == "sparse"
+        return _core.density(states) < SPARSE_DENSITY_THRESHOLD
+
+    def _hidden_fields(self, v: np.ndarray, path: str = "auto") -> np.ndarray:
+        """vW, shape (n, n_hidden), by GEMM or by gather-add of the rows of W."""
+        out = np.empty((v.shape[0], self.n_hidden), self.dtype)
+        if self._use_sparse(v, path):
+            _core.sparse_fields(v, self._weights, out)
+        else:
+            np.matmul(v, self._weights, out=out)
+        return out
+
+    def _visible_fields(self, h: np.ndarray, path: str = "auto") -> np.ndarray:
+        """hW^T, shape (n, n_visible)."""
+        out = np.empty((h.shape[0], self.n_visible), self.dtype)
+        if self._use_sparse(h, path):
+            _core.sparse_fields(h, np.ascontiguousarray(self._weights.T), out)
+        else:
+            np.matmul(h, self._weights.T, out=out)
+        return out
+
+    # -- energies ---------------------------------------------------------------------
+    def energy(self, v: np.ndarray, h: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
+        """Energy ``beta * E(v, h)`` of each row.
+
+        Parameters
+        ----------
+        v : numpy.ndarray, shape (n, n_visible)
+            Binary visible states.
+        h : numpy.ndarray, shape (n, n_hidden)
+            Binary hidden states.
+        beta : float
+            Inverse temperature (multiplies the energy).
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
+        """
+        v = self._visible_states(v, "v")
+        h = self._hidden_states(h, "h")
+        if v.shape[0] != h.shape[0]:
+            raise ValueError(f"h: expected {v.shape[0]} rows to match v, got {h.shape[0]}")
+        beta = finite_scalar(beta, "beta", minimum=0.0)
+        fields = self._hidden_fields(v)
+        out = np.empty(v.shape[0], self.dtype)
+        _core.energy_from_fields(
+            v, h, fields, self._visible_bias, self._hidden_bias, beta, out
+        )
+        return out
+
+    def free_energy(self, v: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
+        """Free energy of each visible state, with ``p_beta(v) ∝ exp(-free_energy)``.
+
+        ``-beta a.v - sum_j softplus(beta (b_j + (vW)_j))``, computed with a stable
+        softplus (finite for fields of any finite size) and accumulated in float64.
+
+        Parameters
+        ----------
+        v : numpy.ndarray, shape (n, n_visible)
+            Binary visible states.
+        beta : float
+            Inverse temperature.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
+        """
+        v = self._visible_states(v, "v")
+        beta = finite_scalar(beta, "beta", minimum=0.0)
+        fields = self._hidden_fields(v)
+        out = np.empty(v.shape[0], self.dtype)
+        _core.free_energy_from_fields(v, fields, self._visible_bias, self._hidden_bias, beta, out)
+        return out
+
+    # -- conditionals -----------------------------------------------------------------
+    def hidden_probs(self, v: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
+        """``p(h_j = 1 | v) = sigmoid(beta (b_j + (vW)_j))``.
+
+        Parameters
+        ----------
+        v : numpy.ndarray, shape (n, n_visible)
+            Binary visible states.
+        beta : float
+            Inverse temperature.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, n_hidden)
+        """
+        v = self._visible_states(v, "v")
+        beta = finite_scalar(beta, "beta", minimum=0.0)
+        fields = self._hidden_fields(v)
+        _core.probs_from_fields(fields, self._hidden_bias, beta, fields)
+        return fields
+
+    def visible_probs(self, h: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
+        """``p(v_i = 1 | h) = sigmoid(beta (a_i + (Wh)_i))``.
+
+        Parameters
+        ----------
+        h : numpy.ndarray, shape (n, n_hidden)
+            Binary hidden states.
+        beta : float
+            Inverse temperature.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, n_visible)
+        """
+        h = self._hidden_states(h, "h")
+        beta = finite_scalar(beta, "beta", minimum=0.0)
+        fields = self._visible_fields(h)
+        _core.probs_from_fields(fields, self._visible_bias, beta, fields)
+        return fields
+
+    # -- sampling ---------------------------------------------------------------------
+    def sample_hidden(
+        self,
+        v: np.ndarray,
+        *,
+        beta: float = 1.0,
+        rng: RngLike = None,
+        path: Path = "auto",
+        chain_offset: int = 0,
+    ) -> np.ndarray:
+        """Draw ``h ~ p(h | v)``.
+
+        Parameters
+        ----------
+        v : numpy.ndarray, shape (n, n_visible)
+            Binary visible states.
+        beta : float
+            Inverse temperature.
+        rng : numpy.random.Generator, int or None
+            One 128-bit key is drawn from it.
+        path : {"auto", "dense", "sparse"}
+            How the fields are computed (GEMM or gather-add); "auto" picks by density.
+        chain_offset : int
+            Global index of row 0 (rows of a shard of a larger ensemble draw the same
+            numbers as in the whole ensemble).
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, n_hidden), the model's dtype
+        """
+        v = self._visible_states(v, "v")
+        beta = finite_scalar(beta, "beta", minimum=0.0)
+        chain_offset = positive_int(chain_offset, "chain_offset", minimum=0)
+        key = draw_key(rng)
+        fields = self._hidden_fields(v, _check_path(path))
+        h = np.empty_like(fields)
+        _core.sample_from_fields(
+            fields, self._hidden_bias, beta, key, 0, chain_offset, STREAMS["hidden"], h
+        )
+        return h
+
+    def sample_visible(
+        self,
+        h: np.ndarray,
+        *,
+        beta: float = 1.0,
+        rng: RngLike = None,
+        path: Path = "auto",
+        chain_offset: int = 0,
+    ) -> np.ndarray:
+        """Draw ``v ~ p(v | h)``.
+
+        Parameters
+        ----------
+        h : numpy.ndarray, shape (n, n_hidden)
+            Binary hidden states.
+        beta : float
+            Inverse temperature.
+        rng : numpy.random.Generator, int or None
+            One 128-bit key is drawn from it.
+        path : {"auto", "dense", "sparse"}
+            How the fields are computed.
+        chain_offset : int
+            Global index of row 0.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, n_visible), the model's dtype
+        """
+        h = self._hidden_states(h, "h")
+        beta = finite_scalar(beta, "beta", minimum=0.0)
+        chain_offset = positive_int(chain_offset, "chain_offset", minimum=0)
+        key = draw_key(rng)
+        fields = self._visible_fields(h, _check_path(path))
+        v = np.empty_like(fields)
+        _core.sample_from_fields(
+            fields, self._visible_bias, beta, key, 0, chain_offset, STREAMS["visible"], v
+        )
+        return v
+
+    def gibbs(
+        self,
+        v: np.ndarray,
+        n_sweeps: int = 1,
+        *,
+        beta: float = 1.0,
+        rng: RngLike = None,
+        path: Path = "auto",
+        chain_offset: int = 0,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Run ``n_sweeps`` blocked Gibbs sweeps v -> h -> v on every chain.
+
+        Sweep ``s`` of chain ``c`` draws from the counters (block, s, chain_offset + c,
+        stream), so the dense and the sparse path use the same random numbers and the
+        result does not depend on the thread count. The two paths compute the fields
+        with different summation orders; a sample can differ only where a uniform falls
+        within float rounding of a probability (about 1e-7 per unit in float32, 1e-16 in
+        float64).
+
+        Parameters
+        ----------
+        v : numpy.ndarray, shape (n_chains, n_visible)
+            Binary initial visible states (not modified).
+        n_sweeps : int
+            Number of full sweeps, at least 1.
+        beta : float
+            Inverse temperature.
+        rng : numpy.random.Generator, int or None
+            One 128-bit key is drawn from it.
+        path : {"auto", "dense", "sparse"}
+            "dense": GEMM fields; "sparse": gather-add over active units (all sweeps in
+            one C++ loop); "auto": each half-sweep uses the gather-add when the density
+            of its input states is below ``SPARSE_DENSITY_THRESHOLD``, else the GEMM.
+        chain_offset : int
+            Global index of chain 0.
+
+        Returns
+        -------
+        v : numpy.ndarray, shape (n_chains, n_visible)
+            Final visible states.
+        h : numpy.ndarray, shape (n_chains, n_hidden)
+            Hidden states of the last sweep.
+        """
+        visible = np.array(self._visible_states(v, "v"), copy=True)
+        n_sweeps = positive_int(n_sweeps, "n_sweeps")
+        beta = finite_scalar(beta, "beta", minimum=0.0)
+        chain_offset = positive_int(chain_offset, "chain_offset", minimum=0)
+        path = _check_path(path)
+        key = draw_key(rng)
+        hidden = np.empty((visible.shape[0], self.n_hidden), self.dtype)
+        w, a, b = self._weights, self._visible_bias, self._hidden_bias
+        weights_t = np.ascontiguousarray(w.T) if path != "dense" else None
+        if path == "sparse":
+            _core.gibbs_sparse(
+                visible, hidden, w, weights_t, a, b, beta, key, 0, chain_offset, n_sweeps
+            )
+            return visible, hidden
+        # dense, or auto: each half-sweep picks GEMM or gather-add from the density of
+        # its input, which the previous half-sweep's kernel counted while sampling.
+        hidden_fields = np.empty_like(hidden)
+        visible_fields = np.empty_like(visible)
+        sparse_below = SPARSE_DENSITY_THRESHOLD if path == "auto" else -1.0
+        visible_density = _core.density(visible) if path == "auto" else 1.0
+        for sweep in range(n_sweeps):
+            if visible_density < sparse_below:
+                _core.sparse_fields(visible, w, hidden_fields)
+            else:
+                np.matmul(visible, w, out=hidden_fields)
+            ones = _core.sample_from_fields(
+                hidden_fields, b, beta, key, sweep, chain_offset, STREAMS["hidden"], hidden
+            )
+            if ones < sparse_below * hidden.size:
+                _core.sparse_fields(hidden, weights_t, visible_fields)
+            else:
+                np.matmul(hidden, w.T, out=visible_fields)
+            ones = _core.sample_from_fields(
+                visible_fields, a, beta, key, sweep, chain_offset, STREAMS["visible"], visible
+            )
+            visible_density = ones / visible.size
+        return visible, hidden
+
+    def sample(
+        self,
+        n_chains: int,
+        n_sweeps: int,
+        *,
+        v0: np.ndarray | None = None,
+        beta: float = 1.0,
+        rng: RngLike = None,
+        path: Path = "auto",
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw ``n_chains`` samples by ``n_sweeps`` Gibbs sweeps.
+
+        Parameters
+        ----------
+        n_chains : int
+            Number of independent chains.
+        n_sweeps : int
+            Number of sweeps, at least 1.
+        v0 : numpy.ndarray, shape (n_chains, n_visible), optional
+            Initial visible states; default: uniform random bits.
+        beta : float
+            Inverse temperature.
+        rng : numpy.random.Generator, int or None
+        path : {"auto", "dense", "sparse"}
+
+        Returns
+        -------
+        v : numpy.ndarray, shape (n_chains, n_visible)
+        h : numpy.ndarray, shape (n_chains, n_hidden)
+        """
+        n_chains = positive_int(n_chains, "n_chains")
+        gen = as_generator(rng)
+        if v0 is None:
+            v0 = np.empty((n_chains, self.n_visible), self.dtype)
+            _core.bernoulli_states(0.5, draw_key(gen), 0, v0)
+        else:
+            v0 = self._visible_states(v0, "v0")
+            if v0.shape[0] != n_chains:
+                raise ValueError(f"v0: expected {n_chains} rows (n_chains), got {v0.shape[0]}")
+        return self.gibbs(v0, n_sweeps, beta=beta, rng=gen, path=path)
