@@ -237,8 +237,10 @@ std::int64_t lowrank_sample_visible(const T* hidden, std::int64_t n_chains, std:
             mix[k * rank + l] = rotation[k * rank + l] * singular_values[l];
     FirstError errors;
     std::int64_t ones = 0;
+    // Small batches run on one thread: a parallel region costs more than the work there.
 #ifdef PYRBM_HAVE_OPENMP
-#pragma omp parallel
+    const bool parallel = n_chains * (n_visible + n_hidden) * rank > (1 << 16);
+#pragma omp parallel if (parallel)
 #endif
     {
         std::vector<T> y, z, field, u;
