@@ -68,3 +68,39 @@ def free_energy_from_fields(
     beta: float,
     out: FloatArray,
 ) -> None: ...
+
+# modes (bind_modes.cpp)
+LANGEVIN_BLOCK: int
+
+def langevin_modes(
+    x: FloatArray,
+    y: FloatArray,
+    stiffness: FloatArray,
+    coupling: FloatArray,
+    force: FloatArray,
+    cubic: FloatArray,
+    quartic: FloatArray,
+    dt: float,
+    diffusion: float,
+    key: Key,
+    first_step: int,
+    n_steps: int,
+    record_every: int,
+    moments: FloatArray,
+) -> None: ...
+def box_muller(u: FloatArray, nx: FloatArray, ny: FloatArray) -> None: ...
+def lowrank_sample_visible(
+    hidden: FloatArray,
+    v_r: FloatArray,
+    rotation: FloatArray,
+    singular_values: FloatArray,
+    u_r_t: FloatArray,
+    visible_bias: FloatArray,
+    beta: float,
+    key: Key,
+    sweep: int,
+    chain_offset: int,
+    stream: int,
+    states: FloatArray,
+    probs: Optional[FloatArray] = None,
+) -> int: ...
