@@ -121,18 +121,15 @@ template <typename T> inline void sincos_2pi(T u, T& s, T& c) {
     c = ((quadrant + 1) & 2) ? -c0 : c0;
 }
 
-// Uniforms of Philox blocks [first_block, first_block + 4 n_groups) of the row (sweep,
+// Uniforms of Philox blocks [first_block, first_block + n_blocks) of the row (sweep,
 // chain, stream): the same numbers uniform_row() gives for those units.
 template <typename T>
-void uniform_groups(PhiloxKey key, std::uint64_t sweep, std::uint64_t chain, Stream stream,
-                    std::uint64_t first_block, std::int64_t n_groups, T* out) {
-    constexpr std::int64_t width = UniformsPerBlock<T>::value;
-    Philox4x64Block r[4];
-    for (std::int64_t g = 0; g < n_groups; ++g) {
-        philox4x64_10_x4(first_block + static_cast<std::uint64_t>(4 * g), sweep, chain,
-                         static_cast<std::uint64_t>(stream), key, r);
-        for (int i = 0; i < 4; ++i) block_uniforms(r[i], out + (4 * g + i) * width);
-    }
+void uniform_blocks(PhiloxKey key, std::uint64_t sweep, std::uint64_t chain, Stream stream,
+                    std::uint64_t first_block, std::int64_t n_blocks, T* out) {
+    constexpr int width = UniformsPerBlock<T>::value;
+    for (std::int64_t b = 0; b < n_blocks; ++b)
+        uniform_block<T>(key, first_block + static_cast<std::uint64_t>(b), sweep, chain, stream,
+                         out + b * width, width);
 }
 
 // One block of trajectories of one mode: all steps, in place, with moment records.
@@ -141,7 +138,7 @@ void langevin_block(T* x, T* y, std::int64_t n, std::int64_t mode, std::int64_t 
                     const ModePotential<T>& pot, const LangevinSpec& spec, double* records) {
     constexpr std::int64_t width = UniformsPerBlock<T>::value;
     constexpr std::int64_t kUnits = 2 * kLangevinBlock;
-    static_assert(kUnits % (4 * width) == 0, "block must be whole Philox groups");
+    static_assert(kUnits % width == 0, "a block of trajectories must use whole Philox blocks");
     std::vector<T> u(kUnits), dx(kLangevinBlock, T(0)), dy(kLangevinBlock, T(0));
     std::vector<T> nx(kLangevinBlock), ny(kLangevinBlock);
     std::copy(x, x + n, dx.begin());
@@ -156,9 +153,9 @@ void langevin_block(T* x, T* y, std::int64_t n, std::int64_t mode, std::int64_t 
     const auto first_block = static_cast<std::uint64_t>(block * kUnits / width);
     std::int64_t record = 0;
     for (std::int64_t s = 0; s < spec.n_steps; ++s) {
-        uniform_groups<T>(spec.key, spec.first_step + static_cast<std::uint64_t>(s),
+        uniform_blocks<T>(spec.key, spec.first_step + static_cast<std::uint64_t>(s),
                           static_cast<std::uint64_t>(mode), Stream::kLangevin, first_block,
-                          kUnits / (4 * width), u.data());
+                          kUnits / width, u.data());
         box_muller<T>(u.data(), kLangevinBlock, nx.data(), ny.data());
         T* px = dx.data();
         T* py = dy.data();
