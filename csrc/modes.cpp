@@ -132,6 +132,21 @@ void uniform_blocks(PhiloxKey key, std::uint64_t sweep, std::uint64_t chain, Str
                          out + b * width, width);
 }
 
+// sum_j a[j] b[j] with kDotLanes interleaved partial sums, combined in a fixed order: a
+// single accumulator cannot vectorize (the order of float additions is fixed), and a
+// scalar chain of dependent adds costs the FMA latency per element.
+constexpr std::int64_t kDotLanes = 16;
+template <typename T> inline T dot_lanes(const T* a, const T* b, std::int64_t n) {
+    T acc[kDotLanes] = {};
+    std::int64_t j = 0;
+    for (; j + kDotLanes <= n; j += kDotLanes)
+        for (std::int64_t l = 0; l < kDotLanes; ++l) acc[l] += a[j + l] * b[j + l];
+    T total = 0;
+    for (std::int64_t l = 0; l < kDotLanes; ++l) total += acc[l];
+    for (; j < n; ++j) total += a[j] * b[j];
+    return total;
+}
+
 // One block of trajectories of one mode: all steps, in place, with moment records.
 template <typename T>
 void langevin_block(T* x, T* y, std::int64_t n, std::int64_t mode, std::int64_t block,
@@ -223,7 +238,7 @@ void langevin_modes(T* x, T* y, std::int64_t n_modes, std::int64_t n_traj,
 
 template <typename T>
 std::int64_t lowrank_sample_visible(const T* hidden, std::int64_t n_chains, std::int64_t n_hidden,
-                                    const T* v_r, std::int64_t rank, const T* rotation,
+                                    const T* v_r_t, std::int64_t rank, const T* rotation,
                                     const T* singular_values, const T* u_r_t,
                                     std::int64_t n_visible, const T* visible_bias, T beta,
                                     const DrawSpec& spec, T* states, T* probs) {
@@ -254,12 +269,7 @@ std::int64_t lowrank_sample_visible(const T* hidden, std::int64_t n_chains, std:
         for (std::int64_t c = 0; c < n_chains; ++c) {
             if (!ready) continue;
             const T* h = hidden + c * n_hidden;
-            std::fill(y.begin(), y.end(), T(0));
-            for (std::int64_t j = 0; j < n_hidden; ++j) {
-                if (h[j] == T(0)) continue;
-                const T* row = v_r + j * rank;
-                for (std::int64_t k = 0; k < rank; ++k) y[k] += h[j] * row[k];
-            }
+            for (std::int64_t k = 0; k < rank; ++k) y[k] = dot_lanes(v_r_t + k * n_hidden, h, n_hidden);
             for (std::int64_t k = 0; k < rank; ++k) {
                 T acc = 0;
                 for (std::int64_t l = 0; l < rank; ++l) acc += mix[k * rank + l] * y[l];
