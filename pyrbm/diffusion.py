@@ -276,12 +276,19 @@ def _initial(value: Any, name: str, shape: tuple[int, int], dtype: np.dtype) -> 
 
 
 def _moments_from_sums(sums: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(..., 5) sums of dx, dy, dx^2, dy^2, dx dy -> mean (..., 2), cov (..., 2, 2)."""
-    mean = sums[..., :2] / n
-    cxx = sums[..., 2] / n - mean[..., 0] ** 2
-    cyy = sums[..., 3] / n - mean[..., 1] ** 2
-    cxy = sums[..., 4] / n - mean[..., 0] * mean[..., 1]
+    """(..., 5) sums of dx, dy, dx^2, dy^2, dx dy -> mean (..., 2), cov (..., 2, 2).
+
+    Entries of a record whose trajectories overflowed (a diverging mode) are inf.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = sums[..., :2] / n
+        cxx = sums[..., 2] / n - mean[..., 0] ** 2
+        cyy = sums[..., 3] / n - mean[..., 1] ** 2
+        cxy = sums[..., 4] / n - mean[..., 0] * mean[..., 1]
     cov = np.stack([np.stack([cxx, cxy], -1), np.stack([cxy, cyy], -1)], -2)
+    overflowed = ~np.all(np.isfinite(sums), axis=-1)
+    mean[overflowed] = np.inf
+    cov[overflowed] = np.inf
     return mean, cov
 
 
@@ -391,11 +398,15 @@ def ou_variance(stiffness: Any, t: Any, *, diffusion: float = 1.0, var0: float =
     numpy.ndarray
         Broadcast shape of ``stiffness`` and ``t``.
     """
+    var0 = finite_scalar(var0, "var0", minimum=0.0)
     kappa, t = np.broadcast_arrays(np.asarray(stiffness, float), np.asarray(t, float))
-    decay = np.exp(-2 * kappa * t)
-    # (1 - e^{-2 kappa t}) / kappa -> 2t as kappa -> 0, computed without cancellation
-    gain = np.where(kappa != 0, -np.expm1(-2 * kappa * t) / np.where(kappa != 0, kappa, 1), 2 * t)
-    return var0 * decay + diffusion * gain
+    with np.errstate(over="ignore"):  # a diverging mode's variance overflows to inf
+        decay = np.exp(-2 * kappa * t)
+        # (1 - e^{-2 kappa t}) / kappa -> 2t as kappa -> 0, computed without cancellation
+        gain = np.where(kappa != 0, -np.expm1(-2 * kappa * t) / np.where(kappa != 0, kappa, 1),
+                        2 * t)
+        start = var0 * decay if var0 != 0 else 0.0  # 0 * inf would be NaN
+        return start + diffusion * gain
 
 
 def em_variance(
@@ -418,11 +429,14 @@ def em_variance(
     numpy.ndarray
         Broadcast shape of ``stiffness`` and ``n_steps``.
     """
+    var0 = finite_scalar(var0, "var0", minimum=0.0)
     rho2, n = np.broadcast_arrays((1 - np.asarray(stiffness, float) * dt) ** 2, np.asarray(n_steps))
-    power = rho2**n
-    safe = np.where(rho2 != 1, 1 - rho2, 1.0)
-    geometric = np.where(rho2 != 1, (1 - power) / safe, n)
-    return power * var0 + 2 * diffusion * dt * geometric
+    with np.errstate(over="ignore"):  # a diverging mode's variance overflows to inf
+        power = rho2**n
+        safe = np.where(rho2 != 1, 1 - rho2, 1.0)
+        geometric = np.where(rho2 != 1, (1 - power) / safe, n)
+        start = power * var0 if var0 != 0 else 0.0  # 0 * inf would be NaN
+        return start + 2 * diffusion * dt * geometric
 
 
 @dataclass(frozen=True)
@@ -447,7 +461,8 @@ class ConvergenceReport:
     continuous : numpy.ndarray, shape (L, R + 1)
         Exact variance of the continuous process (:func:`ou_variance`).
     p_value : numpy.ndarray, shape (L,)
-        Two-sided chi-square test of the final simulated variance against ``exact``.
+        Two-sided chi-square test of the final simulated variance against ``exact``;
+        NaN for a mode whose trajectories overflowed (variance inf: diverged).
     """
 
     singular_values: np.ndarray
@@ -518,9 +533,11 @@ def convergence_analysis(
     variance = result.variance_u
     # n * (population variance) / sigma^2 ~ chi2(n - 1) for n Gaussian trajectories.
     n = result.x.shape[1]
-    statistic = n * variance[:, -1] / exact[:, -1]
+    finite = np.isfinite(variance[:, -1]) & np.isfinite(exact[:, -1])
+    statistic = n * variance[finite, -1] / exact[finite, -1]
     cdf = stats.chi2.cdf(statistic, n - 1)
-    p_value = 2 * np.minimum(cdf, 1 - cdf)
+    p_value = np.full(variance.shape[0], np.nan)
+    p_value[finite] = 2 * np.minimum(cdf, 1 - cdf)
     k = potential.stiffness_u
     stationary = np.where(k > 0, diffusion / np.where(k > 0, k, 1), np.inf)
     return ConvergenceReport(

@@ -130,6 +130,14 @@ def test_variance_bounded_iff_beta_lambda_below_four(singular_values, beta):
             assert rep.variance[i, -1] > 3 * rep.variance[i, rep.times.size // 2]
 
 
+def test_overflowing_mode_reports_inf_variance_without_warnings():
+    rep = diffusion.convergence_analysis([40.0, 1.0], t_max=20.0, dt=0.01, n_trajectories=64,
+                                         n_records=5, rng=1)
+    assert np.isinf(rep.variance[0, -1]) and np.isinf(rep.exact[0, -1])
+    assert np.isnan(rep.p_value[0]) and rep.p_value[1] > 1e-3
+    np.testing.assert_array_equal(rep.converges, [False, True])
+
+
 def test_ou_and_em_variance_closed_forms():
     t = np.linspace(0, 2, 5)
     np.testing.assert_allclose(diffusion.ou_variance(0.0, t, diffusion=0.5, var0=1.0), 1 + t)
