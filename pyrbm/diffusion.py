@@ -25,7 +25,7 @@ each mode is two independent Ornstein-Uhlenbeck processes. Overdamped Langevin d
 ``(g/3) d^3 + (q/4) d^4`` to ``Phi``. :func:`quartic_corrections` gives the leading
 confining term of the binary density of states: with ``x_i = sum_j U_ji v_j`` and ``v``
 uniform, the fourth cumulant is ``kappa4 = -(1/8) sum_j U_ji^4`` (E19), and the
-Gram-Charlier term ``-(kappa4 / 24) (d / sigma)^4`` of ``-ln p(x)`` gives
+Gram-Charlier term ``-(kappa4 / (24 sigma^4)) (d / sigma)^4`` of ``-ln p(x)`` gives
 ``q = -kappa4 / (6 sigma^8)`` (its ``d^2`` and constant parts are left out). The third
 cumulant vanishes for the uniform measure, so ``g = 0`` unless given.
 
