@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 
 import pyrbm
 from pyrbm import diffusion, probing
@@ -43,8 +44,9 @@ def numpy_langevin(pot: diffusion.ModePotential, gen: np.random.Generator, dtype
     return u.var(axis=1)
 
 
+@pytest.mark.parametrize("threads", [2, 1])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-def test_langevin(benchmark, dtype: type) -> None:
+def test_langevin(benchmark, dtype: type, threads: int) -> None:
     lam = np.linspace(0.1, 3.5, N_MODES)  # all converging: beta lambda < 4
     pot = diffusion.mode_potential(lam, beta=1.0)
     gen = np.random.default_rng(0)
@@ -55,15 +57,16 @@ def test_langevin(benchmark, dtype: type) -> None:
         return res.variance_u[:, -1]
 
     exact = diffusion.em_variance(pot.stiffness_u, DT, N_STEPS)
-    # both agree with the exact EM variance (2000 trajectories: ~3 % standard error)
-    np.testing.assert_allclose(ours(), exact, rtol=0.15)
-    np.testing.assert_allclose(numpy_langevin(pot, gen, dtype), exact, rtol=0.15)
-    medians = interleaved_medians(
-        {"pyrbm": ours, "numpy": lambda: numpy_langevin(pot, gen, dtype)}, rounds=7
-    )
+    with threadpool_limits(limits=threads), pyrbm.num_threads(threads):
+        # both agree with the exact EM variance (2000 trajectories: ~3 % standard error)
+        np.testing.assert_allclose(ours(), exact, rtol=0.15)
+        np.testing.assert_allclose(numpy_langevin(pot, gen, dtype), exact, rtol=0.15)
+        medians = interleaved_medians(
+            {"pyrbm": ours, "numpy": lambda: numpy_langevin(pot, gen, dtype)}, rounds=7
+        )
+        benchmark.pedantic(ours, rounds=1, iterations=1)
     ratios = report(benchmark, medians, "numpy")
     benchmark.extra_info["unit_steps"] = N_MODES * N_TRAJ * N_STEPS
-    benchmark.pedantic(ours, rounds=1, iterations=1)
     assert ratios["pyrbm"] > 1.0
 
 
@@ -77,8 +80,9 @@ def rank_limited_rbm(dtype: type) -> pyrbm.RBM:
     return pyrbm.RBM(w.astype(dtype), np.full(N_VISIBLE, -1.0, dtype), np.zeros(N_HIDDEN, dtype))
 
 
+@pytest.mark.parametrize("threads", [2, 1])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-def test_lowrank_probing(benchmark, dtype: type) -> None:
+def test_lowrank_probing(benchmark, dtype: type, threads: int) -> None:
     rbm = rank_limited_rbm(dtype)
     model = probing.LowRankModel(rbm, RANK)
     h = (np.random.default_rng(1).random((N_CHAINS, N_HIDDEN)) < 0.5).astype(dtype)
@@ -92,16 +96,17 @@ def test_lowrank_probing(benchmark, dtype: type) -> None:
     def ours():
         return model.sample_visible(h, rng=gen, return_probs=True)
 
-    # same conditional: W has rank RANK, so the rank-RANK fields are exact
-    v_ours, p_ours = ours()
-    v_dense, p_dense = dense()
-    np.testing.assert_allclose(p_ours, p_dense, atol=1e-4 if dtype == np.float32 else 1e-10)
-    se = np.sqrt(p_dense.mean() * (1 - p_dense.mean()) / p_dense.size)
-    assert abs(v_ours.mean() - v_dense.mean()) < 6 * np.sqrt(2) * se
-    medians = interleaved_medians(
-        {"pyrbm_rank10": lambda: model.sample_visible(h, rng=gen), "numpy_dense": dense},
-        rounds=15,
-    )
+    with threadpool_limits(limits=threads), pyrbm.num_threads(threads):
+        # same conditional: W has rank RANK, so the rank-RANK fields are exact
+        v_ours, p_ours = ours()
+        v_dense, p_dense = dense()
+        np.testing.assert_allclose(p_ours, p_dense, atol=1e-4 if dtype == np.float32 else 1e-10)
+        se = np.sqrt(p_dense.mean() * (1 - p_dense.mean()) / p_dense.size)
+        assert abs(v_ours.mean() - v_dense.mean()) < 6 * np.sqrt(2) * se
+        medians = interleaved_medians(
+            {"pyrbm_rank10": lambda: model.sample_visible(h, rng=gen), "numpy_dense": dense},
+            rounds=15,
+        )
+        benchmark.pedantic(ours, rounds=1, iterations=1)
     ratios = report(benchmark, medians, "numpy_dense")
-    benchmark.pedantic(ours, rounds=1, iterations=1)
     assert ratios["pyrbm_rank10"] > 1.0

@@ -58,7 +58,7 @@ void langevin_modes(T* x, T* y, std::int64_t n_modes, std::int64_t n_traj,
 template <typename T> void box_muller(const T* u, std::int64_t n, T* nx, T* ny);
 
 // Low-rank visible sampling. For each chain c:
-//   y = V_r^T h_c (v_r_t = V_r^T: rank x n_hidden),
+//   y = V_r^T h_c (v_r: n_hidden x rank; sum over the units with h != 0 in a fixed order),
 //   z = R diag(s) y (rotation: rank x rank, singular_values: rank),
 //   p_i = sigmoid(beta (a_i + sum_k U_r[i, k] z_k))  (u_r_t = U_r^T: rank x n_visible),
 //   states[c, i] = u < p_i with u from Philox at (block, spec.sweep, spec.chain_offset + c,
@@ -66,7 +66,7 @@ template <typename T> void box_muller(const T* u, std::int64_t n, T* nx, T* ny);
 // probs (optional) receives p. Returns the number of ones drawn.
 template <typename T>
 std::int64_t lowrank_sample_visible(const T* hidden, std::int64_t n_chains, std::int64_t n_hidden,
-                                    const T* v_r_t, std::int64_t rank, const T* rotation,
+                                    const T* v_r, std::int64_t rank, const T* rotation,
                                     const T* singular_values, const T* u_r_t,
                                     std::int64_t n_visible, const T* visible_bias, T beta,
                                     const DrawSpec& spec, T* states, T* probs);

@@ -91,7 +91,7 @@ def langevin_modes(
 def box_muller(u: FloatArray, nx: FloatArray, ny: FloatArray) -> None: ...
 def lowrank_sample_visible(
     hidden: FloatArray,
-    v_r_t: FloatArray,
+    v_r: FloatArray,
     rotation: FloatArray,
     singular_values: FloatArray,
     u_r_t: FloatArray,

@@ -123,9 +123,9 @@ class LowRankModel:
         self.rank = rank
         self.svd = ThinSVD(svd.u[:, :rank], svd.s[:rank], svd.v[:, :rank])
         dt = rbm.dtype
-        # kernel layouts, rows contiguous along the units: U_r^T (rank x N), V_r^T (rank x M)
+        # kernel layouts: U_r^T (rank x N) for the fields, V_r (M x rank) for y = V_r^T h
         self._u_t = np.ascontiguousarray(self.svd.u.T, dtype=dt)
-        self._v_t = np.ascontiguousarray(self.svd.v.T, dtype=dt)
+        self._v = np.ascontiguousarray(self.svd.v, dtype=dt)
         self._s = np.ascontiguousarray(self.svd.s, dtype=dt)
 
     def _rotation(self, rotation: Any) -> np.ndarray:
@@ -177,7 +177,7 @@ class LowRankModel:
         v = np.empty((h.shape[0], self.rbm.n_visible), self.rbm.dtype)
         probs = np.empty_like(v) if return_probs else None
         _core.lowrank_sample_visible(
-            h, self._v_t, r, self._s, self._u_t, self.rbm.visible_bias, beta, key, 0,
+            h, self._v, r, self._s, self._u_t, self.rbm.visible_bias, beta, key, 0,
             chain_offset, STREAMS["probing"], v, probs,
         )
         return (v, probs) if return_probs else v

@@ -130,5 +130,5 @@ def test_bad_input():
     with pytest.raises(ValueError, match="first_mode"):
         probing.random_plane_rotations(6, first_mode=5)
     with pytest.raises(ValueError, match="rotation"):  # direct kernel call
-        _core.lowrank_sample_visible(h, np.zeros((3, 5)), np.eye(2), np.ones(3), np.zeros((3, 7)),
+        _core.lowrank_sample_visible(h, np.zeros((5, 3)), np.eye(2), np.ones(3), np.zeros((3, 7)),
                                      np.zeros(7), 1.0, (1, 2), 0, 0, 6, np.empty((4, 7)))

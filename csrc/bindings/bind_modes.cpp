@@ -64,7 +64,7 @@ void bind_modes(py::module_& m) {
 
     m.def(
         "lowrank_sample_visible",
-        [](py::array hidden, py::array v_r_t, py::array rotation, py::array singular_values,
+        [](py::array hidden, py::array v_r, py::array rotation, py::array singular_values,
            py::array u_r_t, py::array visible_bias, double beta, Key key, std::uint64_t sweep,
            std::uint64_t chain_offset, std::uint64_t stream, py::array states,
            std::optional<py::array> probs) {
@@ -72,8 +72,8 @@ void bind_modes(py::module_& m) {
                 using T = decltype(tag);
                 const T* h = checked<T>(hidden, "hidden", {-1, -1});
                 const auto n = hidden.shape(0), nh = hidden.shape(1);
-                const T* v = checked<T>(v_r_t, "v_r_t", {-1, nh});
-                const auto rank = v_r_t.shape(0);
+                const T* v = checked<T>(v_r, "v_r", {nh, -1});
+                const auto rank = v_r.shape(1);
                 const T* r = checked<T>(rotation, "rotation", {rank, rank});
                 const T* s = checked<T>(singular_values, "singular_values", {rank});
                 const T* ut = checked<T>(u_r_t, "u_r_t", {rank, -1});
@@ -87,7 +87,7 @@ void bind_modes(py::module_& m) {
                                                  static_cast<T>(beta), spec, out, p);
             });
         },
-        py::arg("hidden"), py::arg("v_r_t"), py::arg("rotation"), py::arg("singular_values"),
+        py::arg("hidden"), py::arg("v_r"), py::arg("rotation"), py::arg("singular_values"),
         py::arg("u_r_t"), py::arg("visible_bias"), py::arg("beta"), py::arg("key"),
         py::arg("sweep"), py::arg("chain_offset"), py::arg("stream"), py::arg("states"),
         py::arg("probs") = py::none());
