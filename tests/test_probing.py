@@ -49,10 +49,14 @@ def test_identity_full_rank_equals_standard_conditional(shape, dtype):
     np.testing.assert_array_equal(v[~near_tie], expected[~near_tie])
 
 
-def test_kernel_matches_numpy_reference_with_rotation_and_truncation(dtype):
-    rbm = small_rbm(17, 11, std=0.8, dtype=dtype, seed=3)
-    h = hidden_states(29, 11, 4, dtype)
-    rank = 5
+@pytest.mark.parametrize(
+    "shape, rank",
+    [((17, 11), 5),  # one partial field tile, rank below one padded vector
+     ((307, 37), 23)],  # several field tiles (128) with a partial one, two padded vectors
+)
+def test_kernel_matches_numpy_reference_with_rotation_and_truncation(dtype, shape, rank):
+    rbm = small_rbm(*shape, std=0.8, dtype=dtype, seed=3)
+    h = hidden_states(29, shape[1], 4, dtype)
     rotation = probing.random_plane_rotations(rank, first_mode=1, angle=0.7, rng=2)
     model = probing.LowRankModel(rbm, rank)
     v, p = model.sample_visible(h, rotation=rotation, beta=1.3, rng=8, return_probs=True)
