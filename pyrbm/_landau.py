@@ -27,7 +27,9 @@ def _samples(value: Any) -> np.ndarray:
     return arr
 
 
-def mode_coordinates(rbm: RBM, v: np.ndarray, h: np.ndarray, mode: int) -> tuple[np.ndarray, np.ndarray]:
+def mode_coordinates(
+    rbm: RBM, v: np.ndarray, h: np.ndarray, mode: int
+) -> tuple[np.ndarray, np.ndarray]:
     """``(u_i, w_i)`` of states about the saddle of mode ``i`` (E7, E10).
 
     ``x = U^T v``, ``y = V^T h``, ``x* = -b0_i / lambda_i``, ``y* = -a0_i / lambda_i``,
@@ -123,7 +125,9 @@ class LandauFit:
         return self.minima().shape[0] == 2
 
 
-def fit_landau(samples: Any, *, lam: float, k: float = PRIOR_STIFFNESS, grid_size: int = 2001) -> LandauFit:
+def fit_landau(
+    samples: Any, *, lam: float, k: float = PRIOR_STIFFNESS, grid_size: int = 2001
+) -> LandauFit:
     """Fit E16 to samples of one coordinate by maximum likelihood (scipy.optimize).
 
     ``U_eff`` is a quartic polynomial in ``z``; its four non-constant coefficients are the
@@ -160,7 +164,8 @@ def fit_landau(samples: Any, *, lam: float, k: float = PRIOR_STIFFNESS, grid_siz
         raise ValueError("samples: all equal, nothing to fit")
     t = (z - center) / scale
     pad = 0.5 * (t.max() - t.min())
-    grid = np.linspace(t.min() - pad, t.max() + pad, positive_int(grid_size, "grid_size", minimum=11))
+    n_grid = positive_int(grid_size, "grid_size", minimum=11)
+    grid = np.linspace(t.min() - pad, t.max() + pad, n_grid)
     weights = np.full(grid.size, grid[1] - grid[0])
     weights[[0, -1]] /= 2
     powers_data = np.mean(t[:, None] ** np.arange(1, 5), axis=0)

@@ -149,7 +149,9 @@ class BosonPair:
         return np.array(levels[:n_levels])
 
     def fock_matrix(self, n_max: int) -> np.ndarray:
-        """``H`` in the Fock basis ``|n_a, n_b>``, ``n_a, n_b <= n_max`` (index ``n_a (n_max+1) + n_b``).
+        """``H`` in the Fock basis ``|n_a, n_b>``, ``n_a, n_b <= n_max``.
+
+        Basis index ``n_a (n_max + 1) + n_b``.
 
         Parameters
         ----------

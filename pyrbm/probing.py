@@ -91,7 +91,9 @@ def random_plane_rotations(
     rank = positive_int(rank, "rank", minimum=2)
     first_mode = positive_int(first_mode, "first_mode", minimum=0)
     if rank - first_mode < 2:
-        raise ValueError(f"first_mode: need at least 2 modes in [first_mode, rank), got {first_mode}")
+        raise ValueError(
+            f"first_mode: need at least 2 modes in [first_mode, rank), got {first_mode}"
+        )
     n_planes = rank - first_mode if n_planes is None else positive_int(n_planes, "n_planes")
     gen = as_generator(rng)
     r = np.eye(rank)
