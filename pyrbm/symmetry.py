@@ -26,7 +26,7 @@ import scipy.spatial.distance
 import scipy.special
 
 from ._rng import RngLike, as_generator
-from ._validation import positive_int
+from ._validation import finite_scalar, positive_int
 from .reciprocal import _weights64, decompose
 
 __all__ = [
@@ -137,9 +137,7 @@ def random_givens(n: int, rng: RngLike = None, *, fraction: float = 0.1) -> Give
         Planes uniform over ordered pairs ``p != q``; angles uniform on ``[0, 2 pi)``.
     """
     n = positive_int(n, "n", minimum=2)
-    if not 0 <= fraction <= 1e3:
-        raise ValueError(f"fraction: must lie in [0, 1000], got {fraction}")
-    k = int(np.floor(fraction * n))
+    k = int(np.floor(finite_scalar(fraction, "fraction", minimum=0.0) * n))
     gen = as_generator(rng)
     p = gen.integers(0, n, size=k)
     q = (p + gen.integers(1, n, size=k)) % n  # uniform over q != p
