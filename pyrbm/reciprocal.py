@@ -17,6 +17,9 @@ Gauge: each pair ``(U_i, V_i)`` is defined up to a common sign. :func:`decompose
 it so that ``sum_k U_ki > 0`` (the uniform-measure mean ``mu_x,i`` is positive); a column
 whose sum vanishes (to 1e-12) takes the sign of its largest-magnitude entry instead.
 Across checkpoints use :func:`track_modes`, which follows modes by maximal overlap.
+The ``|N - M|`` unpaired columns (of ``U`` if ``N > M``, else of ``V``) span the null
+space of ``W`` (or ``W^T``); any orthonormal basis of it is valid and the one returned
+is LAPACK's, in the same sign convention.
 All computations are in float64.
 """
 
