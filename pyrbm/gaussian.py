@@ -20,7 +20,7 @@ import numpy as np
 
 from ._rng import RngLike, as_generator
 from ._validation import finite_scalar, positive_int
-from .reciprocal import Decomposition, decompose
+from .reciprocal import Decomposition, _matrix64, decompose
 
 __all__ = [
     "StreamingMoments",
@@ -34,14 +34,7 @@ __all__ = [
 def _basis(u: Any, name: str = "u") -> np.ndarray:
     if isinstance(u, Decomposition):
         u = u.U
-    if not isinstance(u, np.ndarray):
-        raise TypeError(f"{name}: expected a numpy array or a Decomposition, "
-                        f"got {type(u).__name__}")
-    if u.ndim != 2 or u.size == 0:
-        raise ValueError(f"{name}: expected a non-empty 2-D array, got shape {u.shape}")
-    out = np.asarray(u, dtype=np.float64)
-    if not np.all(np.isfinite(out)):
-        raise ValueError(f"{name}: contains NaN or inf")
+    out = _matrix64(u, name, "a numpy array or a Decomposition")
     if np.any(np.sum(out * out, axis=0) == 0):
         raise ValueError(f"{name}: has an all-zero column")
     return out

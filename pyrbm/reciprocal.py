@@ -47,19 +47,24 @@ __all__ = [
 ]
 
 
+def _matrix64(value: Any, name: str, kind: str = "a numpy array") -> np.ndarray:
+    """Validate a non-empty, finite, real 2-D array and return it as float64."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name}: expected {kind}, got {type(value).__name__}")
+    if value.ndim != 2 or value.size == 0:
+        raise ValueError(f"{name}: expected a non-empty 2-D array, got shape {value.shape}")
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a real array, got {value.dtype}")
+    out = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{name}: contains NaN or inf")
+    return out
+
+
 def _weights64(weights: Any, name: str = "weights") -> np.ndarray:
     if isinstance(weights, RBM):
         weights = weights.weights
-    if not isinstance(weights, np.ndarray):
-        raise TypeError(f"{name}: expected an RBM or a numpy array, got {type(weights).__name__}")
-    if weights.ndim != 2 or weights.size == 0:
-        raise ValueError(f"{name}: expected a non-empty 2-D array, got shape {weights.shape}")
-    if weights.dtype.kind not in "fiu":
-        raise TypeError(f"{name}: expected a real array, got {weights.dtype}")
-    w = np.asarray(weights, dtype=np.float64)
-    if not np.all(np.isfinite(w)):
-        raise ValueError(f"{name}: contains NaN or inf")
-    return w
+    return _matrix64(weights, name, "an RBM or a numpy array")
 
 
 def weight_entropy(weights: Any) -> float:
@@ -119,15 +124,9 @@ def _fix_signs(u: np.ndarray, vt: np.ndarray, n_modes: int) -> None:
 
 
 def _coords(value: Any, name: str, width: int) -> np.ndarray:
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name}: expected a numpy array, got {type(value).__name__}")
-    if value.ndim != 2 or value.shape[1] != width or value.shape[0] == 0:
-        raise ValueError(f"{name}: expected shape (n, {width}), got {value.shape}")
-    if value.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected a real array, got {value.dtype}")
-    out = np.asarray(value, dtype=np.float64)
-    if not np.all(np.isfinite(out)):
-        raise ValueError(f"{name}: contains NaN or inf")
+    out = _matrix64(value, name)
+    if out.shape[1] != width:
+        raise ValueError(f"{name}: expected shape (n, {width}), got {out.shape}")
     return out
 
 
