@@ -4,7 +4,8 @@ Run:  PYTHONPATH=. python3 -m pytest bench/bench_spectrum.py --benchmark-only -s
 Per-matrix cost of ``pyrbm.spectrum.pooled_spectra`` vs a naive loop of
 ``np.linalg.svd`` (float64, with vectors) is timed interleaved in this process
 (bench/_harness.py) on the same matrices; the full pool of 1000 is then timed once
-and must take under a minute on 2 cores (default float32; float64 is reported). The naive loop is extrapolated to 1000.
+and must take under a minute on 2 cores (default float32; float64 is reported). The
+naive loop is extrapolated to 1000.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ import numpy as np
 
 from ._rng import RngLike, as_generator
 from ._validation import finite_scalar, positive_int
-from .reciprocal import Decomposition, _matrix64, decompose
+from ._weights import _matrix64
+from .reciprocal import Decomposition, decompose
 
 __all__ = [
     "StreamingMoments",

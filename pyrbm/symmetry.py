@@ -27,7 +27,8 @@ import scipy.special
 
 from ._rng import RngLike, as_generator
 from ._validation import finite_scalar, positive_int
-from .reciprocal import _weights64, decompose
+from ._weights import _weights64
+from .reciprocal import decompose
 
 __all__ = [
     "GivensRotation",
