@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -71,6 +73,18 @@ def test_e19_against_sampling() -> None:
     np.testing.assert_allclose(est, exact, atol=0.03)
     again = gaussian.sampled_kurtosis(basis, 200_000, rng=5, chunk_size=30_000)
     np.testing.assert_array_equal(est, again)
+
+
+def test_sampled_kurtosis_memory_is_bounded_by_the_chunk() -> None:
+    basis = reciprocal.decompose(np.random.default_rng(7).normal(size=(50, 50))).U
+    tracemalloc.start()
+    try:
+        gaussian.sampled_kurtosis(basis, 300_000, rng=8, chunk_size=2_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # All samples at once would need 300_000 x 50 x 8 B = 120 MB; one chunk is 0.8 MB.
+    assert peak < 8e6
 
 
 def test_kurtosis_approaches_three_as_one_over_n() -> None:
