@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.conftest import all_states, small_rbm
 
 import pyrbm
@@ -28,6 +30,21 @@ def test_e6_equals_e1_for_every_state(shape: tuple[int, int], dtype: type) -> No
     vb, hb = dec.from_reciprocal(x, y)
     np.testing.assert_allclose(vb, v, atol=1e-12)
     np.testing.assert_allclose(hb, h, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 6), m=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+def test_e6_e10_hold_for_any_shape(n: int, m: int, seed: int) -> None:
+    rbm = small_rbm(n, m, std=1.0, dtype=np.float64, seed=seed)
+    dec = reciprocal.decompose(rbm)
+    gen = np.random.default_rng(seed)
+    v = gen.integers(0, 2, (16, n)).astype(np.float64)
+    h = gen.integers(0, 2, (16, m)).astype(np.float64)
+    x, y = dec.to_reciprocal(v, h)
+    expected = rbm.energy(v, h)
+    np.testing.assert_allclose(dec.energy(x, y), expected, atol=1e-10)
+    if np.all(dec.singular_values > 1e-3):  # E10 divides by lam
+        np.testing.assert_allclose(dec.energy_from_z(dec.z(x, y)), expected, atol=1e-8)
 
 
 @pytest.mark.parametrize("shape", [(11, 7), (7, 11)])
