@@ -18,8 +18,8 @@ it so that ``sum_k U_ki > 0`` (the uniform-measure mean ``mu_x,i`` is positive);
 whose sum vanishes (to 1e-12) takes the sign of its largest-magnitude entry instead.
 Across checkpoints use :func:`track_modes`, which follows modes by maximal overlap.
 The ``|N - M|`` unpaired columns (of ``U`` if ``N > M``, else of ``V``) span the null
-space of ``W`` (or ``W^T``); any orthonormal basis of it is valid and the one returned
-is LAPACK's, in the same sign convention.
+space of ``W^T`` (or ``W``); any orthonormal basis of it is valid. The one returned is
+LAPACK's, each column signed so that its sum is positive.
 All computations are in float64.
 """
 
@@ -48,13 +48,19 @@ __all__ = [
 ]
 
 
+def _column_signs(a: np.ndarray) -> np.ndarray:
+    """+-1 per column: the sign of its sum, or of its largest entry if the sum is ~0."""
+    sums = a.sum(axis=0)
+    peak = a[np.argmax(np.abs(a), axis=0), np.arange(a.shape[1])]
+    return np.where(np.abs(sums) > 1e-12, np.sign(sums), np.sign(peak))
+
+
 def _fix_signs(u: np.ndarray, vt: np.ndarray, n_modes: int) -> None:
-    """Apply the documented gauge in place: column sums of U positive."""
-    sums = u.sum(axis=0)
-    peak = u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])]
-    signs = np.where(np.abs(sums) > 1e-12, np.sign(sums), np.sign(peak))
+    """Apply the documented gauge in place (paired modes by U; unpaired columns alone)."""
+    signs = _column_signs(u)
     u *= signs
     vt[:n_modes] *= signs[:n_modes, None]
+    vt[n_modes:] *= _column_signs(vt[n_modes:].T)[:, None]
 
 
 def _coords(value: Any, name: str, width: int) -> np.ndarray:

@@ -63,6 +63,7 @@ def test_decomposition_and_gauge(shape: tuple[int, int]) -> None:
     np.testing.assert_allclose(dec.a0, dec.U.T @ rbm.visible_bias, atol=1e-12)
     np.testing.assert_allclose(dec.b0, dec.V.T @ rbm.hidden_bias, atol=1e-12)
     assert np.all(dec.U.sum(axis=0) > 0)
+    assert np.all(dec.V[:, k:].sum(axis=0) > 0)  # unpaired columns (N < M)
     # The gauge is a property of W, not of the SVD routine: flipping inputs' pair
     # signs cannot change it.
     again = reciprocal.decompose(rbm.weights.copy())
