@@ -9,7 +9,8 @@ import pytest
 import scipy.stats
 
 from pyrbm import gaussian, reciprocal
-from tests.conftest import all_states, small_rbm
+
+from .conftest import all_states, small_rbm
 
 
 def enumerated_moments(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import all_states, small_rbm
 
 import pyrbm
 from pyrbm import reciprocal
+
+from .conftest import all_states, small_rbm
 
 
 def joint_states(n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
