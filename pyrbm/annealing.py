@@ -1,0 +1,286 @@
+"""Annealed importance sampling (AIS) and reverse AIS (RAIS) for log Z of a binary RBM.
+
+Both anneal between a *base model* A, independent visible units with biases ``a_A``
+(``log Z_A = sum_i softplus(a_A_i) + n_hidden ln 2``), and the target RBM B at inverse
+temperature ``beta``, through the visible marginals
+
+    p_k(v) ∝ exp((1 - s_k) a_A.v + s_k beta a.v) prod_j (1 + exp(s_k beta (b_j + (vW)_j)))
+
+for a schedule ``0 = s_0 < s_1 < ... < s_K = 1`` (Salakhutdinov & Murray 2008). The
+transitions are blocked Gibbs sweeps at each intermediate distribution, in C++
+(``csrc/partition.cpp``), many chains in parallel, random numbers from the Philox stream
+``annealing`` (results do not depend on the thread count).
+
+* Forward AIS starts from exact samples of A; ``E[w] = Z_B / Z_A``, so
+  ``log Z_A + log mean(w)`` is a stochastic *lower* bound of ``log Z_B`` (Jensen).
+* Reverse AIS (Burda, Grosse & Salakhutdinov 2015) runs the same chain from samples of
+  B down to A; ``E[w] = Z_A / Z_B`` and ``log Z_A - log mean(w)`` is a stochastic *upper*
+  bound, exactly so when the initial samples are exact draws from B. Without given
+  samples, they come from long Gibbs chains (then the bound holds only approximately).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import logsumexp
+
+from . import _core
+from ._rng import RngLike, as_generator, draw_key
+from ._validation import finite_scalar, positive_int
+from .model import RBM
+
+#: Clipping of the data mean when the base biases are its logit.
+BASE_RATE_CLIP = 1e-3
+
+
+def schedule(kind: Any = "linear", n_betas: int = 1000, *, beta_min: float = 1e-3) -> np.ndarray:
+    """Return an annealing schedule ``0 = s_0 < ... < s_{n_betas-1} = 1``.
+
+    Parameters
+    ----------
+    kind : {"linear", "geometric"} or array_like
+        "linear": evenly spaced; "geometric": 0 followed by ``n_betas - 1`` points
+        geometrically spaced from ``beta_min`` to 1 (dense near 0); an array is checked and
+        returned (it must start at 0, end at 1 and increase strictly; concatenations of
+        linear and geometric pieces are built this way).
+    n_betas : int
+        Number of distributions including both ends (ignored for an array), at least 2.
+    beta_min : float
+        First nonzero point of the geometric schedule, in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_betas,), float64
+    """
+    if isinstance(kind, str):
+        n_betas = positive_int(n_betas, "n_betas", minimum=2)
+        if kind == "linear":
+            return np.linspace(0.0, 1.0, n_betas)
+        if kind == "geometric":
+            beta_min = finite_scalar(beta_min, "beta_min", minimum=0.0)
+            if not 0.0 < beta_min < 1.0:
+                raise ValueError(f"beta_min: must be in (0, 1), got {beta_min}")
+            out = np.concatenate([[0.0], np.geomspace(beta_min, 1.0, n_betas - 1)])
+            out[-1] = 1.0
+            return out
+        raise ValueError(f"schedule: expected 'linear', 'geometric' or an array, got {kind!r}")
+    out = np.array(kind, dtype=np.float64)
+    if out.ndim != 1 or out.shape[0] < 2:
+        raise ValueError(f"schedule: expected a 1-D array of >= 2 betas, got shape {out.shape}")
+    if out[0] != 0.0 or out[-1] != 1.0 or not np.all(np.diff(out) > 0):
+        raise ValueError("schedule: must start at 0, end at 1 and increase strictly")
+    return out
+
+
+def base_bias_from_data(data: np.ndarray, n_visible: int, dtype: np.dtype) -> np.ndarray:
+    """Base-model visible biases ``logit(clip(mean(data)))`` (Salakhutdinov & Murray).
+
+    Parameters
+    ----------
+    data : numpy.ndarray, shape (n_samples, n_visible)
+        Binary training data.
+    n_visible : int
+    dtype : numpy.dtype
+        The model's dtype.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_visible,)
+    """
+    data = np.asarray(data)
+    if data.ndim != 2 or data.shape[1] != n_visible or data.shape[0] == 0:
+        raise ValueError(f"data: expected shape (n, {n_visible}), got {data.shape}")
+    mean = np.clip(data.mean(axis=0, dtype=np.float64), BASE_RATE_CLIP, 1.0 - BASE_RATE_CLIP)
+    return np.log(mean / (1.0 - mean)).astype(dtype)
+
+
+def _base_bias(rbm: RBM, base_bias: Any, data: Any) -> np.ndarray:
+    if base_bias is not None and data is not None:
+        raise ValueError("base_bias: give either base_bias or data, not both")
+    if data is not None:
+        return base_bias_from_data(data, rbm.n_visible, rbm.dtype)
+    if base_bias is None:
+        return np.zeros(rbm.n_visible, rbm.dtype)  # uniform base
+    out = np.asarray(base_bias, dtype=np.float64)
+    if out.shape != (rbm.n_visible,) or not np.all(np.isfinite(out)):
+        raise ValueError(
+            f"base_bias: expected finite values of shape ({rbm.n_visible},), got {out.shape}"
+        )
+    return out.astype(rbm.dtype)
+
+
+def _run(
+    rbm: RBM,
+    visible: np.ndarray,
+    base: np.ndarray,
+    betas: np.ndarray,
+    beta: float,
+    key: tuple[int, int],
+    draw_initial: bool,
+) -> np.ndarray:
+    """Run the C++ annealing kernel along ``betas``; returns the log-weights (n_chains,)."""
+    log_weights = np.empty(visible.shape[0], np.float64)
+    _core.anneal(
+        visible,
+        rbm.weights,
+        np.ascontiguousarray(rbm.weights.T),
+        rbm.visible_bias,
+        rbm.hidden_bias,
+        base,
+        np.ascontiguousarray(1.0 - betas),
+        np.ascontiguousarray(beta * betas),
+        key,
+        0,
+        draw_initial,
+        log_weights,
+    )
+    return log_weights
+
+
+def log_z_base(base: np.ndarray, n_hidden: int) -> float:
+    """``log Z_A = sum_i softplus(a_A_i) + n_hidden ln 2`` of the base model."""
+    return float(np.logaddexp(0.0, base.astype(np.float64)).sum() + n_hidden * np.log(2.0))
+
+
+def weight_statistics(log_weights: np.ndarray) -> tuple[float, float, float]:
+    """Log mean weight, the standard error of that log, and the effective sample size.
+
+    Parameters
+    ----------
+    log_weights : numpy.ndarray, shape (n_chains,)
+
+    Returns
+    -------
+    log_mean : float
+        ``log(mean(exp(log_weights)))``.
+    std_error : float
+        Delta-method standard error ``std(w) / (sqrt(n) mean(w))`` (nan for one chain).
+    ess : float
+        Kish's effective sample size ``(sum w)^2 / sum w^2``.
+    """
+    n = log_weights.shape[0]
+    log_mean = float(logsumexp(log_weights) - np.log(n))
+    w = np.exp(log_weights - log_weights.max())
+    ess = float(w.sum() ** 2 / np.sum(w * w))
+    se = float(np.std(w, ddof=1) / (np.sqrt(n) * w.mean())) if n > 1 else float("nan")
+    return log_mean, se, ess
+
+
+def ais(
+    rbm: RBM,
+    *,
+    beta: float = 1.0,
+    rng: RngLike = None,
+    n_chains: int = 100,
+    n_betas: int = 1000,
+    schedule_kind: Any = "linear",
+    base_bias: np.ndarray | None = None,
+    data: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Forward AIS estimate of ``log Z`` (stochastic lower bound).
+
+    Parameters
+    ----------
+    rbm : RBM
+    beta : float
+        Inverse temperature of the target, > 0.
+    rng : numpy.random.Generator, int or None
+    n_chains : int
+        Independent annealing chains.
+    n_betas : int
+        Number of distributions in the schedule, both ends included.
+    schedule_kind : {"linear", "geometric"} or array_like
+        See :func:`schedule`.
+    base_bias : numpy.ndarray, shape (n_visible,), optional
+        Visible biases of the base model; default zeros (uniform), or from ``data``.
+    data : numpy.ndarray, shape (n_samples, n_visible), optional
+        Training data whose mean sets the base biases.
+
+    Returns
+    -------
+    dict
+        ``value``, ``std_error``, ``ess``, ``log_weights`` (n_chains,), ``log_z_base``,
+        ``final_states`` (n_chains, n_visible).
+    """
+    beta = finite_scalar(beta, "beta")
+    if beta <= 0.0:
+        raise ValueError(f"beta: AIS needs beta > 0, got {beta}")
+    n_chains = positive_int(n_chains, "n_chains")
+    betas = schedule(schedule_kind, n_betas)
+    base = _base_bias(rbm, base_bias, data)
+    visible = np.empty((n_chains, rbm.n_visible), rbm.dtype)
+    log_weights = _run(rbm, visible, base, betas, beta, draw_key(rng), True)
+    log_mean, se, ess = weight_statistics(log_weights)
+    log_za = log_z_base(base, rbm.n_hidden)
+    return dict(
+        value=log_za + log_mean,
+        std_error=se,
+        ess=ess,
+        log_weights=log_weights,
+        log_z_base=log_za,
+        final_states=visible,
+    )
+
+
+def rais(
+    rbm: RBM,
+    *,
+    beta: float = 1.0,
+    rng: RngLike = None,
+    n_chains: int = 100,
+    n_betas: int = 1000,
+    schedule_kind: Any = "linear",
+    base_bias: np.ndarray | None = None,
+    data: np.ndarray | None = None,
+    samples: np.ndarray | None = None,
+    n_gibbs: int = 1000,
+) -> dict[str, Any]:
+    """Reverse AIS estimate of ``log Z`` (stochastic upper bound).
+
+    Parameters
+    ----------
+    rbm, beta, rng, n_betas, schedule_kind, base_bias, data
+        As in :func:`ais`; ``data`` also seeds the Gibbs chains that make the samples.
+    n_chains : int
+        Number of chains when ``samples`` is not given.
+    samples : numpy.ndarray, shape (n_chains, n_visible), optional
+        Binary samples of the model at ``beta`` to start from (ideally exact draws).
+    n_gibbs : int
+        Without ``samples``: Gibbs sweeps of the chains that produce them, started from
+        random rows of ``data`` (or uniform random states).
+
+    Returns
+    -------
+    dict
+        As :func:`ais`; ``log_weights`` are those of the reverse chain (estimating
+        ``Z_A / Z_B``).
+    """
+    beta = finite_scalar(beta, "beta")
+    if beta <= 0.0:
+        raise ValueError(f"beta: RAIS needs beta > 0, got {beta}")
+    betas = schedule(schedule_kind, n_betas)
+    base = _base_bias(rbm, base_bias, data)
+    gen = as_generator(rng)
+    if samples is not None:
+        visible = np.array(rbm._visible_states(samples, "samples"), copy=True)
+    else:
+        n_chains = positive_int(n_chains, "n_chains")
+        n_gibbs = positive_int(n_gibbs, "n_gibbs")
+        v0 = None
+        if data is not None:
+            rows = gen.choice(np.asarray(data).shape[0], n_chains, replace=True)
+            v0 = rbm._visible_states(np.ascontiguousarray(np.asarray(data)[rows]), "data")
+        visible, _ = rbm.sample(n_chains, n_gibbs, v0=v0, beta=beta, rng=gen)
+    log_weights = _run(rbm, visible, base, betas[::-1].copy(), beta, draw_key(gen), False)
+    log_mean, se, ess = weight_statistics(log_weights)
+    log_za = log_z_base(base, rbm.n_hidden)
+    return dict(
+        value=log_za - log_mean,
+        std_error=se,
+        ess=ess,
+        log_weights=log_weights,
+        log_z_base=log_za,
+        final_states=visible,
+    )
