@@ -168,6 +168,29 @@ def weight_statistics(log_weights: np.ndarray) -> tuple[float, float, float]:
     return log_mean, se, ess
 
 
+def _positive_beta(beta: Any) -> float:
+    beta = finite_scalar(beta, "beta")
+    if beta <= 0.0:
+        raise ValueError(f"beta: annealing needs beta > 0, got {beta}")
+    return beta
+
+
+def _result(
+    log_weights: np.ndarray, base: np.ndarray, n_hidden: int, states: np.ndarray, reverse: bool
+) -> dict[str, Any]:
+    """Estimate from the weights: forward ``E[w] = Z/Z_A``, reverse ``E[w] = Z_A/Z``."""
+    log_mean, se, ess = weight_statistics(log_weights)
+    log_za = log_z_base(base, n_hidden)
+    return dict(
+        value=log_za - log_mean if reverse else log_za + log_mean,
+        std_error=se,
+        ess=ess,
+        log_weights=log_weights,
+        log_z_base=log_za,
+        final_states=states,
+    )
+
+
 def ais(
     rbm: RBM,
     *,
@@ -204,24 +227,13 @@ def ais(
         ``value``, ``std_error``, ``ess``, ``log_weights`` (n_chains,), ``log_z_base``,
         ``final_states`` (n_chains, n_visible).
     """
-    beta = finite_scalar(beta, "beta")
-    if beta <= 0.0:
-        raise ValueError(f"beta: AIS needs beta > 0, got {beta}")
+    beta = _positive_beta(beta)
     n_chains = positive_int(n_chains, "n_chains")
     betas = schedule(schedule_kind, n_betas)
     base = _base_bias(rbm, base_bias, data)
     visible = np.empty((n_chains, rbm.n_visible), rbm.dtype)
     log_weights = _run(rbm, visible, base, betas, beta, draw_key(rng), True)
-    log_mean, se, ess = weight_statistics(log_weights)
-    log_za = log_z_base(base, rbm.n_hidden)
-    return dict(
-        value=log_za + log_mean,
-        std_error=se,
-        ess=ess,
-        log_weights=log_weights,
-        log_z_base=log_za,
-        final_states=visible,
-    )
+    return _result(log_weights, base, rbm.n_hidden, visible, reverse=False)
 
 
 def rais(
@@ -257,9 +269,7 @@ def rais(
         As :func:`ais`; ``log_weights`` are those of the reverse chain (estimating
         ``Z_A / Z_B``).
     """
-    beta = finite_scalar(beta, "beta")
-    if beta <= 0.0:
-        raise ValueError(f"beta: RAIS needs beta > 0, got {beta}")
+    beta = _positive_beta(beta)
     betas = schedule(schedule_kind, n_betas)
     base = _base_bias(rbm, base_bias, data)
     gen = as_generator(rng)
@@ -274,13 +284,4 @@ def rais(
             v0 = rbm._visible_states(np.ascontiguousarray(np.asarray(data)[rows]), "data")
         visible, _ = rbm.sample(n_chains, n_gibbs, v0=v0, beta=beta, rng=gen)
     log_weights = _run(rbm, visible, base, betas[::-1].copy(), beta, draw_key(gen), False)
-    log_mean, se, ess = weight_statistics(log_weights)
-    log_za = log_z_base(base, rbm.n_hidden)
-    return dict(
-        value=log_za - log_mean,
-        std_error=se,
-        ess=ess,
-        log_weights=log_weights,
-        log_z_base=log_za,
-        final_states=visible,
-    )
+    return _result(log_weights, base, rbm.n_hidden, visible, reverse=True)

@@ -1,0 +1,300 @@
+"""Partition functions: exact enumeration, AIS / reverse AIS, log-likelihood, observer."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.special import expit, logsumexp
+from tests.conftest import all_states, small_rbm
+
+import pyrbm
+from pyrbm import _core, annealing, meanfield, partition
+from pyrbm._rng import STREAMS
+
+
+# -- NumPy references ----------------------------------------------------------------
+def brute_force_log_z(rbm: pyrbm.RBM, beta: float = 1.0) -> float:
+    """log Z by enumerating both layers (independent of the C++ code path)."""
+    w = rbm.weights.astype(np.float64)
+    a, b = rbm.visible_bias.astype(np.float64), rbm.hidden_bias.astype(np.float64)
+    v, h = all_states(rbm.n_visible), all_states(rbm.n_hidden)
+    neg_energy = (v @ a)[:, None] + (h @ b)[None, :] + v @ w @ h.T
+    return float(logsumexp(beta * neg_energy))
+
+
+def log_p_visible(rbm: pyrbm.RBM, v: np.ndarray) -> np.ndarray:
+    """Unnormalized log p(v) = -F(v) in float64."""
+    w = rbm.weights.astype(np.float64)
+    a, b = rbm.visible_bias.astype(np.float64), rbm.hidden_bias.astype(np.float64)
+    return v @ a + np.logaddexp(0.0, b + v @ w).sum(axis=1)
+
+
+def anneal_reference(rbm, visible, base, betas, beta, key, draw_initial):
+    """NumPy AIS with the kernel's Philox counters: (block, 2k / 2k+1, chain, annealing)."""
+    w = rbm.weights.astype(np.float64)
+    a, b = rbm.visible_bias.astype(np.float64), rbm.hidden_bias.astype(np.float64)
+    base = base.astype(np.float64)
+    n_chains, n_visible = visible.shape
+
+    def uniforms(sweep: int, n_units: int) -> np.ndarray:
+        out = np.empty((n_chains, n_units), rbm.dtype)
+        for c in range(n_chains):
+            _core.uniform_row(out[c], key, sweep, c, STREAMS["annealing"])
+        return out.astype(np.float64)
+
+    v = visible.astype(np.float64)
+    if draw_initial:
+        v = (uniforms(1, n_visible) < expit(base)).astype(np.float64)
+    cb, cm = 1.0 - betas, beta * betas
+    log_w = np.zeros(n_chains)
+    for k in range(1, len(betas)):
+        x = b + v @ w
+        log_w += (cb[k] - cb[k - 1]) * (v @ base) + (cm[k] - cm[k - 1]) * (v @ a)
+        log_w += (np.logaddexp(0, cm[k] * x) - np.logaddexp(0, cm[k - 1] * x)).sum(axis=1)
+        if k == len(betas) - 1:
+            break
+        h = (uniforms(2 * k, w.shape[1]) < expit(cm[k] * x)).astype(np.float64)
+        field = cm[k] * (a + h @ w.T) + cb[k] * base
+        v = (uniforms(2 * k + 1, n_visible) < expit(field)).astype(np.float64)
+    return v, log_w
+
+
+def exact_samples(rbm: pyrbm.RBM, n: int, gen: np.random.Generator) -> np.ndarray:
+    """Exact draws of v from p(v) by enumeration of the visible layer."""
+    v = all_states(rbm.n_visible)
+    log_p = log_p_visible(rbm, v)
+    p = np.exp(log_p - logsumexp(log_p))
+    return v[gen.choice(v.shape[0], n, p=p)].astype(rbm.dtype)
+
+
+# -- exact enumeration ---------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(1, 1), (3, 2), (7, 5), (5, 7), (12, 10)])
+def test_exact_matches_brute_force_either_layer(shape, dtype):
+    rbm = small_rbm(*shape, std=0.8, dtype=dtype, seed=sum(shape))
+    expected = brute_force_log_z(rbm)
+    for layer in ("auto", "visible", "hidden"):
+        got = partition.log_z_exact(rbm, layer=layer)
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-10)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.37, 2.0])
+def test_exact_beta(beta):
+    rbm = small_rbm(7, 5, 1.0, np.float64, 11)
+    assert partition.log_z_exact(rbm, beta=beta) == pytest.approx(
+        brute_force_log_z(rbm, beta), rel=1e-12
+    )
+
+
+def test_exact_enumerates_2_to_25_states():
+    # 2^25 visible states (4 hidden units summed out) against 2^4 hidden states.
+    rbm = small_rbm(25, 4, 0.3, np.float64, 5)
+    by_visible = partition.log_z_exact(rbm, layer="visible")
+    assert by_visible == pytest.approx(partition.log_z_exact(rbm, layer="hidden"), rel=1e-12)
+
+
+def test_exact_refuses_too_many_states():
+    rbm = small_rbm(40, 30, 0.1, np.float32, 1)
+    with pytest.raises(ValueError, match=r"2\^30 = 1\.074e\+09 states"):
+        partition.log_z_exact(rbm)
+    with pytest.raises(ValueError, match="max_states"):
+        pyrbm.log_partition(small_rbm(11, 7, 0.1, np.float32, 1), max_states=64)
+
+
+def test_exact_is_thread_count_independent():
+    rbm = small_rbm(13, 17, 0.5, np.float32, 3)
+    with pyrbm.num_threads(1):
+        one = partition.log_z_exact(rbm)
+    with pyrbm.num_threads(2):
+        two = partition.log_z_exact(rbm)
+    assert one == two
+
+
+def test_softplus_kernel_matches_numpy():
+    x = np.concatenate([np.linspace(-800, 800, 20001), np.linspace(-2, 2, 4001)])
+    np.testing.assert_allclose(_core.softplus_fast(x), np.logaddexp(0, x), rtol=1e-13, atol=1e-300)
+
+
+# -- annealing kernel ----------------------------------------------------------------
+@pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
+def test_anneal_kernel_matches_numpy_reference(dtype, reverse):
+    rbm = small_rbm(7, 5, 1.0, dtype, 2)
+    gen = np.random.default_rng(0)
+    betas = annealing.schedule("linear", 23)
+    if reverse:
+        betas = betas[::-1].copy()
+    base = gen.normal(0, 1, 7).astype(dtype)
+    start = (gen.random((6, 7)) < 0.5).astype(dtype)
+    key = (12345, 678)
+    v_ref, lw_ref = anneal_reference(rbm, start, base, betas, 1.3, key, not reverse)
+    v = start.copy()
+    lw = np.empty(6)
+    _core.anneal(
+        v, rbm.weights, np.ascontiguousarray(rbm.weights.T), rbm.visible_bias,
+        rbm.hidden_bias, base, 1.0 - betas, 1.3 * betas, key, 0, not reverse, lw,
+    )
+    np.testing.assert_array_equal(v, v_ref)
+    np.testing.assert_allclose(lw, lw_ref, rtol=1e-5 if dtype == np.float32 else 1e-11)
+
+
+def test_ais_is_thread_count_independent():
+    rbm = small_rbm(31, 17, 0.3, np.float32, 4)
+    results = []
+    for n in (1, 2):
+        with pyrbm.num_threads(n):
+            results.append(pyrbm.log_partition(rbm, "ais", rng=7, n_chains=37, n_betas=50))
+    np.testing.assert_array_equal(results[0].log_weights, results[1].log_weights)
+
+
+def test_schedules():
+    np.testing.assert_allclose(annealing.schedule("linear", 5), [0, 0.25, 0.5, 0.75, 1])
+    geo = annealing.schedule("geometric", 4, beta_min=0.01)
+    np.testing.assert_allclose(geo, [0, 0.01, 0.1, 1])
+    custom = np.concatenate([np.linspace(0, 0.5, 10, endpoint=False), np.geomspace(0.5, 1, 20)])
+    np.testing.assert_array_equal(annealing.schedule(custom), custom)
+    with pytest.raises(ValueError, match="schedule"):
+        annealing.schedule([0, 0.5, 0.5, 1])
+    with pytest.raises(ValueError, match="schedule"):
+        annealing.schedule("cosine", 10)
+
+
+# -- statistical tests against exact enumeration --------------------------------------
+STDS = np.linspace(0.1, 1.5, 20)
+
+
+def _estimates(method: str, n_betas: int, n_chains: int):
+    values, errors, exact = [], [], []
+    for i, std in enumerate(STDS):
+        rbm = small_rbm(11, 7, float(std), np.float64, 100 + i)
+        gen = np.random.default_rng(i)
+        options: dict = dict(n_chains=n_chains, n_betas=n_betas)
+        if method == "rais":
+            options["samples"] = exact_samples(rbm, n_chains, gen)
+        est = pyrbm.log_partition(rbm, method, rng=gen, **options)
+        values.append(est.value)
+        errors.append(est.std_error)
+        exact.append(brute_force_log_z(rbm))
+    return np.array(values), np.array(errors), np.array(exact)
+
+
+@pytest.mark.parametrize("method", ["ais", "rais"])
+def test_annealing_within_three_standard_errors(method):
+    values, errors, exact = _estimates(method, n_betas=300, n_chains=200)
+    assert np.sum(np.abs(values - exact) <= 3 * errors) >= 18
+    assert np.all(errors > 0)
+    assert abs(np.mean(values - exact)) < 0.01  # unbiased to within tolerance when accurate
+
+
+def test_bracketing_ais_below_rais_above():
+    # Each chain alone is an estimate: E[log Z_A + log w] = log Z - KL(forward) for AIS
+    # and log Z + KL(reverse) for RAIS. A short schedule makes the KLs large; over the 20
+    # models the per-model mean over chains must sit below (AIS) / above (RAIS) exact.
+    below, above = [], []
+    for i, std in enumerate(STDS):
+        rbm = small_rbm(11, 7, float(std), np.float64, 100 + i)
+        gen = np.random.default_rng(i)
+        exact = brute_force_log_z(rbm)
+        fwd = pyrbm.log_partition(rbm, "ais", rng=gen, n_chains=200, n_betas=8)
+        samples = exact_samples(rbm, 200, gen)
+        rev = pyrbm.log_partition(rbm, "rais", rng=gen, samples=samples, n_betas=8)
+        below.append(np.mean(fwd.log_z_base + fwd.log_weights) - exact)
+        above.append(np.mean(rev.log_z_base - rev.log_weights) - exact)
+        assert fwd.value - 4 * fwd.std_error < exact < rev.value + 4 * rev.std_error
+    assert stats.ttest_1samp(below, 0.0, alternative="less").pvalue < 0.01
+    assert stats.ttest_1samp(above, 0.0, alternative="greater").pvalue < 0.01
+
+
+def test_rais_from_gibbs_samples_and_data_base():
+    rbm = small_rbm(11, 7, 0.8, np.float32, 9)
+    data = exact_samples(rbm, 500, np.random.default_rng(1))
+    est = pyrbm.log_partition(rbm, "rais", rng=3, data=data, n_chains=200, n_betas=200,
+                              n_gibbs=200, schedule="geometric")
+    assert est.value == pytest.approx(brute_force_log_z(rbm), abs=5 * est.std_error + 0.02)
+    assert 1.0 <= est.ess <= 200.0 and est.log_weights.shape == (200,)
+
+
+# -- log-likelihood and extreme weights -----------------------------------------------
+def test_log_likelihood_matches_brute_force(dtype):
+    rbm = small_rbm(9, 6, 1.0, dtype, 8)
+    data = (np.random.default_rng(2).random((40, 9)) < 0.3).astype(np.uint8)
+    log_z = pyrbm.log_partition(rbm, beta=0.8)
+    w = rbm.weights.astype(np.float64)
+    a, b = rbm.visible_bias.astype(np.float64), rbm.hidden_bias.astype(np.float64)
+    log_p = 0.8 * (data @ a) + np.logaddexp(0, 0.8 * (b + data @ w)).sum(1)
+    expected = np.mean(log_p) - brute_force_log_z(rbm, 0.8)
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    assert pyrbm.log_likelihood(rbm, data, log_z) == pytest.approx(expected, abs=tol)
+    assert pyrbm.log_likelihood(rbm, data, log_z.value) != pytest.approx(expected, abs=tol)
+
+
+def test_finite_for_huge_weights(dtype):
+    rbm = small_rbm(12, 10, 50.0, dtype, 6)
+    data = all_states(12)[::97].astype(dtype)
+    exact = pyrbm.log_partition(rbm)
+    assert exact.value == pytest.approx(brute_force_log_z(rbm), rel=1e-9)
+    assert np.all(np.isfinite(rbm.free_energy(data)))
+    ll = pyrbm.log_likelihood(rbm, data, exact)
+    assert np.isfinite(ll) and ll <= 0
+    for method in ("ais", "rais"):
+        est = pyrbm.log_partition(rbm, method, rng=0, n_chains=20, n_betas=50)
+        assert np.isfinite(est.value) and np.all(np.isfinite(est.log_weights))
+    with pytest.raises(meanfield.MeanFieldDivergence):
+        pyrbm.log_partition(rbm, "meanfield")
+
+
+# -- argument errors -----------------------------------------------------------------
+def test_bad_arguments_name_the_argument():
+    rbm = small_rbm(5, 3, 0.1, np.float32, 0)
+    with pytest.raises(ValueError, match="method"):
+        pyrbm.log_partition(rbm, "bogus")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="n_sweeps"):
+        pyrbm.log_partition(rbm, "ais", n_sweeps=3)
+    with pytest.raises(TypeError, match="rbm"):
+        pyrbm.log_partition(np.zeros((5, 3)))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="beta"):
+        pyrbm.log_partition(rbm, beta=-1.0)
+    with pytest.raises(ValueError, match="beta"):
+        pyrbm.log_partition(rbm, "ais", beta=0.0)
+    with pytest.raises(ValueError, match="base_bias"):
+        pyrbm.log_partition(rbm, "ais", base_bias=np.zeros(4))
+    with pytest.raises(ValueError, match="data"):
+        pyrbm.log_partition(rbm, "ais", data=np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="samples"):
+        pyrbm.log_partition(rbm, "rais", samples=np.full((3, 5), 0.5, np.float32))
+    with pytest.raises(ValueError, match="n_chains"):
+        pyrbm.log_partition(rbm, "ais", n_chains=0)
+    with pytest.raises(ValueError, match="layer"):
+        pyrbm.log_partition(rbm, layer="both")
+    with pytest.raises(ValueError, match="log_z"):
+        pyrbm.log_likelihood(rbm, np.zeros((2, 5), np.float32), float("nan"))
+
+
+# -- training observer -----------------------------------------------------------------
+def test_likelihood_observer():
+    rbm = small_rbm(11, 7, 0.7, np.float32, 12)
+    gen = np.random.default_rng(5)
+    train = exact_samples(rbm, 300, gen)
+    test = exact_samples(rbm, 100, gen)
+    observer = partition.LikelihoodObserver(
+        train, test, every=5, methods=("ais", "rais", "exact"), n_chains=100, n_betas=200,
+        n_gibbs=100, seed=3,
+    )
+    info = types.SimpleNamespace(epoch=10, update=120, wall_time=1.0)
+    assert observer(rbm, types.SimpleNamespace(epoch=7, update=84, wall_time=1.0)) is None
+    metrics = observer(rbm, info)
+    assert metrics is not None
+    assert set(metrics) == {
+        f"{kind}_{m}" for m in ("ais", "rais", "exact")
+        for kind in ("log_z", "train_ll", "test_ll")
+    } | {f"log_z_{m}_se" for m in ("ais", "rais", "exact")}
+    assert all(isinstance(x, float) and np.isfinite(x) for x in metrics.values())
+    for m in ("ais", "rais"):
+        assert metrics[f"test_ll_{m}"] == pytest.approx(metrics["test_ll_exact"], abs=0.05)
+    assert metrics["log_z_exact"] == pytest.approx(brute_force_log_z(rbm), rel=1e-6)
+    assert observer(rbm, info) == metrics  # depends only on (seed, update)
+    with pytest.raises(ValueError, match="methods"):
+        partition.LikelihoodObserver(train, methods=("mf",))
+    with pytest.raises(ValueError, match="train_data"):
+        partition.LikelihoodObserver(np.full((3, 11), 0.5))
