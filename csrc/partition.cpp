@@ -166,6 +166,9 @@ void anneal_block(T* visible, std::int64_t n_block, std::int64_t n_visible, std:
             const T* v = visible + c * n_visible;
             const T* x = hidden_fields.data() + c * n_hidden;
             double linear = 0.0;
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp simd reduction(+ : linear)
+#endif
             for (std::int64_t i = 0; i < n_visible; ++i)
                 linear += (d_base * base_bias[i] + d_model * visible_bias[i]) * v[i];
             double soft = 0.0;
