@@ -28,7 +28,7 @@ from scipy.special import logsumexp
 
 from . import _core
 from ._rng import RngLike, as_generator, draw_key
-from ._validation import finite_scalar, positive_int
+from ._validation import finite_scalar, positive_int, state_array
 from .model import RBM
 
 #: Clipping of the data mean when the base biases are its logit.
@@ -274,14 +274,17 @@ def rais(
     base = _base_bias(rbm, base_bias, data)
     gen = as_generator(rng)
     if samples is not None:
-        visible = np.array(rbm._visible_states(samples, "samples"), copy=True)
+        visible = np.array(state_array(samples, "samples", rbm.n_visible, rbm.dtype), copy=True)
     else:
         n_chains = positive_int(n_chains, "n_chains")
         n_gibbs = positive_int(n_gibbs, "n_gibbs")
         v0 = None
         if data is not None:
             rows = gen.choice(np.asarray(data).shape[0], n_chains, replace=True)
-            v0 = rbm._visible_states(np.ascontiguousarray(np.asarray(data)[rows]), "data")
-        visible, _ = rbm.sample(n_chains, n_gibbs, v0=v0, beta=beta, rng=gen)
+            v0 = state_array(
+                np.ascontiguousarray(np.asarray(data)[rows]), "data", rbm.n_visible, rbm.dtype
+            )
+        # The sparse path runs all sweeps in one C++ call (binary states, no BLAS).
+        visible, _ = rbm.sample(n_chains, n_gibbs, v0=v0, beta=beta, rng=gen, path="sparse")
     log_weights = _run(rbm, visible, base, betas[::-1].copy(), beta, draw_key(gen), False)
     return _result(log_weights, base, rbm.n_hidden, visible, reverse=True)

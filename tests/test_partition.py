@@ -206,6 +206,23 @@ def test_bracketing_ais_below_rais_above():
     assert stats.ttest_1samp(above, 0.0, alternative="greater").pvalue < 0.01
 
 
+def test_annealing_at_mnist_width():
+    # 784 visible units with sparse "data" (density ~0.15); exact over 2^12 hidden states.
+    gen = np.random.default_rng(8)
+    data = (gen.random((500, 784)) < gen.beta(0.5, 3.0, 784)).astype(np.float32)
+    rbm = pyrbm.RBM(
+        gen.normal(0, 0.3, (784, 12)).astype(np.float32),
+        annealing.base_bias_from_data(data, 784, np.float32),
+        np.full(12, -1.0, np.float32),
+    )
+    exact = pyrbm.log_partition(rbm).value
+    ais = pyrbm.log_partition(rbm, "ais", rng=2, n_chains=100, n_betas=300, data=data)
+    rais = pyrbm.log_partition(rbm, "rais", rng=2, n_chains=100, n_betas=300, data=data,
+                               n_gibbs=200)
+    for est in (ais, rais):
+        assert abs(est.value - exact) < 4 * est.std_error + 0.01, est.method
+
+
 def test_rais_from_gibbs_samples_and_data_base():
     rbm = small_rbm(11, 7, 0.8, np.float32, 9)
     data = exact_samples(rbm, 500, np.random.default_rng(1))
