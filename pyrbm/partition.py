@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _core, annealing, meanfield
 from ._rng import RngLike
-from ._validation import finite_scalar, positive_int
+from ._validation import finite_scalar, positive_int, state_array
 from .model import RBM
 
 Method = Literal["exact", "ais", "rais", "meanfield"]
@@ -208,7 +208,7 @@ def log_likelihood(rbm: RBM, data: np.ndarray, log_z: LogZ | float) -> float:
         value, beta = finite_scalar(log_z, "log_z"), 1.0
     if not math.isfinite(value):
         raise ValueError(f"log_z: must be finite, got {value}")
-    free = rbm.free_energy(data, beta=beta)
+    free = rbm.free_energy(state_array(data, "data", rbm.n_visible, rbm.dtype), beta=beta)
     return float(-np.mean(free, dtype=np.float64) - value)
 
 
@@ -284,6 +284,19 @@ class LikelihoodObserver:
         return np.ascontiguousarray(data, dtype=np.uint8)  # converts to any model dtype
 
     def __call__(self, rbm: RBM, info: CheckpointLike) -> dict[str, float] | None:
+        """Estimate the log-likelihoods at this checkpoint, if it is due.
+
+        Parameters
+        ----------
+        rbm : RBM
+            The model being trained, ``W`` of shape (n_visible, n_hidden).
+        info : CheckpointInfo-like
+            Needs ``epoch`` and ``update``.
+
+        Returns
+        -------
+        dict of str to float, or None
+        """
         if info.epoch % self.every != 0:
             return None
         gen = np.random.default_rng([self.seed, int(info.update)])

@@ -284,6 +284,8 @@ def test_bad_arguments_name_the_argument():
         pyrbm.log_partition(rbm, "ais", n_chains=0)
     with pytest.raises(ValueError, match="layer"):
         pyrbm.log_partition(rbm, layer="both")
+    with pytest.raises(ValueError, match="data"):
+        pyrbm.log_likelihood(rbm, np.zeros((2, 4), np.float32), 1.0)
     with pytest.raises(ValueError, match="log_z"):
         pyrbm.log_likelihood(rbm, np.zeros((2, 5), np.float32), float("nan"))
 
