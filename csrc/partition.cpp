@@ -136,16 +136,47 @@ double log_z_enumerate(const T* rows, std::int64_t n_enum, std::int64_t n_other,
 
 namespace {
 
+// Counter bit that separates the base model's hidden draws from the model's (same step).
+constexpr std::uint64_t kBaseHiddenSweep = std::uint64_t(1) << 63;
+
+// One hidden layer of a chain block: its fields vW (without bias) and states.
+template <typename T> struct HiddenBlock {
+    const RbmView<T>& rbm;
+    std::vector<T> fields, states;
+    HiddenBlock(const RbmView<T>& r, std::size_t n_block)
+        : rbm(r),
+          fields(n_block * static_cast<std::size_t>(r.n_hidden)),
+          states(fields.size()) {}
+
+    void compute_fields(const T* visible, std::int64_t n_block, std::int64_t n_visible) {
+        if (rbm.n_hidden > 0)
+            sparse_fields<T>(visible, n_block, n_visible, rbm.weights, rbm.n_hidden,
+                             fields.data());
+    }
+    // sum_j softplus(now (b_j + x_j)) - softplus(before (b_j + x_j)) for chain c.
+    double softplus_change(std::int64_t c, double now, double before) const {
+        const T* x = fields.data() + c * rbm.n_hidden;
+        double soft = 0.0;
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp simd reduction(+ : soft)
+#endif
+        for (std::int64_t j = 0; j < rbm.n_hidden; ++j) {
+            const double field = static_cast<double>(rbm.hidden_bias[j]) + x[j];
+            soft += softplus_d(now * field) - softplus_d(before * field);
+        }
+        return soft;
+    }
+};
+
 // One chain block of the annealing kernel: states visible[0, n_block) (rows), all steps.
 template <typename T>
-void anneal_block(T* visible, std::int64_t n_block, std::int64_t n_visible, std::int64_t n_hidden,
-                  const T* weights, const T* weights_t, const T* visible_bias,
-                  const T* hidden_bias, const T* base_bias, const AnnealSpec& spec,
+void anneal_block(T* visible, std::int64_t n_block, std::int64_t n_visible,
+                  const RbmView<T>& model, const RbmView<T>& base, const AnnealSpec& spec,
                   std::uint64_t first_chain, double* log_weights) {
     const auto nb = static_cast<std::size_t>(n_block);
-    std::vector<T> hidden_fields(nb * static_cast<std::size_t>(n_hidden));
-    std::vector<T> hidden(hidden_fields.size());
+    HiddenBlock<T> hid(model, nb), base_hid(base, nb);
     std::vector<T> visible_fields(nb * static_cast<std::size_t>(n_visible));
+    std::vector<T> base_visible_fields(base.n_hidden > 0 ? visible_fields.size() : 0);
     std::vector<T> mixed_bias(static_cast<std::size_t>(n_visible));
     const double* cb = spec.coef_base;
     const double* cm = spec.coef_model;
@@ -153,47 +184,53 @@ void anneal_block(T* visible, std::int64_t n_block, std::int64_t n_visible, std:
         return DrawSpec{spec.key, sweep, first_chain, Stream::kAnnealing};
     };
     std::fill(log_weights, log_weights + n_block, 0.0);
-    if (spec.draw_initial) {  // v ~ base model: sigmoid(base_bias) per unit
+    if (spec.draw_initial) {  // v ~ base model: sigmoid(base visible bias) per unit
+        if (base.n_hidden > 0)
+            throw std::invalid_argument("draw_initial: needs a base model without hidden units");
         std::fill(visible_fields.begin(), visible_fields.end(), T(0));
-        sample_from_fields<T>(visible_fields.data(), n_block, n_visible, base_bias, T(1), draw(1),
-                              visible, nullptr);
+        sample_from_fields<T>(visible_fields.data(), n_block, n_visible, base.visible_bias, T(1),
+                              draw(1), visible, nullptr);
     }
     for (std::int64_t k = 1; k < spec.n_steps; ++k) {
-        sparse_fields<T>(visible, n_block, n_visible, weights, n_hidden, hidden_fields.data());
+        hid.compute_fields(visible, n_block, n_visible);
+        base_hid.compute_fields(visible, n_block, n_visible);
         const double d_base = cb[k] - cb[k - 1], d_model = cm[k] - cm[k - 1];
-        const double now = cm[k], before = cm[k - 1];
         for (std::int64_t c = 0; c < n_block; ++c) {
             const T* v = visible + c * n_visible;
-            const T* x = hidden_fields.data() + c * n_hidden;
             double linear = 0.0;
 #ifdef PYRBM_HAVE_OPENMP
 #pragma omp simd reduction(+ : linear)
 #endif
             for (std::int64_t i = 0; i < n_visible; ++i)
-                linear += (d_base * base_bias[i] + d_model * visible_bias[i]) * v[i];
-            double soft = 0.0;
-#ifdef PYRBM_HAVE_OPENMP
-#pragma omp simd reduction(+ : soft)
-#endif
-            for (std::int64_t j = 0; j < n_hidden; ++j) {
-                const double field = static_cast<double>(hidden_bias[j]) + x[j];
-                soft += softplus_d(now * field) - softplus_d(before * field);
-            }
-            log_weights[c] += linear + soft;
+                linear += (d_base * base.visible_bias[i] + d_model * model.visible_bias[i]) * v[i];
+            log_weights[c] += linear + hid.softplus_change(c, cm[k], cm[k - 1]) +
+                              base_hid.softplus_change(c, cb[k], cb[k - 1]);
         }
         if (k == spec.n_steps - 1) break;
-        // Transition T_k: h ~ sigmoid(cm (b + vW)), v ~ sigmoid(cm (a + Wh) + cb a_base)
-        // = sigmoid(cm (Wh + a + (cb / cm) a_base)).
+        // Transition T_k: h_B ~ sigmoid(cm (b + vW)), h_A ~ sigmoid(cb (b_A + v W_A)),
+        // v ~ sigmoid(cm (a + W h_B) + cb (a_A + W_A h_A))
+        //   = sigmoid(cm (W h_B + r W_A h_A + a + r a_A)), r = cb / cm.
+        const double now = cm[k];
         if (!(now > 0.0)) throw std::invalid_argument("schedule: interior betas must be > 0");
         const auto sweep = 2 * static_cast<std::uint64_t>(k);
-        sample_from_fields<T>(hidden_fields.data(), n_block, n_hidden, hidden_bias,
-                              static_cast<T>(now), draw(sweep), hidden.data(), nullptr);
-        sparse_fields<T>(hidden.data(), n_block, n_hidden, weights_t, n_visible,
-                         visible_fields.data());
         const double ratio = cb[k] / now;
+        sample_from_fields<T>(hid.fields.data(), n_block, model.n_hidden, model.hidden_bias,
+                              static_cast<T>(now), draw(sweep), hid.states.data(), nullptr);
+        sparse_fields<T>(hid.states.data(), n_block, model.n_hidden, model.weights_t, n_visible,
+                         visible_fields.data());
+        if (base.n_hidden > 0) {
+            sample_from_fields<T>(base_hid.fields.data(), n_block, base.n_hidden,
+                                  base.hidden_bias, static_cast<T>(cb[k]),
+                                  draw(sweep | kBaseHiddenSweep), base_hid.states.data(),
+                                  nullptr);
+            sparse_fields<T>(base_hid.states.data(), n_block, base.n_hidden, base.weights_t,
+                             n_visible, base_visible_fields.data());
+            for (std::size_t i = 0; i < visible_fields.size(); ++i)
+                visible_fields[i] += static_cast<T>(ratio) * base_visible_fields[i];
+        }
         for (std::int64_t i = 0; i < n_visible; ++i)
             mixed_bias[static_cast<std::size_t>(i)] =
-                static_cast<T>(visible_bias[i] + ratio * base_bias[i]);
+                static_cast<T>(model.visible_bias[i] + ratio * base.visible_bias[i]);
         sample_from_fields<T>(visible_fields.data(), n_block, n_visible, mixed_bias.data(),
                               static_cast<T>(now), draw(sweep + 1), visible, nullptr);
     }
@@ -202,9 +239,8 @@ void anneal_block(T* visible, std::int64_t n_block, std::int64_t n_visible, std:
 }  // namespace
 
 template <typename T>
-void anneal(T* visible, std::int64_t n_chains, std::int64_t n_visible, std::int64_t n_hidden,
-            const T* weights, const T* weights_t, const T* visible_bias, const T* hidden_bias,
-            const T* base_bias, const AnnealSpec& spec, double* log_weights) {
+void anneal(T* visible, std::int64_t n_chains, std::int64_t n_visible, const RbmView<T>& model,
+            const RbmView<T>& base, const AnnealSpec& spec, double* log_weights) {
     if (n_chains <= 0) return;
     // Chain blocks: at most kMaxChainBlock chains, a multiple of the thread count of blocks
     // so the threads get equal work. Every chain draws from its own counters and the
@@ -223,8 +259,7 @@ void anneal(T* visible, std::int64_t n_chains, std::int64_t n_visible, std::int6
         errors.capture([&] {
             const std::int64_t c0 = blk * block;
             const std::int64_t nb = std::min(block, n_chains - c0);
-            anneal_block<T>(visible + c0 * n_visible, nb, n_visible, n_hidden, weights, weights_t,
-                            visible_bias, hidden_bias, base_bias, spec,
+            anneal_block<T>(visible + c0 * n_visible, nb, n_visible, model, base, spec,
                             spec.chain_offset + static_cast<std::uint64_t>(c0),
                             log_weights + c0);
         });
@@ -235,8 +270,8 @@ void anneal(T* visible, std::int64_t n_chains, std::int64_t n_visible, std::int6
 #define PYRBM_INSTANTIATE_PARTITION(T)                                                          \
     template double log_z_enumerate<T>(const T*, std::int64_t, std::int64_t, const T*,         \
                                        const T*, double);                                      \
-    template void anneal<T>(T*, std::int64_t, std::int64_t, std::int64_t, const T*, const T*,  \
-                            const T*, const T*, const T*, const AnnealSpec&, double*);
+    template void anneal<T>(T*, std::int64_t, std::int64_t, const RbmView<T>&,                 \
+                            const RbmView<T>&, const AnnealSpec&, double*);
 
 PYRBM_INSTANTIATE_PARTITION(float)
 PYRBM_INSTANTIATE_PARTITION(double)

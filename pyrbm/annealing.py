@@ -21,6 +21,7 @@ transitions are blocked Gibbs sweeps at each intermediate distribution, in C++
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from scipy.special import logsumexp
 from . import _core
 from ._rng import RngLike, as_generator, draw_key
 from ._validation import finite_scalar, positive_int, state_array
+from .exact import check_rbm, log_z_exact, sample_exact
 from .model import RBM
 
 #: Clipping of the data mean when the base biases are its logit.
@@ -96,25 +98,83 @@ def base_bias_from_data(data: np.ndarray, n_visible: int, dtype: np.dtype) -> np
     return np.log(mean / (1.0 - mean)).astype(dtype)
 
 
-def _base_bias(rbm: RBM, base_bias: Any, data: Any) -> np.ndarray:
-    if base_bias is not None and data is not None:
-        raise ValueError("base_bias: give either base_bias or data, not both")
+@dataclasses.dataclass(frozen=True)
+class BaseModel:
+    """The tractable end of the annealing path.
+
+    Attributes
+    ----------
+    visible_bias : numpy.ndarray, shape (n_visible,)
+        ``a_A`` (the model's dtype).
+    rbm : RBM or None
+        A base RBM with hidden units, or None for independent visible units.
+    log_z : float
+        ``log Z_A`` (exact).
+    """
+
+    visible_bias: np.ndarray
+    rbm: RBM | None
+    log_z: float
+
+    @property
+    def n_hidden(self) -> int:
+        """Hidden units of the base model (0 for independent visible units)."""
+        return 0 if self.rbm is None else self.rbm.n_hidden
+
+
+def make_base(
+    rbm: RBM, base_bias: Any = None, base_rbm: Any = None, data: Any = None
+) -> BaseModel:
+    """The base model from at most one of ``base_bias``, ``base_rbm``, ``data``.
+
+    Parameters
+    ----------
+    rbm : RBM
+        The target model (n_visible, dtype).
+    base_bias : numpy.ndarray, shape (n_visible,), optional
+        Independent visible units with these biases.
+    base_rbm : RBM, optional
+        A base RBM small enough for exact enumeration (its ``log Z`` and its initial
+        samples are exact).
+    data : numpy.ndarray, shape (n_samples, n_visible), optional
+        Independent visible units with biases ``logit(clip(mean(data)))``.
+        Without any of them the base is uniform (zero biases).
+
+    Returns
+    -------
+    BaseModel
+    """
+    given = [name for name, x in (("base_bias", base_bias), ("base_rbm", base_rbm),
+                                  ("data", data)) if x is not None]
+    if len(given) > 1:
+        raise ValueError(f"{given[0]}: give at most one of base_bias, base_rbm, data; got {given}")
+    if base_rbm is not None:
+        base_rbm = check_rbm(base_rbm)
+        if base_rbm.n_visible != rbm.n_visible or base_rbm.dtype != rbm.dtype:
+            raise ValueError(
+                f"base_rbm: expected {rbm.n_visible} visible units and dtype {rbm.dtype}, got "
+                f"{base_rbm.n_visible} and {base_rbm.dtype}"
+            )
+        return BaseModel(base_rbm.visible_bias, base_rbm, log_z_exact(base_rbm))
     if data is not None:
-        return base_bias_from_data(data, rbm.n_visible, rbm.dtype)
-    if base_bias is None:
-        return np.zeros(rbm.n_visible, rbm.dtype)  # uniform base
-    out = np.asarray(base_bias, dtype=np.float64)
-    if out.shape != (rbm.n_visible,) or not np.all(np.isfinite(out)):
-        raise ValueError(
-            f"base_bias: expected finite values of shape ({rbm.n_visible},), got {out.shape}"
-        )
-    return out.astype(rbm.dtype)
+        bias = base_bias_from_data(data, rbm.n_visible, rbm.dtype)
+    elif base_bias is None:
+        bias = np.zeros(rbm.n_visible, rbm.dtype)  # uniform base
+    else:
+        bias = np.asarray(base_bias, dtype=np.float64)
+        if bias.shape != (rbm.n_visible,) or not np.all(np.isfinite(bias)):
+            raise ValueError(
+                f"base_bias: expected finite values of shape ({rbm.n_visible},), "
+                f"got {bias.shape}"
+            )
+        bias = bias.astype(rbm.dtype)
+    return BaseModel(bias, None, float(np.logaddexp(0.0, bias.astype(np.float64)).sum()))
 
 
 def _run(
     rbm: RBM,
     visible: np.ndarray,
-    base: np.ndarray,
+    base: BaseModel,
     betas: np.ndarray,
     beta: float,
     key: tuple[int, int],
@@ -122,13 +182,17 @@ def _run(
 ) -> np.ndarray:
     """Run the C++ annealing kernel along ``betas``; returns the log-weights (n_chains,)."""
     log_weights = np.empty(visible.shape[0], np.float64)
+    b = base.rbm
     _core.anneal(
         visible,
         rbm.weights,
         np.ascontiguousarray(rbm.weights.T),
         rbm.visible_bias,
         rbm.hidden_bias,
-        base,
+        base.visible_bias,
+        None if b is None else b.weights,
+        None if b is None else np.ascontiguousarray(b.weights.T),
+        None if b is None else b.hidden_bias,
         np.ascontiguousarray(1.0 - betas),
         np.ascontiguousarray(beta * betas),
         key,
@@ -139,9 +203,13 @@ def _run(
     return log_weights
 
 
-def log_z_base(base: np.ndarray, n_hidden: int) -> float:
-    """``log Z_A = sum_i softplus(a_A_i) + n_hidden ln 2`` of the base model."""
-    return float(np.logaddexp(0.0, base.astype(np.float64)).sum() + n_hidden * np.log(2.0))
+def log_z_offset(base: BaseModel, n_hidden: int) -> float:
+    """``log Z_A + (n_hidden - n_base_hidden) ln 2``: the normalizer the weights refer to.
+
+    At s = 0 the model's ``n_hidden`` units are free (a factor ``2^n_hidden``), at s = 1
+    the base model's are, so ``log Z = offset + log E[w]`` (forward AIS).
+    """
+    return base.log_z + (n_hidden - base.n_hidden) * float(np.log(2.0))
 
 
 def weight_statistics(log_weights: np.ndarray) -> tuple[float, float, float]:
@@ -176,11 +244,11 @@ def _positive_beta(beta: Any) -> float:
 
 
 def _result(
-    log_weights: np.ndarray, base: np.ndarray, n_hidden: int, states: np.ndarray, reverse: bool
+    log_weights: np.ndarray, base: BaseModel, n_hidden: int, states: np.ndarray, reverse: bool
 ) -> dict[str, Any]:
     """Estimate from the weights: forward ``E[w] = Z/Z_A``, reverse ``E[w] = Z_A/Z``."""
     log_mean, se, ess = weight_statistics(log_weights)
-    log_za = log_z_base(base, n_hidden)
+    log_za = log_z_offset(base, n_hidden)
     return dict(
         value=log_za - log_mean if reverse else log_za + log_mean,
         std_error=se,
@@ -200,6 +268,7 @@ def ais(
     n_betas: int = 1000,
     schedule_kind: Any = "linear",
     base_bias: np.ndarray | None = None,
+    base_rbm: RBM | None = None,
     data: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Forward AIS estimate of ``log Z`` (stochastic lower bound).
@@ -216,10 +285,8 @@ def ais(
         Number of distributions in the schedule, both ends included.
     schedule_kind : {"linear", "geometric"} or array_like
         See :func:`schedule`.
-    base_bias : numpy.ndarray, shape (n_visible,), optional
-        Visible biases of the base model; default zeros (uniform), or from ``data``.
-    data : numpy.ndarray, shape (n_samples, n_visible), optional
-        Training data whose mean sets the base biases.
+    base_bias, base_rbm, data
+        The base model, see :func:`make_base` (at most one; default uniform).
 
     Returns
     -------
@@ -230,9 +297,13 @@ def ais(
     beta = _positive_beta(beta)
     n_chains = positive_int(n_chains, "n_chains")
     betas = schedule(schedule_kind, n_betas)
-    base = _base_bias(rbm, base_bias, data)
-    visible = np.empty((n_chains, rbm.n_visible), rbm.dtype)
-    log_weights = _run(rbm, visible, base, betas, beta, draw_key(rng), True)
+    base = make_base(rbm, base_bias, base_rbm, data)
+    gen = as_generator(rng)
+    if base.rbm is None:  # the kernel draws the initial states
+        visible = np.empty((n_chains, rbm.n_visible), rbm.dtype)
+    else:
+        visible = sample_exact(base.rbm, n_chains, rng=gen)
+    log_weights = _run(rbm, visible, base, betas, beta, draw_key(gen), base.rbm is None)
     return _result(log_weights, base, rbm.n_hidden, visible, reverse=False)
 
 
@@ -245,6 +316,7 @@ def rais(
     n_betas: int = 1000,
     schedule_kind: Any = "linear",
     base_bias: np.ndarray | None = None,
+    base_rbm: RBM | None = None,
     data: np.ndarray | None = None,
     samples: np.ndarray | None = None,
     n_gibbs: int = 1000,
@@ -253,8 +325,11 @@ def rais(
 
     Parameters
     ----------
-    rbm, beta, rng, n_betas, schedule_kind, base_bias, data
-        As in :func:`ais`; ``data`` also seeds the Gibbs chains that make the samples.
+    rbm, beta, rng, n_betas, schedule_kind, base_bias, base_rbm
+        As in :func:`ais`.
+    data : numpy.ndarray, shape (n_samples, n_visible), optional
+        Seeds the Gibbs chains that make the samples; without ``base_bias`` and
+        ``base_rbm`` its mean also sets the base model.
     n_chains : int
         Number of chains when ``samples`` is not given.
     samples : numpy.ndarray, shape (n_chains, n_visible), optional
@@ -271,7 +346,8 @@ def rais(
     """
     beta = _positive_beta(beta)
     betas = schedule(schedule_kind, n_betas)
-    base = _base_bias(rbm, base_bias, data)
+    base_data = data if base_bias is None and base_rbm is None else None
+    base = make_base(rbm, base_bias, base_rbm, base_data)
     gen = as_generator(rng)
     if samples is not None:
         visible = np.array(state_array(samples, "samples", rbm.n_visible, rbm.dtype), copy=True)

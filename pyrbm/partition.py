@@ -22,16 +22,13 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from . import _core, annealing, meanfield
+from . import annealing, meanfield
+from .exact import check_rbm, log_z_exact
 from ._rng import RngLike
 from ._validation import finite_scalar, positive_int, state_array
 from .model import RBM
 
 Method = Literal["exact", "ais", "rais", "meanfield"]
-
-#: Default largest number of enumerated states of method="exact" (option max_states).
-MAX_EXACT_STATES = 2**27
-
 
 @dataclasses.dataclass(frozen=True)
 class LogZ:
@@ -52,7 +49,9 @@ class LogZ:
     log_weights : numpy.ndarray of shape (n_chains,) or None
         Per-chain log importance weights (stochastic methods).
     log_z_base : float or None
-        ``log Z`` of the AIS base model.
+        What the AIS weights are relative to: ``log Z_A`` of the base model plus
+        ``(n_hidden - n_base_hidden) ln 2`` (forward: ``value = log_z_base + log
+        mean(w)``; reverse: ``value = log_z_base - log mean(w)``).
     """
 
     value: float
@@ -65,56 +64,6 @@ class LogZ:
 
     def __float__(self) -> float:
         return float(self.value)
-
-
-def _check_rbm(rbm: Any) -> RBM:
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"rbm: expected pyrbm.RBM, got {type(rbm).__name__}")
-    return rbm
-
-
-def log_z_exact(
-    rbm: RBM,
-    *,
-    beta: float = 1.0,
-    layer: Literal["auto", "visible", "hidden"] = "auto",
-    max_states: int = MAX_EXACT_STATES,
-) -> float:
-    """Exact ``log Z`` by enumerating one layer (the other is summed analytically).
-
-    Parameters
-    ----------
-    rbm : RBM
-        Model with ``W`` of shape (n_visible, n_hidden).
-    beta : float
-        Inverse temperature (>= 0).
-    layer : {"auto", "visible", "hidden"}
-        Layer to enumerate; "auto" takes the smaller one.
-    max_states : int
-        Refuse to enumerate more than this many states (``2^27`` by default).
-
-    Returns
-    -------
-    float
-    """
-    rbm = _check_rbm(rbm)
-    beta = finite_scalar(beta, "beta", minimum=0.0)
-    max_states = positive_int(max_states, "max_states")
-    if layer == "auto":
-        layer = "hidden" if rbm.n_hidden <= rbm.n_visible else "visible"
-    if layer == "hidden":
-        rows, bias, other = np.ascontiguousarray(rbm.weights.T), rbm.hidden_bias, rbm.visible_bias
-    elif layer == "visible":
-        rows, bias, other = rbm.weights, rbm.visible_bias, rbm.hidden_bias
-    else:
-        raise ValueError(f"layer: expected 'auto', 'visible' or 'hidden', got {layer!r}")
-    n_enum = rows.shape[0]
-    if n_enum > 62 or 2**n_enum > max_states:
-        raise ValueError(
-            f"rbm: exact enumeration of the {layer} layer needs 2^{n_enum} = {2**n_enum:.3e} "
-            f"states, above max_states = {max_states}; raise max_states or use method='ais'"
-        )
-    return float(_core.log_z_enumerate(rows, bias, other, beta))
 
 
 def log_partition(
@@ -140,8 +89,9 @@ def log_partition(
     **options
         exact: ``layer``, ``max_states`` (:func:`log_z_exact`).
         ais: ``n_chains`` (100), ``n_betas`` (1000, both ends included), ``schedule``
-        ("linear", "geometric" or an array), ``base_bias`` (n_visible,) or ``data``
-        (n_samples, n_visible) whose mean sets the base model.
+        ("linear", "geometric" or an array), and the base model: ``base_bias``
+        (n_visible,), ``base_rbm`` (an RBM small enough to enumerate) or ``data``
+        (n_samples, n_visible) whose mean sets independent visible biases.
         rais: as ais, plus ``samples`` (n_chains, n_visible) to start from, else
         ``n_gibbs`` (1000) sweeps of Gibbs chains started from ``data`` rows.
         meanfield: ``form`` ("e20" or "e21"); raises
@@ -151,13 +101,13 @@ def log_partition(
     -------
     LogZ
     """
-    rbm = _check_rbm(rbm)
+    rbm = check_rbm(rbm)
     beta = finite_scalar(beta, "beta", minimum=0.0)
     if method == "exact":
         _only(options, ("layer", "max_states"))
         return LogZ(log_z_exact(rbm, beta=beta, **options), "exact", beta)
     if method in ("ais", "rais"):
-        allowed = ["n_chains", "n_betas", "schedule", "base_bias", "data"]
+        allowed = ["n_chains", "n_betas", "schedule", "base_bias", "base_rbm", "data"]
         if method == "rais":
             allowed += ["samples", "n_gibbs"]
         _only(options, allowed)
@@ -201,7 +151,7 @@ def log_likelihood(rbm: RBM, data: np.ndarray, log_z: LogZ | float) -> float:
     float
         In nats per sample.
     """
-    rbm = _check_rbm(rbm)
+    rbm = check_rbm(rbm)
     if isinstance(log_z, LogZ):
         value, beta = float(log_z.value), log_z.beta
     else:

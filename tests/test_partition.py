@@ -13,6 +13,7 @@ from tests.conftest import all_states, small_rbm
 import pyrbm
 from pyrbm import _core, annealing, meanfield, partition
 from pyrbm._rng import STREAMS
+from pyrbm.exact import sample_exact
 
 
 # -- NumPy references ----------------------------------------------------------------
@@ -32,11 +33,16 @@ def log_p_visible(rbm: pyrbm.RBM, v: np.ndarray) -> np.ndarray:
     return v @ a + np.logaddexp(0.0, b + v @ w).sum(axis=1)
 
 
-def anneal_reference(rbm, visible, base, betas, beta, key, draw_initial):
-    """NumPy AIS with the kernel's Philox counters: (block, 2k / 2k+1, chain, annealing)."""
+def anneal_reference(rbm, visible, base, betas, beta, key, draw_initial, base_rbm=None):
+    """NumPy AIS with the kernel's Philox counters (block, sweep, chain, annealing):
+    sweep 2k for h, 2k + 1 for v, 2k | 2^63 for the base RBM's h, 1 for the first v."""
     w = rbm.weights.astype(np.float64)
     a, b = rbm.visible_bias.astype(np.float64), rbm.hidden_bias.astype(np.float64)
     base = base.astype(np.float64)
+    if base_rbm is None:
+        wa, ba = np.zeros((w.shape[0], 0)), np.zeros(0)
+    else:
+        wa, ba = base_rbm.weights.astype(np.float64), base_rbm.hidden_bias.astype(np.float64)
     n_chains, n_visible = visible.shape
 
     def uniforms(sweep: int, n_units: int) -> np.ndarray:
@@ -45,19 +51,23 @@ def anneal_reference(rbm, visible, base, betas, beta, key, draw_initial):
             _core.uniform_row(out[c], key, sweep, c, STREAMS["annealing"])
         return out.astype(np.float64)
 
+    def softplus_change(x, now, before):
+        return (np.logaddexp(0, now * x) - np.logaddexp(0, before * x)).sum(axis=1)
+
     v = visible.astype(np.float64)
     if draw_initial:
         v = (uniforms(1, n_visible) < expit(base)).astype(np.float64)
     cb, cm = 1.0 - betas, beta * betas
     log_w = np.zeros(n_chains)
     for k in range(1, len(betas)):
-        x = b + v @ w
+        x, xa = b + v @ w, ba + v @ wa
         log_w += (cb[k] - cb[k - 1]) * (v @ base) + (cm[k] - cm[k - 1]) * (v @ a)
-        log_w += (np.logaddexp(0, cm[k] * x) - np.logaddexp(0, cm[k - 1] * x)).sum(axis=1)
+        log_w += softplus_change(x, cm[k], cm[k - 1]) + softplus_change(xa, cb[k], cb[k - 1])
         if k == len(betas) - 1:
             break
         h = (uniforms(2 * k, w.shape[1]) < expit(cm[k] * x)).astype(np.float64)
-        field = cm[k] * (a + h @ w.T) + cb[k] * base
+        ha = (uniforms(2 * k | 2**63, wa.shape[1]) < expit(cb[k] * xa)).astype(np.float64)
+        field = cm[k] * (a + h @ w.T) + cb[k] * (base + ha @ wa.T)
         v = (uniforms(2 * k + 1, n_visible) < expit(field)).astype(np.float64)
     return v, log_w
 
@@ -119,21 +129,27 @@ def test_softplus_kernel_matches_numpy():
 
 # -- annealing kernel ----------------------------------------------------------------
 @pytest.mark.parametrize("reverse", [False, True], ids=["forward", "reverse"])
-def test_anneal_kernel_matches_numpy_reference(dtype, reverse):
+@pytest.mark.parametrize("with_base_rbm", [False, True], ids=["base_rate", "base_rbm"])
+def test_anneal_kernel_matches_numpy_reference(dtype, reverse, with_base_rbm):
     rbm = small_rbm(7, 5, 1.0, dtype, 2)
+    base_rbm = small_rbm(7, 3, 0.8, dtype, 3) if with_base_rbm else None
     gen = np.random.default_rng(0)
     betas = annealing.schedule("linear", 23)
     if reverse:
         betas = betas[::-1].copy()
-    base = gen.normal(0, 1, 7).astype(dtype)
+    base = base_rbm.visible_bias if with_base_rbm else gen.normal(0, 1, 7).astype(dtype)
     start = (gen.random((6, 7)) < 0.5).astype(dtype)
     key = (12345, 678)
-    v_ref, lw_ref = anneal_reference(rbm, start, base, betas, 1.3, key, not reverse)
+    draw = not (reverse or with_base_rbm)
+    v_ref, lw_ref = anneal_reference(rbm, start, base, betas, 1.3, key, draw, base_rbm)
     v = start.copy()
     lw = np.empty(6)
+    b_w, b_wt, b_b = (None, None, None) if base_rbm is None else (
+        base_rbm.weights, np.ascontiguousarray(base_rbm.weights.T), base_rbm.hidden_bias
+    )
     _core.anneal(
         v, rbm.weights, np.ascontiguousarray(rbm.weights.T), rbm.visible_bias,
-        rbm.hidden_bias, base, 1.0 - betas, 1.3 * betas, key, 0, not reverse, lw,
+        rbm.hidden_bias, base, b_w, b_wt, b_b, 1.0 - betas, 1.3 * betas, key, 0, draw, lw,
     )
     np.testing.assert_array_equal(v, v_ref)
     np.testing.assert_allclose(lw, lw_ref, rtol=1e-5 if dtype == np.float32 else 1e-11)
@@ -230,6 +246,39 @@ def test_rais_from_gibbs_samples_and_data_base():
                               n_gibbs=200, schedule="geometric")
     assert est.value == pytest.approx(brute_force_log_z(rbm), abs=5 * est.std_error + 0.02)
     assert 1.0 <= est.ess <= 200.0 and est.log_weights.shape == (200,)
+
+
+def test_ais_and_rais_from_a_base_rbm():
+    # Base RBM with a different hidden size: checks the (n_hidden - n_base_hidden) ln 2
+    # offset as well as the transitions with both hidden layers.
+    rbm = small_rbm(11, 7, 1.0, np.float64, 21)
+    gen = np.random.default_rng(4)
+    base_rbm = pyrbm.RBM(0.5 * rbm.weights[:, :4], rbm.visible_bias, rbm.hidden_bias[:4])
+    expected = brute_force_log_z(rbm)
+    ais = pyrbm.log_partition(rbm, "ais", rng=gen, base_rbm=base_rbm, n_chains=200, n_betas=200)
+    rais = pyrbm.log_partition(rbm, "rais", rng=gen, base_rbm=base_rbm, n_betas=200,
+                               samples=exact_samples(rbm, 200, gen))
+    for est in (ais, rais):
+        assert abs(est.value - expected) < 4 * est.std_error + 1e-3, est.method
+    assert ais.log_z_base == pytest.approx(brute_force_log_z(base_rbm) + 3 * np.log(2))
+    with pytest.raises(ValueError, match="at most one"):
+        pyrbm.log_partition(rbm, "ais", base_rbm=base_rbm, base_bias=np.zeros(11))
+    with pytest.raises(ValueError, match="base_rbm"):
+        pyrbm.log_partition(rbm, "ais", base_rbm=small_rbm(5, 2, 0.1, np.float64, 0))
+
+
+@pytest.mark.parametrize("shape", [(4, 6), (6, 4)], ids=["enumerate_visible", "enumerate_hidden"])
+def test_sample_exact_follows_the_model(shape):
+    rbm = small_rbm(*shape, 1.0, np.float32, 30)
+    samples = sample_exact(rbm, 20000, beta=0.9, rng=1)
+    v = all_states(rbm.n_visible)
+    log_p = 0.9 * (v @ rbm.visible_bias.astype(np.float64)) + np.logaddexp(
+        0, 0.9 * (rbm.hidden_bias.astype(np.float64) + v @ rbm.weights.astype(np.float64))
+    ).sum(1)
+    p = np.exp(log_p - logsumexp(log_p))
+    index = (samples.astype(np.int64) << np.arange(rbm.n_visible)).sum(axis=1)
+    counts = np.bincount(index, minlength=v.shape[0])
+    assert stats.chisquare(counts, 20000 * p).pvalue > 1e-3
 
 
 # -- log-likelihood and extreme weights -----------------------------------------------

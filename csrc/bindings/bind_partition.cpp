@@ -1,5 +1,7 @@
 #include <pybind11/stl.h>
 
+#include <optional>
+
 #include "arrays.hpp"
 #include "partition.hpp"
 
@@ -28,29 +30,46 @@ void bind_partition(py::module_& m) {
     m.def(
         "anneal",
         [](py::array visible, py::array weights, py::array weights_t, py::array visible_bias,
-           py::array hidden_bias, py::array base_bias, py::array coef_base, py::array coef_model,
+           py::array hidden_bias, py::array base_visible_bias,
+           std::optional<py::array> base_weights, std::optional<py::array> base_weights_t,
+           std::optional<py::array> base_hidden_bias, py::array coef_base, py::array coef_model,
            Key key, std::uint64_t chain_offset, bool draw_initial, py::array log_weights) {
             dispatch_float(visible, "visible", [&](auto tag) {
                 using T = decltype(tag);
                 T* v = checked<T>(visible, "visible", {-1, -1}, true);
                 const auto n = visible.shape(0), nv = visible.shape(1);
-                const T* w = checked<T>(weights, "weights", {nv, -1});
-                const auto nh = weights.shape(1);
-                const T* wt = checked<T>(weights_t, "weights_t", {nh, nv});
-                const T* a = checked<T>(visible_bias, "visible_bias", {nv});
-                const T* b = checked<T>(hidden_bias, "hidden_bias", {nh});
-                const T* base = checked<T>(base_bias, "base_bias", {nv});
+                RbmView<T> model{checked<T>(weights, "weights", {nv, -1}), nullptr,
+                                 checked<T>(visible_bias, "visible_bias", {nv}), nullptr,
+                                 weights.shape(1)};
+                model.weights_t = checked<T>(weights_t, "weights_t", {model.n_hidden, nv});
+                model.hidden_bias = checked<T>(hidden_bias, "hidden_bias", {model.n_hidden});
+                RbmView<T> base{nullptr, nullptr,
+                                checked<T>(base_visible_bias, "base_visible_bias", {nv}),
+                                nullptr, 0};
+                if (base_weights || base_weights_t || base_hidden_bias) {
+                    if (!(base_weights && base_weights_t && base_hidden_bias))
+                        throw py::value_error(
+                            "base_weights: give base_weights, base_weights_t and "
+                            "base_hidden_bias together");
+                    base.weights = checked<T>(*base_weights, "base_weights", {nv, -1});
+                    base.n_hidden = base_weights->shape(1);
+                    base.weights_t =
+                        checked<T>(*base_weights_t, "base_weights_t", {base.n_hidden, nv});
+                    base.hidden_bias =
+                        checked<T>(*base_hidden_bias, "base_hidden_bias", {base.n_hidden});
+                }
                 const double* cb = checked<double>(coef_base, "coef_base", {-1});
                 const auto n_steps = coef_base.shape(0);
                 const double* cm = checked<double>(coef_model, "coef_model", {n_steps});
                 double* lw = checked<double>(log_weights, "log_weights", {n}, true);
                 const AnnealSpec spec{cb, cm, n_steps, to_key(key), chain_offset, draw_initial};
                 py::gil_scoped_release release;
-                anneal<T>(v, n, nv, nh, w, wt, a, b, base, spec, lw);
+                anneal<T>(v, n, nv, model, base, spec, lw);
             });
         },
         py::arg("visible"), py::arg("weights"), py::arg("weights_t"), py::arg("visible_bias"),
-        py::arg("hidden_bias"), py::arg("base_bias"), py::arg("coef_base"),
+        py::arg("hidden_bias"), py::arg("base_visible_bias"), py::arg("base_weights"),
+        py::arg("base_weights_t"), py::arg("base_hidden_bias"), py::arg("coef_base"),
         py::arg("coef_model"), py::arg("key"), py::arg("chain_offset"), py::arg("draw_initial"),
         py::arg("log_weights"));
 
