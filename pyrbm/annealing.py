@@ -1,12 +1,11 @@
 """Annealed importance sampling (AIS) and reverse AIS (RAIS) for log Z of a binary RBM.
 
-Both anneal between a *base model* A, independent visible units with biases ``a_A``
-(``log Z_A = sum_i softplus(a_A_i) + n_hidden ln 2``), and the target RBM B at inverse
-temperature ``beta``, through the visible marginals
-
-    p_k(v) ∝ exp((1 - s_k) a_A.v + s_k beta a.v) prod_j (1 + exp(s_k beta (b_j + (vW)_j)))
-
-for a schedule ``0 = s_0 < s_1 < ... < s_K = 1`` (Salakhutdinov & Murray 2008). The
+Both anneal between a *base model* A and the target RBM B at inverse temperature
+``beta`` through the visible marginals ``p_k(v) ∝ exp(-(1 - s_k) F_A(v) - s_k beta F_B(v))``
+for a schedule ``0 = s_0 < s_1 < ... < s_K = 1`` (Salakhutdinov & Murray 2008). A is
+either independent visible units with biases ``a_A`` (default: the logit of the data
+mean; ``log Z_A = sum_i softplus(a_A_i)``), or a given RBM small enough that its
+``log Z_A`` and its initial samples come from exact enumeration. The
 transitions are blocked Gibbs sweeps at each intermediate distribution, in C++
 (``csrc/partition.cpp``), many chains in parallel, random numbers from the Philox stream
 ``annealing`` (results do not depend on the thread count).
