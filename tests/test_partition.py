@@ -155,13 +155,19 @@ def test_anneal_kernel_matches_numpy_reference(dtype, reverse, with_base_rbm):
     np.testing.assert_allclose(lw, lw_ref, rtol=1e-5 if dtype == np.float32 else 1e-11)
 
 
-def test_ais_is_thread_count_independent():
+@pytest.mark.parametrize("method", ["ais", "rais"])
+def test_annealing_is_thread_count_independent(method):
     rbm = small_rbm(31, 17, 0.3, np.float32, 4)
-    results = []
-    for n in (1, 2):
-        with pyrbm.num_threads(n):
-            results.append(pyrbm.log_partition(rbm, "ais", rng=7, n_chains=37, n_betas=50))
-    np.testing.assert_array_equal(results[0].log_weights, results[1].log_weights)
+    base_rbm = small_rbm(31, 3, 0.3, np.float32, 5)
+    options = dict(n_chains=70, n_betas=50)  # 70 chains: 3 blocks on 1 thread, 4 on 2
+    if method == "rais":
+        options["n_gibbs"] = 20
+    for base in ({}, {"base_rbm": base_rbm}):
+        results = []
+        for n in (1, 2):
+            with pyrbm.num_threads(n):
+                results.append(pyrbm.log_partition(rbm, method, rng=7, **options, **base))
+        np.testing.assert_array_equal(results[0].log_weights, results[1].log_weights)
 
 
 def test_schedules():
