@@ -130,7 +130,8 @@ double log_z_enumerate(const T* rows, std::int64_t n_enum, std::int64_t n_other,
     double m = -std::numeric_limits<double>::infinity();
     for (double x : block_max) m = std::max(m, x);
     double s = 0.0;
-    for (std::size_t i = 0; i < block_max.size(); ++i) s += block_sum[i] * std::exp(block_max[i] - m);
+    for (std::size_t i = 0; i < block_max.size(); ++i)
+        s += block_sum[i] * std::exp(block_max[i] - m);
     return m + std::log(s);
 }
 
