@@ -100,13 +100,35 @@ def reciprocal(rbm: RBM) -> Reciprocal:
     return Reciprocal(s, u.T @ a, vt @ b, 0.5 * u.sum(axis=0), 0.5 * vt.sum(axis=1))
 
 
+def divergent_modes(rbm: RBM, *, beta: float = 1.0) -> np.ndarray:
+    """Indices of the modes with ``beta lambda_i >= 4`` (where E20/E21 diverge).
+
+    Parameters
+    ----------
+    rbm : RBM
+        Model with ``W`` of shape (N, M).
+    beta : float
+        Inverse temperature.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_divergent,)
+        Mode indices, singular values in descending order (empty when E20 is finite).
+    """
+    beta = finite_scalar(beta, "beta", minimum=0.0)
+    return _divergent(reciprocal(rbm).singular_values, beta)
+
+
+def _divergent(singular_values: np.ndarray, beta: float) -> np.ndarray:
+    return np.flatnonzero(SIGMA2 * beta * singular_values >= 1.0)
+
+
 def _checked(rbm: RBM, beta: float) -> tuple[Reciprocal, float]:
     beta = finite_scalar(beta, "beta", minimum=0.0)
     rec = reciprocal(rbm)
-    scaled = beta * rec.singular_values
-    bad = np.flatnonzero(SIGMA2 * scaled >= 1.0)
+    bad = _divergent(rec.singular_values, beta)
     if bad.size:
-        raise MeanFieldDivergence(bad, scaled[bad])
+        raise MeanFieldDivergence(bad, beta * rec.singular_values[bad])
     return rec, beta
 
 

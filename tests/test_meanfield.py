@@ -77,6 +77,8 @@ def test_flags_modes_with_beta_lambda_at_least_4():
         np.testing.assert_array_equal(info.value.modes, [0, 1])
         np.testing.assert_allclose(info.value.beta_lambda, beta * lam[:2])
     assert isinstance(info.value, ValueError)
+    np.testing.assert_array_equal(meanfield.divergent_modes(rbm, beta=beta), [0, 1])
+    assert meanfield.divergent_modes(rbm, beta=3.99 / lam[0]).size == 0
     assert np.isfinite(meanfield.log_z_e20(rbm, beta=3.99 / lam[0]))
 
 
