@@ -11,20 +11,27 @@ import os as _os
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
+from . import bosons, diffusion, gaussian, probing, reciprocal, spectrum, symmetry
 from ._threads import get_num_threads, num_threads, set_num_threads
 from .model import RBM
-
-from . import bosons, diffusion, probing  # noqa: E402  (after the OpenMP setting)
+from .partition import LogZ, log_likelihood, log_partition
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LogZ",
     "RBM",
     "__version__",
     "bosons",
     "diffusion",
+    "gaussian",
     "get_num_threads",
+    "log_likelihood",
+    "log_partition",
     "num_threads",
     "probing",
+    "reciprocal",
     "set_num_threads",
+    "spectrum",
+    "symmetry",
 ]
