@@ -33,7 +33,9 @@ def mode_coordinates(
     """``(u_i, w_i)`` of states about the saddle of mode ``i`` (E7, E10).
 
     ``x = U^T v``, ``y = V^T h``, ``x* = -b0_i / lambda_i``, ``y* = -a0_i / lambda_i``,
-    ``u = (dx + dy)/sqrt 2``, ``w = (dy - dx)/sqrt 2`` (gauge of :mod:`pyrbm._svd`).
+    ``u = (dx + dy)/sqrt 2``, ``w = (dy - dx)/sqrt 2``: the values of
+    ``pyrbm.reciprocal.decompose(rbm).to_uw`` for one mode (same gauge), at cost
+    ``O(n (N + M))``.
 
     Parameters
     ----------

@@ -2,10 +2,10 @@
 
 ``W = U diag(s) V^T`` with ``s`` descending, ``U`` of shape ``(N, L)``, ``V`` of shape
 ``(M, L)``, ``L = min(N, M)``; reciprocal coordinates ``x = U^T v``, ``y = V^T h``;
-``a0 = U^T a``, ``b0 = V^T b``. Gauge (the SVD fixes each pair ``(U_i, V_i)`` only up to a
-common sign): the entry of largest magnitude of each column of ``U`` is made positive
-(``V_i`` flips with it). Computed with numpy directly; ``pyrbm.reciprocal`` offers the full
-decomposition and mode tracking across checkpoints.
+``a0 = U^T a``, ``b0 = V^T b``. Gauge: that of :func:`pyrbm.reciprocal.decompose` (each
+pair ``(U_i, V_i)`` signed so that ``sum_k U_ki > 0``, or by the largest-magnitude entry
+when the sum vanishes), so modes here and there are the same vectors. Thin: the probing
+and diffusion code needs only the ``L`` paired modes.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+
+from .reciprocal import _column_signs
 
 
 class ThinSVD(NamedTuple):
@@ -36,7 +38,5 @@ def thin_svd(weights: np.ndarray) -> ThinSVD:
         ``u`` (N, L), ``s`` (L,), ``v`` (M, L), ``L = min(N, M)``, all float64.
     """
     u, s, vt = np.linalg.svd(np.asarray(weights, dtype=np.float64), full_matrices=False)
-    v = vt.T
-    pivot = np.argmax(np.abs(u), axis=0)
-    signs = np.where(u[pivot, np.arange(u.shape[1])] < 0, -1.0, 1.0)
-    return ThinSVD(np.ascontiguousarray(u * signs), s, np.ascontiguousarray(v * signs))
+    signs = _column_signs(u)
+    return ThinSVD(np.ascontiguousarray(u * signs), s, np.ascontiguousarray(vt.T * signs))

@@ -8,8 +8,8 @@ barely changes the samples, one in the plane of modes 1 and 2 changes them drast
 
 The fields come from the C++ low-rank kernel at cost ``O(r (N + M))`` per chain (rank
 ``r``: only the ``r`` leading modes are kept). Conventions: thin SVD
-``W = U diag(s) V^T`` with the gauge of :mod:`pyrbm._svd`; modes are 0-based here
-(mode 0 = largest singular value = the paper's mode 1). Random numbers: stream
+``W = U diag(s) V^T`` in the gauge of :func:`pyrbm.reciprocal.decompose`; modes are
+0-based here (mode 0 = largest singular value = the paper's mode 1). Random numbers: stream
 ``probing``, counter ``(block, 0, chain_offset + c, probing)``; two calls with the same
 ``rng`` seed use the same uniforms, so comparing rotations with common random numbers
 isolates the effect of the rotation.

@@ -231,6 +231,19 @@ def test_mode_coordinates_reproduce_e10_energy():
     np.testing.assert_allclose(energy, rbm.energy(v, h), atol=1e-10)
 
 
+def test_mode_coordinates_match_reciprocal_module():
+    rbm = small_rbm(9, 5, std=0.6, dtype=np.float64, seed=2)
+    gen = np.random.default_rng(3)
+    v = (gen.random((20, 9)) < 0.5).astype(np.float64)
+    h = (gen.random((20, 5)) < 0.5).astype(np.float64)
+    dec = pyrbm.reciprocal.decompose(rbm)
+    u_all, w_all = dec.to_uw(*dec.to_reciprocal(v, h))
+    for mode in (0, 4):
+        u, w = diffusion.mode_coordinates(rbm, v, h, mode)
+        np.testing.assert_allclose(u, u_all[:, mode], atol=1e-10)
+        np.testing.assert_allclose(w, w_all[:, mode], atol=1e-10)
+
+
 def test_landau_fit_from_gibbs_samples_runs():
     rbm = small_rbm(11, 7, std=0.3, dtype=np.float64, seed=4)
     v, h = rbm.sample(400, 20, rng=5)

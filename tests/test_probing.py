@@ -136,3 +136,12 @@ def test_bad_input():
     with pytest.raises(ValueError, match="rotation"):  # direct kernel call
         _core.lowrank_sample_visible(h, np.zeros((5, 3)), np.eye(2), np.ones(3), np.zeros((3, 7)),
                                      np.zeros(7), 1.0, (1, 2), 0, 0, 6, np.empty((4, 7)))
+
+
+def test_gauge_matches_reciprocal_decompose():
+    rbm = small_rbm(11, 7, std=0.5, dtype=np.float64, seed=8)
+    svd = thin_svd(rbm.weights)
+    full = pyrbm.reciprocal.decompose(rbm)
+    np.testing.assert_allclose(svd.s, full.singular_values, atol=1e-12)
+    np.testing.assert_allclose(svd.u, full.U[:, :7], atol=1e-10)
+    np.testing.assert_allclose(svd.v, full.V, atol=1e-10)
