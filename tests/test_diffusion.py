@@ -9,7 +9,7 @@ import pyrbm
 from pyrbm import _core, diffusion
 from pyrbm._rng import STREAMS
 from pyrbm._svd import thin_svd
-from tests.conftest import all_states, small_rbm
+from .conftest import all_states, small_rbm
 
 
 def reference_box_muller(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

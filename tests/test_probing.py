@@ -9,7 +9,7 @@ import pyrbm
 from pyrbm import _core, probing
 from pyrbm._rng import STREAMS, draw_key
 from pyrbm._svd import thin_svd
-from tests.conftest import small_rbm
+from .conftest import small_rbm
 
 
 def probing_uniforms(key, n_chains, n_visible, dtype):
