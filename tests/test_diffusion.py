@@ -98,6 +98,23 @@ def test_langevin_kernel_is_thread_invariant():
         np.testing.assert_array_equal(a, b)
 
 
+def test_langevin_relaxes_to_the_minimum_of_the_rbm_potential():
+    rbm = small_rbm(9, 6, std=0.5, dtype=np.float64, seed=12)
+    pot = diffusion.mode_potential_from_rbm(rbm, beta=1.0)
+    assert np.all(pot.converges)
+    res = diffusion.langevin(pot, 4000, 400, dt=0.01, record_every=400, rng=3)
+    # stationary mean solves grad Phi = 0: K m = f (also the fixed point of the EM map)
+    k = pot.stiffness.mean(axis=1)
+    det = k**2 - pot.coupling**2
+    mx = (k * pot.force[:, 0] + pot.coupling * pot.force[:, 1]) / det
+    my = (k * pot.force[:, 1] + pot.coupling * pot.force[:, 0]) / det
+    se = np.sqrt(res.cov[:, -1, 0, 0] / 4000)
+    np.testing.assert_allclose(res.mean[:, -1, 0], mx, atol=5 * se.max())
+    np.testing.assert_allclose(res.mean[:, -1, 1], my, atol=5 * se.max())
+    # and the covariance of (dx, dy) is D K^{-1} up to O(dt)
+    np.testing.assert_allclose(res.cov[:, -1, 0, 1], pot.coupling / det, rtol=0.15, atol=0.01)
+
+
 def test_langevin_same_seed_same_result_and_different_seed_differs():
     pot = diffusion.mode_potential([1.0, 2.0], beta=1.0)
     a = diffusion.langevin(pot, 50, 10, dt=0.01, rng=7)
