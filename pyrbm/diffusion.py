@@ -232,6 +232,10 @@ class LangevinResult:
         Covariance of ``(dx, dy)`` (normalized by the number of trajectories).
     x, y : numpy.ndarray, shape (L, n_trajectories)
         Final ``dx`` and ``dy``.
+    key : tuple of int
+        The Philox key of the run (pass the result as ``resume`` to continue it).
+    steps : int
+        Steps taken since the start of the run (the next step's counter).
     """
 
     times: np.ndarray
@@ -239,6 +243,8 @@ class LangevinResult:
     cov: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    key: tuple[int, int]
+    steps: int
 
     @property
     def variance_u(self) -> np.ndarray:
@@ -306,6 +312,7 @@ def langevin(
     quartic: Any = None,
     dtype: Any = np.float64,
     rng: RngLike = None,
+    resume: LangevinResult | None = None,
 ) -> LangevinResult:
     """Integrate E14 for every mode and trajectory by Euler-Maruyama (C++ kernel).
 
@@ -335,12 +342,27 @@ def langevin(
     dtype : float32 or float64
         Precision of the states (moments are accumulated in float64).
     rng : numpy.random.Generator, int or None
-        One 128-bit key is drawn from it.
+        One 128-bit key is drawn from it (not used with ``resume``).
+    resume : LangevinResult, optional
+        Continue that run: its final states, key and step counter (and its dtype) are
+        used, so ``n`` steps and then ``m`` more give bit-identically the states of one
+        run of ``n + m`` steps. ``x0``, ``y0`` must then be None; times continue.
 
     Returns
     -------
     LangevinResult
     """
+    if resume is not None:
+        if not isinstance(resume, LangevinResult):
+            raise TypeError(f"resume: expected LangevinResult, got {type(resume).__name__}")
+        if x0 is not None or y0 is not None:
+            raise ValueError("x0: must be None when resume is given (the run's states are used)")
+        if resume.x.shape != (potential.n_modes, n_trajectories):
+            raise ValueError(
+                f"resume: its states have shape {resume.x.shape}, expected "
+                f"({potential.n_modes}, {n_trajectories})"
+            )
+        x0, y0, dtype = resume.x, resume.y, resume.x.dtype
     if not isinstance(potential, ModePotential):
         raise TypeError(f"potential: expected ModePotential, got {type(potential).__name__}")
     n_traj = positive_int(n_trajectories, "n_trajectories")
@@ -370,13 +392,16 @@ def langevin(
     sums[:, 0] = np.stack(
         [xd.sum(1), yd.sum(1), (xd * xd).sum(1), (yd * yd).sum(1), (xd * yd).sum(1)], 1
     )
-    key = draw_key(rng)
+    key = resume.key if resume is not None else draw_key(rng)
+    first_step = resume.steps if resume is not None else 0
     recorded = np.empty((n_modes, n_records, 5))
-    _core.langevin_modes(x, y, *arrays, dt, diffusion, key, 0, n_steps, record_every, recorded)
+    _core.langevin_modes(
+        x, y, *arrays, dt, diffusion, key, first_step, n_steps, record_every, recorded
+    )
     sums[:, 1:] = recorded
     mean, cov = _moments_from_sums(sums, n_traj)
-    times = np.arange(n_records + 1) * (record_every * dt)
-    return LangevinResult(times, mean, cov, x, y)
+    times = (first_step + np.arange(n_records + 1) * record_every) * dt
+    return LangevinResult(times, mean, cov, x, y, key, first_step + n_steps)
 
 
 def ou_variance(stiffness: Any, t: Any, *, diffusion: float = 1.0, var0: float = 0.0) -> np.ndarray:

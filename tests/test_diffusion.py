@@ -115,6 +115,24 @@ def test_langevin_relaxes_to_the_minimum_of_the_rbm_potential():
     np.testing.assert_allclose(res.cov[:, -1, 0, 1], pot.coupling / det, rtol=0.15, atol=0.01)
 
 
+def test_langevin_resume_is_bit_identical_to_one_run(dtype):
+    pot = diffusion.mode_potential([1.0, 4.5], beta=1.0, a0=[0.3, -0.2])
+    whole = diffusion.langevin(pot, 150, 30, dt=0.01, record_every=5, dtype=dtype, rng=4)
+    first = diffusion.langevin(pot, 150, 10, dt=0.01, record_every=5, dtype=dtype, rng=4)
+    rest = diffusion.langevin(pot, 150, 20, dt=0.01, record_every=5, resume=first)
+    np.testing.assert_array_equal(rest.x, whole.x)
+    np.testing.assert_array_equal(rest.y, whole.y)
+    # the kernel's records agree exactly; record 0 is summed by NumPy (other order)
+    np.testing.assert_array_equal(rest.cov[:, 1:], whole.cov[:, 3:])
+    np.testing.assert_allclose(rest.cov[:, 0], whole.cov[:, 2], rtol=1e-5)
+    np.testing.assert_allclose(rest.times, whole.times[2:])
+    assert rest.steps == 30 and rest.x.dtype == dtype
+    with pytest.raises(ValueError, match="x0"):
+        diffusion.langevin(pot, 150, 5, dt=0.01, resume=first, x0=first.x)
+    with pytest.raises(ValueError, match="resume"):
+        diffusion.langevin(pot, 151, 5, dt=0.01, resume=first)
+
+
 def test_langevin_same_seed_same_result_and_different_seed_differs():
     pot = diffusion.mode_potential([1.0, 2.0], beta=1.0)
     a = diffusion.langevin(pot, 50, 10, dt=0.01, rng=7)
