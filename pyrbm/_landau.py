@@ -8,12 +8,11 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special
 
+from ._potential import PRIOR_STIFFNESS
 from ._svd import thin_svd
 from ._validation import finite_scalar, positive_int
 from .model import RBM
 
-#: Prior stiffness 1/sigma^2 of a reciprocal coordinate under the uniform measure.
-PRIOR_STIFFNESS = 4.0
 
 
 def _samples(value: Any) -> np.ndarray:

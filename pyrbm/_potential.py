@@ -13,6 +13,8 @@ from .model import RBM
 
 #: Variance of each reciprocal coordinate under the uniform measure (E18).
 SIGMA2 = 0.25
+#: Its inverse: the prior stiffness of x_i and y_i in Phi (E12).
+PRIOR_STIFFNESS = 1.0 / SIGMA2
 
 
 def _float_vector(value: Any, name: str, length: int | None = None) -> np.ndarray:

@@ -48,10 +48,9 @@ from typing import Any
 import numpy as np
 from scipy import linalg
 
+from ._potential import PRIOR_STIFFNESS
 from ._validation import finite_scalar, positive_int
 
-#: 1/sigma^2 of the uniform measure: the prior stiffness of x_i and y_i (E12).
-PRIOR_STIFFNESS = 4.0
 
 __all__ = ["PRIOR_STIFFNESS", "BosonPair", "mode_pairs", "normal_mode_frequencies", "stationary"]
 
