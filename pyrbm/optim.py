@@ -28,13 +28,13 @@ def learning_rate(
     base : float
         Initial learning rate.
     schedule : {"constant", "exponential", "linear"}
-        ``constant``: ``base``; ``exponential``: ``base * decay**(update / total_updates)``
-        (``decay`` is the factor reached at the end of the run); ``linear``: from
-        ``base`` down to ``base * decay`` at the last update.
+        ``constant``: ``base``; ``exponential``: ``base * decay**f`` and ``linear``:
+        ``base * (1 - (1 - decay) f)``, with ``f = min(update / (total_updates - 1), 1)``:
+        both reach ``base * decay`` at the last update of the horizon and stay there.
     update : int
         Index of the update.
     total_updates : int
-        Number of updates of the whole run.
+        Horizon of the decaying schedules, in updates.
     decay : float
         Final factor of the decaying schedules, in (0, 1].
 
@@ -42,7 +42,7 @@ def learning_rate(
     -------
     float
     """
-    fraction = update / max(total_updates - 1, 1)
+    fraction = min(update / max(total_updates - 1, 1), 1.0)  # then stay at the final value
     if schedule == "constant":
         return base
     if schedule == "exponential":
