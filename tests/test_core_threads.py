@@ -1,0 +1,69 @@
+"""Same seed -> bit-identical samples for any thread count (subprocesses)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import pyrbm
+
+SCRIPT = textwrap.dedent(
+    """
+    import hashlib, numpy as np, pyrbm
+    from pyrbm import _core
+    out = hashlib.sha256()
+    for dtype in (np.float32, np.float64):
+        gen = np.random.default_rng(0)
+        rbm = pyrbm.RBM(gen.normal(0, 0.05, (211, 157)).astype(dtype),
+                        gen.normal(0, 0.5, 211).astype(dtype),
+                        gen.normal(-1, 0.5, 157).astype(dtype))
+        v0 = (gen.random((97, 211)) < 0.15).astype(dtype)
+        for path in ("dense", "sparse", "auto"):
+            v, h = rbm.gibbs(v0, 4, rng=42, path=path)
+            out.update(v.tobytes()); out.update(h.tobytes())
+        out.update(rbm.sample(50, 3, rng=3)[0].tobytes())
+        out.update(rbm.free_energy(v0).tobytes())
+        out.update(rbm.hidden_probs(v0).tobytes())
+    print(_core.get_max_threads(), out.hexdigest())
+    """
+)
+
+
+def run_with_threads(n: int) -> tuple[int, str]:
+    env = dict(os.environ, OMP_NUM_THREADS=str(n), OPENBLAS_NUM_THREADS=str(n))
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.dirname(os.path.dirname(pyrbm.__file__)), env.get("PYTHONPATH", "")]
+    )
+    # -P: the checkout's pyrbm/ (maybe without a compiled module) must not shadow the
+    # package under test
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
+    )
+    threads, digest = done.stdout.split()
+    return int(threads), digest
+
+
+def test_bit_identical_for_1_2_3_threads() -> None:
+    results = [run_with_threads(n) for n in (1, 2, 3)]
+    if pyrbm._core.have_openmp():
+        assert [t for t, _ in results] == [1, 2, 3]
+    assert len({d for _, d in results}) == 1, results
+
+
+def test_num_threads_context_manager_restores() -> None:
+    before = pyrbm.get_num_threads()
+    with pyrbm.num_threads(1):
+        assert pyrbm.get_num_threads() == 1
+    assert pyrbm.get_num_threads() == before
+    with pytest.raises(ValueError, match="n_threads"):
+        pyrbm.set_num_threads(0)
+
+
+def test_openmp_presence_matches_build() -> None:
+    """CI also builds with -DPYRBM_OPENMP=OFF and sets PYRBM_EXPECT_OPENMP=0 for that leg."""
+    expected = os.environ.get("PYRBM_EXPECT_OPENMP", "1") == "1"
+    assert pyrbm._core.have_openmp() is expected
