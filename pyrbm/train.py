@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from . import _core, checkpoint, datasets, metrics
 from ._rng import RngLike, as_generator, draw_key
-from ._validation import finite_scalar, float_dtype, positive_int
+from ._validation import finite_scalar, positive_int
 from .model import RBM
 from .optim import OPTIMIZERS, SCHEDULES, learning_rate, make_optimizer
 
@@ -130,18 +130,17 @@ def init_rbm(
     RBM
     """
     data = _as_data(data, "data")
-    dt = float_dtype(dtype)
-    std = finite_scalar(std, "std", minimum=0.0)
+    if scheme not in ("paper", "normal"):
+        raise ValueError(f"scheme: expected 'paper' or 'normal', got {scheme!r}")
     gen = as_generator(rng)
-    n_visible, n_hidden = data.shape[1], positive_int(n_hidden, "n_hidden")
-    weights = gen.normal(0.0, std, (n_visible, n_hidden)).astype(dt)
+    rbm = RBM.random(data.shape[1], n_hidden, std=std, dtype=dtype, rng=gen)
     if scheme == "paper":
         mean = np.clip(data.mean(axis=0, dtype=np.float64), LOGIT_CLIP, 1 - LOGIT_CLIP)
-        return RBM(weights, logit(mean).astype(dt), np.zeros(n_hidden, dt))
-    if scheme == "normal":
-        a = gen.normal(0.0, std, n_visible).astype(dt)
-        return RBM(weights, a, gen.normal(0.0, std, n_hidden).astype(dt))
-    raise ValueError(f"scheme: expected 'paper' or 'normal', got {scheme!r}")
+        rbm.visible_bias[:] = logit(mean)
+    else:
+        rbm.visible_bias[:] = gen.normal(0.0, std, rbm.n_visible)
+        rbm.hidden_bias[:] = gen.normal(0.0, std, rbm.n_hidden)
+    return rbm
 
 
 def _as_data(data: Any, name: str) -> np.ndarray:
