@@ -70,21 +70,19 @@ def pseudo_log_likelihood(
     a = rbm.visible_bias.astype(np.float64)
     fields = v64 @ w + rbm.hidden_bias
     sign = 1.0 - 2.0 * v64  # +1 where a 0 is flipped to 1, -1 where a 1 is flipped to 0
+    softplus_sum = np.logaddexp(0, fields).sum(axis=1)
+    # F(v) - F(v^(i)) = sign_i a_i + sum_j softplus(flipped fields) - sum_j softplus(fields)
     if full:
         total = 0.0
         for i in range(rbm.n_visible):
             flipped = fields + sign[:, i : i + 1] * w[i]
-            # F(v) - F(v^(i)) = sign_i a_i + sum_j [softplus(flipped) - softplus(fields)]
-            delta = sign[:, i] * a[i] + np.sum(
-                np.logaddexp(0, flipped) - np.logaddexp(0, fields), axis=1
-            )
+            delta = sign[:, i] * a[i] + np.logaddexp(0, flipped).sum(axis=1) - softplus_sum
             total += float(np.sum(log_expit(-delta)))
         return total / (v.shape[0] * rbm.n_visible)
     units = as_generator(rng).integers(0, rbm.n_visible, size=v.shape[0])
-    rows = np.arange(v.shape[0])
-    s = sign[rows, units]
+    s = sign[np.arange(v.shape[0]), units]
     flipped = fields + s[:, None] * w[units]
-    delta = s * a[units] + np.sum(np.logaddexp(0, flipped) - np.logaddexp(0, fields), axis=1)
+    delta = s * a[units] + np.logaddexp(0, flipped).sum(axis=1) - softplus_sum
     return float(np.mean(log_expit(-delta)))
 
 
