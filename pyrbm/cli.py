@@ -86,11 +86,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def save_samples_png(v: np.ndarray, path: str) -> None:
-    """Write visible states (shape (n, n_visible), square images) as a grid picture.
+    """Write visible states or probabilities as a grid picture of square images.
 
     Parameters
     ----------
     v : numpy.ndarray, shape (n, n_visible)
+        Values in [0, 1] (0 black, 1 white); ``n_visible`` a square, else one row each.
     path : str
     """
     import matplotlib
@@ -116,10 +117,11 @@ def _write_samples(rbm: RBM, chains: int, sweeps: int, seed: int | None, path: s
     if not path.endswith((".png", ".npz")):
         raise ValueError(f"--out: expected a .png or .npz file name, got {path}")
     v, h = rbm.sample(chains, sweeps, rng=seed)
+    probs = rbm.visible_probs(h)
     if path.endswith(".npz"):
-        np.savez_compressed(path, visible=v, hidden=h)
+        np.savez_compressed(path, visible=v, hidden=h, visible_probs=probs)
     else:
-        save_samples_png(v, path)
+        save_samples_png(probs, path)  # p(v | h): the binary samples without their noise
 
 
 def _train(args: argparse.Namespace) -> None:

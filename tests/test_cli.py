@@ -48,8 +48,11 @@ def test_train_resume_info_and_sample(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["sample", str(run), "--chains", "6", "--sweeps", "5", "--seed", "1",
                  "--out", str(arrays)]) == 0
     with np.load(arrays) as saved:
-        expected = pyrbm.load(run).sample(6, 5, rng=1)[0]
-        np.testing.assert_array_equal(saved["visible"], expected)
+        model = pyrbm.load(run)
+        v, h = model.sample(6, 5, rng=1)
+        np.testing.assert_array_equal(saved["visible"], v)
+        np.testing.assert_array_equal(saved["hidden"], h)
+        np.testing.assert_array_equal(saved["visible_probs"], model.visible_probs(h))
     assert main(["sample", str(run), "--chains", "5", "--sweeps", "2",
                  "--out", str(tmp_path / "s.png")]) == 0
 
