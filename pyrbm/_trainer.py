@@ -72,9 +72,12 @@ class History:
     def __init__(self, records: Iterable[Mapping[str, float]] = ()):
         self.records: list[dict[str, float]] = [dict(r) for r in records]
 
-    def append(self, record: Mapping[str, float]) -> None:
-        """Add one checkpoint's record."""
-        self.records.append(dict(record))
+    def append(self, record: checkpoint.CheckpointRecord) -> None:
+        """Add one checkpoint's record (position, wall time and metrics)."""
+        self.records.append(
+            {"epoch": record.epoch, "update": record.update, "wall_time": record.wall_time,
+             **record.metrics}
+        )
 
     def keys(self) -> list[str]:
         """Column names in first-seen order."""
@@ -364,9 +367,7 @@ def _run(
             trainer.n_checkpoints, trainer.epoch, trainer.update, trainer.wall_time, values
         )
         trainer.n_checkpoints += 1
-        trainer.history.append(
-            {"epoch": record.epoch, "update": record.update, "wall_time": record.wall_time, **values}
-        )
+        trainer.history.append(record)
         if out is not None:
             arrays, attrs = trainer.resume_state()
             checkpoint.append_checkpoint(

@@ -275,10 +275,7 @@ def resume(
     if trainer.epoch > config.epochs or (trainer.epoch == config.epochs and trainer.position):
         raise ValueError(f"epochs: {epochs} is below the {trainer.epoch} epochs already done")
     for record in checkpoint.list_checkpoints(path):
-        trainer.history.append(
-            {"epoch": record.epoch, "update": record.update, "wall_time": record.wall_time,
-             **record.metrics}
-        )
+        trainer.history.append(record)
     checkpoint.remove_stale_temporaries(path)
     # The stored config keeps the first call's epochs so the lr schedule's horizon stays.
     config.decay_epochs = config.decay_epochs or int(stored["epochs"])
