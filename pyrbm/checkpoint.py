@@ -101,11 +101,16 @@ def restore_generator(text: str) -> np.random.Generator:
 
 @functools.lru_cache(maxsize=1)
 def git_hash() -> str:
-    """Commit of the pyrbm source tree, or "" when it is not a git checkout."""
+    """Commit of the pyrbm source tree, or "" when it is not a git checkout.
+
+    Only a checkout whose top level holds this package counts: an installed pyrbm
+    inside some other repository (a virtual environment in a project) has no hash.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=os.path.dirname(os.path.abspath(__file__)),
+            ["git", "rev-parse", "--show-toplevel", "HEAD"],
+            cwd=package,
             capture_output=True,
             text=True,
             timeout=5,
@@ -113,7 +118,11 @@ def git_hash() -> str:
         )
     except (OSError, subprocess.SubprocessError):
         return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
+    lines = result.stdout.splitlines()
+    if result.returncode != 0 or len(lines) != 2:
+        return ""
+    top, commit = lines
+    return commit if os.path.samefile(top, os.path.dirname(package)) else ""
 
 
 # -- reading ------------------------------------------------------------------------------
