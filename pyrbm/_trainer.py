@@ -242,9 +242,10 @@ class _Trainer:
         self.monitor_rng = checkpoint.restore_generator(str(attrs["monitor_rng_state"]))
 
     # -- one update ------------------------------------------------------------------
-    def _hidden_probs(self, v: np.ndarray) -> np.ndarray:
-        # Not RBM.hidden_probs: the data may be intensities rather than binary states.
-        fields = v @ self.rbm.weights
+    def _hidden_probs(self, v: np.ndarray, binary: bool) -> np.ndarray:
+        if binary:  # RBM.hidden_probs gathers the rows of W of active units when sparse
+            return self.rbm.hidden_probs(v)
+        fields = v @ self.rbm.weights  # intensities: a plain GEMM
         _core.probs_from_fields(fields, self.rbm.hidden_bias, 1.0, fields)
         return fields
 
@@ -262,9 +263,9 @@ class _Trainer:
     def step(self, batch: np.ndarray) -> None:
         """One parameter update from ``batch`` (shape (batch, n_visible))."""
         cfg, rbm = self.config, self.rbm
-        ph_data = self._hidden_probs(batch)
+        ph_data = self._hidden_probs(batch, self.binary_data)
         chains = self._negative_chains(batch)
-        ph_model = self._hidden_probs(chains)
+        ph_model = self._hidden_probs(chains, True)
         scale_d, scale_m = 1.0 / batch.shape[0], 1.0 / chains.shape[0]
         if cfg.centered:
             mu, lam = self.visible_offset, self.hidden_offset
