@@ -103,3 +103,10 @@ def test_samples_picture_layout(tmp_path: Path) -> None:
     # 5 images of 4x4 in a 3x2 grid with 1-pixel borders: (2*5+1) x (3*5+1) pixels.
     assert picture.shape[:2] == (11, 16)
     assert picture[1, 1, 0] == pytest.approx(1.0) and picture[2, 2, 0] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize(("every", "updates"), [("exponential", [1, 2, 4, 8, 15]), ("6", [6, 12, 15])])
+def test_checkpoint_every_flag(tmp_path: Path, every: str, updates: list[int]) -> None:
+    run = tmp_path / "run.h5"
+    assert main([*TRAIN, "--epochs", "1", "--checkpoint-every", every, "--out", str(run)]) == 0
+    assert [r.update for r in checkpoint.list_checkpoints(run)] == updates
