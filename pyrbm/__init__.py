@@ -11,10 +11,22 @@ import os as _os
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
-from . import bosons, diffusion, gaussian, probing, reciprocal, spectrum, symmetry
+from . import (
+    bosons,
+    checkpoint,
+    datasets,
+    diffusion,
+    gaussian,
+    probing,
+    reciprocal,
+    spectrum,
+    symmetry,
+)
 from ._threads import get_num_threads, num_threads, set_num_threads
+from .checkpoint import load
 from .model import RBM
 from .partition import LogZ, log_likelihood, log_partition
+from .train import init_rbm, train
 
 __version__ = "0.1.0"
 
@@ -23,9 +35,13 @@ __all__ = [
     "RBM",
     "__version__",
     "bosons",
+    "checkpoint",
+    "datasets",
     "diffusion",
     "gaussian",
     "get_num_threads",
+    "init_rbm",
+    "load",
     "log_likelihood",
     "log_partition",
     "num_threads",
@@ -34,4 +50,5 @@ __all__ = [
     "set_num_threads",
     "spectrum",
     "symmetry",
+    "train",
 ]
