@@ -185,7 +185,7 @@ def images(value: Any, name: str, image_shape: tuple[int, int]) -> np.ndarray:
 
 
 def mosaic(tiles: np.ndarray, ncols: int) -> np.ndarray:
-    """Tile ``(n, H, W)`` images on a grid of ``ncols`` columns, NaN gaps (drawn blank)."""
+    """Tile ``(n, H, W)`` images on a grid of ``ncols`` columns with 1-pixel NaN gaps."""
     n, h, w = tiles.shape
     rows = math.ceil(n / ncols)
     out = np.full((rows * (h + 1) - 1, ncols * (w + 1) - 1), np.nan)
@@ -197,7 +197,8 @@ def mosaic(tiles: np.ndarray, ncols: int) -> np.ndarray:
 
 def show_mosaic(ax: Axes, tiles: np.ndarray, ncols: int, title: str) -> None:
     """Draw a mosaic in black-on-white with pixel values 0..1 and no ticks."""
-    cmap = mpl.colormaps["gray_r"].with_extremes(bad="white")
+    # light blue gaps: white would merge with the white background of digits
+    cmap = mpl.colormaps["gray_r"].with_extremes(bad="#c6dbef")
     ax.imshow(mosaic(tiles, ncols), cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
     ax.set_title(title)
     ax.set_axis_off()

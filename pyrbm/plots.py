@@ -464,8 +464,10 @@ def plot_probing(grids: Mapping[str, Any], image_shape: tuple[int, int], path: P
     labels = P.labelled_dict(grids, "grids")
     rows = [P.images(grids[k], f"grids[{k!r}]", shape) for k in labels]
     ncols = max(r.shape[0] for r in rows)
-    width = min(16.0, 0.75 * ncols * shape[1] / 28 + 1.0)
-    fig, axes = P.new_figure(len(rows), ncols=1, panel=(width, 0.9 * shape[0] / 28 + 0.5))
+    # ~0.75 in per 28-pixel image; bounded so that tiny or many images stay legible
+    width = min(16.0, max(6.0, 0.75 * ncols * shape[1] / 28 + 1.0))
+    height = max(1.4, 0.9 * shape[0] / 28 + 0.5)
+    fig, axes = P.new_figure(len(rows), ncols=1, panel=(width, height))
     for ax, name, tiles in zip(axes, labels, rows):
         P.show_mosaic(ax, tiles, ncols, name)
     fig.suptitle("Hierarchical probing of reciprocal modes")
