@@ -1,0 +1,178 @@
+"""pyrbm.distributed: the single-process world always; two real ranks through mpiexec."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pyrbm import distributed
+from pyrbm.distributed import World, fail_fast
+
+ROOT = Path(__file__).resolve().parents[1]
+MPIEXEC = Path(sys.executable).parent / "mpiexec"
+
+
+def _has_mpi() -> bool:
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return False
+    return MPIEXEC.exists()
+
+
+needs_mpi = pytest.mark.skipif(not _has_mpi(), reason="needs mpi4py and its mpiexec")
+
+
+def run_mpi(tmp_path: Path, code: str, n: int = 2, timeout: float = 60.0,
+            args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` as a script on ``n`` ranks of this environment's mpiexec."""
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent(code))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [str(MPIEXEC), "-n", str(n), sys.executable, str(script), *args],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=tmp_path,
+    )
+
+
+# -- single process ---------------------------------------------------------------------
+def test_single_process_world():
+    w = distributed.world()
+    assert (w.rank, w.size, w.is_root, w.comm) == (0, 1, True, None)
+    assert distributed.world() is w
+    w.barrier()
+    obj = {"a": [1, 2]}
+    assert w.bcast(obj) is obj
+    assert w.gather(obj) == [obj]
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    before = x.copy()
+    assert w.allreduce_sum_(x) is x
+    np.testing.assert_array_equal(x, before)
+    assert w.share(range(5)) == [0, 1, 2, 3, 4]
+    assert "size=1" in repr(w)
+
+
+def test_single_process_fail_fast_reraises():
+    with pytest.raises(RuntimeError, match="boom"):
+        with fail_fast(World()):
+            raise RuntimeError("boom")
+    with fail_fast(World()):
+        pass
+
+
+class _FakeComm:
+    """A rank of a 3-rank job, enough for the pure-Python parts of World."""
+
+    def __init__(self, rank: int):
+        self.rank = rank
+
+    def Get_rank(self) -> int:
+        return self.rank
+
+    def Get_size(self) -> int:
+        return 3
+
+
+def test_share_partitions_items():
+    w = World(_FakeComm(1))
+    assert (w.rank, w.size, w.is_root) == (1, 3, False)
+    assert w.share("abcdefg") == ["b", "e"]
+    shares = [World(_FakeComm(r)).share(range(10)) for r in range(3)]
+    assert sorted(sum(shares, [])) == list(range(10))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 500])
+def test_blocks_partition_a_range(n):
+    blocks = [World(_FakeComm(r)).block(n) for r in range(3)]
+    assert blocks[0][0] == 0 and blocks[-1][1] == n
+    assert all(blocks[r][1] == blocks[r + 1][0] for r in range(2))
+    sizes = [hi - lo for lo, hi in blocks]
+    assert max(sizes) - min(sizes) <= 1
+    assert World().block(n) == (0, n)
+
+
+def test_bad_arguments_are_named():
+    w = World()
+    with pytest.raises(TypeError, match="array"):
+        w.allreduce_sum_([1.0, 2.0])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="array"):
+        w.allreduce_sum_(np.array(["a"]))
+    with pytest.raises(ValueError, match="array"):
+        w.allreduce_sum_(np.zeros((3, 4))[:, ::2])
+    with pytest.raises(ValueError, match="array"):
+        w.allreduce_sum_(np.zeros(3)[::-1])
+    with pytest.raises(ValueError, match="root"):
+        w.bcast(1, root=1)
+    with pytest.raises(TypeError, match="root"):
+        w.gather(1, root="0")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="n"):
+        w.block(-1)
+    with pytest.raises(TypeError, match="world"):
+        with fail_fast(None):  # type: ignore[arg-type]
+            pass
+
+
+def test_world_without_launcher_does_not_start_mpi():
+    # A plain process (no PMI/PMIx variables) gets the single-process world without
+    # importing mpi4py.MPI.
+    env = {k: v for k, v in os.environ.items() if k not in distributed.LAUNCHER_VARIABLES}
+    env["PYTHONPATH"] = str(ROOT)
+    code = ("import sys; from pyrbm.distributed import world; w = world(); "
+            "print(w.size, 'mpi4py.MPI' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60, check=True)
+    assert out.stdout.split() == ["1", "False"]
+
+
+# -- two ranks --------------------------------------------------------------------------
+@needs_mpi
+def test_two_ranks_collectives(tmp_path):
+    result = run_mpi(tmp_path, """
+        import json
+        import numpy as np
+        from pyrbm.distributed import world, fail_fast
+        w = world()
+        with fail_fast(w):
+            x = np.arange(4, dtype=np.float64) * (w.rank + 1)
+            w.allreduce_sum_(x)
+            counts = np.array([w.rank + 10], dtype=np.int64)
+            w.allreduce_sum_(counts)
+            got = w.bcast({"from": w.rank}, root=1)
+            gathered = w.gather((w.rank, w.is_root, w.share(list(range(5)))))
+            w.barrier()
+            if w.is_root:
+                print(json.dumps({"size": w.size, "x": x.tolist(), "counts": counts.tolist(),
+                                  "bcast": got, "gathered": gathered}))
+            else:
+                assert gathered is None
+    """)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["size"] == 2
+    assert out["x"] == [0.0, 3.0, 6.0, 9.0]
+    assert out["counts"] == [21]
+    assert out["bcast"] == {"from": 1}
+    assert out["gathered"] == [[0, True, [0, 2, 4]], [1, False, [1, 3]]]
+
+
+@needs_mpi
+def test_failing_rank_stops_the_job(tmp_path):
+    # Rank 1 fails while rank 0 waits in a collective: without fail_fast it would hang.
+    result = run_mpi(tmp_path, """
+        from pyrbm.distributed import world, fail_fast
+        w = world()
+        with fail_fast(w):
+            if w.rank == 1:
+                raise RuntimeError("boom\\non two lines")
+            w.barrier()
+    """, timeout=60)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("pyrbm:")]
+    assert lines == ["pyrbm: rank 1 of 2 failed: RuntimeError: boom on two lines"]
