@@ -1,4 +1,5 @@
-"""The ``pyrbm`` command: ``train``, ``sample`` and ``info`` on HDF5 run archives.
+"""The ``pyrbm`` command: ``train``, ``sample`` and ``info`` on HDF5 run archives, and
+``reproduce`` (the paper end to end, :mod:`pyrbm.reproduce`).
 
 Every error (bad flag, missing dataset, foreign archive, ...) is one line on stderr and
 a non-zero exit status.
@@ -83,6 +84,16 @@ def _parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="config, checkpoints and metrics of an archive")
     info.add_argument("archive")
+
+    rp = commands.add_parser("reproduce", help="reproduce the paper: runs, experiments, report")
+    rp.add_argument("--out", required=True, help="output folder (rerun to resume)")
+    rp.add_argument("--config", default="default",
+                    help="quick, default, paper or a TOML file of overrides (default: default)")
+    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--threads", type=_positive, default=None,
+                    help="threads per process (default: the cores shared among MPI ranks)")
+    rp.add_argument("--estimate", action="store_true",
+                    help="print the predicted training cost and exit")
     return parser
 
 
@@ -165,6 +176,30 @@ def _info(path: str) -> None:
         print(" ".join(f"{cell:>12}" for cell in cells))
 
 
+def _reproduce(args: argparse.Namespace) -> None:
+    from .distributed import world
+    from .reproduce import estimate, load_config, reproduce
+
+    config = load_config(args.config)
+    mpi = world()
+    if args.threads is None and mpi.size > 1:  # ranks share the machine's cores
+        set_num_threads(max(1, (os.cpu_count() or 1) // mpi.size))
+    if args.estimate:
+        if mpi.is_root:
+            cost = estimate(config)
+            for m, seconds in cost["per_hidden"].items():
+                print(f"M={m}: {seconds / 3600:.3g} h per run")
+            print(f"{cost['runs']} runs: {cost['total_seconds'] / 3600:.3g} h in total "
+                  f"on one process of {os.environ.get('OMP_NUM_THREADS', 'all')} thread(s) "
+                  "(divide by the number of ranks on a cluster)")
+        return
+    result = reproduce(args.out, config, seed=args.seed, world=mpi)
+    if result is not None:
+        held = sum(c["holds"] for c in result["claims"])
+        print(f"{args.out}: {held} of {len(result['claims'])} claims hold; "
+              f"report in {os.path.join(args.out, 'report.md')}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pyrbm`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -177,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             rbm = checkpoint.load(args.archive, args.checkpoint)
             _write_samples(rbm, args.chains, args.sweeps, args.seed, args.out)
             print(f"{args.out}: {args.chains} samples after {args.sweeps} sweeps")
+        elif args.command == "reproduce":
+            _reproduce(args)
         else:
             _info(args.archive)
     except (ArchiveError, DatasetNotFoundError, OSError, ValueError, TypeError, IndexError) as exc:

@@ -1,0 +1,262 @@
+"""The training runs of ``pyrbm reproduce``: one archive per (replica, hidden size).
+
+Each run is trained with :func:`pyrbm.train` and two callbacks that record, at every
+epoch, the leading singular values and saddle energies (:class:`ModeRecorder`) and,
+every few epochs, the AIS / reverse-AIS log-likelihood
+(:class:`pyrbm.partition.LikelihoodObserver`). The seed of a run derives from
+``(seed, replica, hidden)`` with :class:`numpy.random.SeedSequence`, never from the
+MPI rank, so a job on R ranks trains the same models as one process.
+
+Rerunning resumes an unfinished archive (bit-identically, see docs/training.md) and
+skips a finished one. :func:`summarize` then reads a run's archive back and computes,
+per checkpoint, the mode-1 coordinates ``(u1, w1)`` of test images and of model samples
+(these need sampling, so they are derived from the saved parameters with their own
+seeds rather than recorded as scalar metrics).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import checkpoint, datasets
+from ..model import RBM
+from ..partition import LikelihoodObserver
+from .._svd import thin_svd
+from ..train import CheckpointInfo, init_rbm, resume, train
+from .config import Config
+
+__all__ = ["ModeRecorder", "RunSpec", "load_data", "mode1_uw", "run_specs", "summarize",
+           "train_run", "updates_per_epoch"]
+
+#: Entropy words that separate the streams derived from one run's seed.
+_TRAIN, _LIKELIHOOD, _SUMMARY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One training run: replica ``replica`` (0-based) of hidden size ``hidden``."""
+
+    hidden: int
+    replica: int
+
+    @property
+    def name(self) -> str:
+        """File stem of the run's archive, e.g. ``M0100_r1``."""
+        return f"M{self.hidden:04d}_r{self.replica}"
+
+    def seed(self, seed: int, stream: int) -> np.random.SeedSequence:
+        """Seed of one of the run's random streams, from (seed, replica, hidden) only."""
+        return np.random.SeedSequence([seed, self.replica, self.hidden, stream])
+
+
+def run_specs(config: Config) -> list[RunSpec]:
+    """All runs of ``config``, by hidden size then replica."""
+    return [RunSpec(m, r) for m in config.runs["hidden"] for r in range(config.runs["replicas"])]
+
+
+def load_data(config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """Binarized training and test images of ``config``.
+
+    Returns
+    -------
+    train : numpy.ndarray, shape (n_train, N), uint8
+        The first ``n_train`` training images (all when 0).
+    test : numpy.ndarray, shape (n_test, N), uint8
+    """
+    name = config.runs["dataset"]
+    x_train = datasets.load(name, "train", 0.5)[0]
+    x_test = datasets.load(name, "test", 0.5)[0]
+    n_train = config.runs["n_train"] or len(x_train)
+    return x_train[:n_train], x_test[: config.likelihood["n_test"]]
+
+
+class ModeRecorder:
+    """Training callback: leading singular values and saddle energies at each checkpoint.
+
+    Returns ``sv_<i>`` (``lambda_i``, descending) and ``eps_<i>`` (E8, in the gauge of
+    :func:`pyrbm.reciprocal.decompose`) for ``i < n_modes`` and ``eps_total``, the sum of
+    the saddle energies of all modes.
+
+    Parameters
+    ----------
+    n_modes : int
+    """
+
+    def __init__(self, n_modes: int):
+        self.n_modes = int(n_modes)
+
+    def __call__(self, rbm: RBM, info: Any) -> dict[str, float]:
+        svd = thin_svd(rbm.weights)  # eps_i is gauge invariant; the thin SVD suffices
+        lam = svd.s
+        a0, b0 = svd.u.T @ rbm.visible_bias, svd.v.T @ rbm.hidden_bias
+        eps = a0 * b0 / lam if lam[-1] > 0 else np.full(lam.shape, np.nan)
+        out = {f"sv_{i}": float(lam[i]) for i in range(min(self.n_modes, lam.size))}
+        out.update({f"eps_{i}": float(eps[i]) for i in range(min(self.n_modes, lam.size))})
+        out["eps_total"] = float(np.sum(eps))
+        return out
+
+
+class _AtEpochEnd:
+    """Calls ``callback`` only at checkpoints that end an epoch (``every`` epochs apart)."""
+
+    def __init__(self, callback: Any, updates_per_epoch: int):
+        self.callback, self.updates_per_epoch = callback, updates_per_epoch
+
+    def __call__(self, rbm: RBM, info: Any) -> dict[str, float] | None:
+        if info.update % self.updates_per_epoch:
+            return None
+        return self.callback(rbm, info)
+
+
+def updates_per_epoch(config: Config, n_train: int) -> int:
+    """Updates in one epoch (the last incomplete batch is dropped)."""
+    return n_train // config.runs["batch_size"]
+
+
+def _observer(spec: RunSpec, config: Config, seed: int, x_train: np.ndarray,
+              x_test: np.ndarray) -> LikelihoodObserver:
+    lk = config.likelihood
+    return LikelihoodObserver(
+        x_train, x_test, every=lk["every"], n_chains=lk["n_chains"], n_betas=lk["n_betas"],
+        n_gibbs=lk["n_gibbs"], max_samples=lk["n_test"],
+        seed=int(spec.seed(seed, _LIKELIHOOD).generate_state(1)[0]),
+    )
+
+
+def _initial_model(spec: RunSpec, seed: int,
+                   x_train: np.ndarray) -> tuple[RBM, np.random.Generator]:
+    gen = np.random.default_rng(spec.seed(seed, _TRAIN))
+    return init_rbm(x_train, spec.hidden, rng=gen), gen
+
+
+def _callbacks(spec: RunSpec, config: Config, seed: int, x_train: np.ndarray,
+               x_test: np.ndarray) -> list[Any]:
+    observer = _observer(spec, config, seed, x_train, x_test)
+    return [ModeRecorder(config.runs["top_modes"]),
+            _AtEpochEnd(observer, updates_per_epoch(config, len(x_train)))]
+
+
+def train_run(spec: RunSpec, config: Config, seed: int, out_dir: str | os.PathLike[str],
+              x_train: np.ndarray, x_test: np.ndarray) -> tuple[Path, str]:
+    """Train, resume or skip one run.
+
+    Parameters
+    ----------
+    spec : RunSpec
+    config : Config
+    seed : int
+        The job's seed.
+    out_dir : str or os.PathLike
+        The archive is ``out_dir/runs/<spec.name>.h5``.
+    x_train : numpy.ndarray, shape (n_train, N)
+    x_test : numpy.ndarray, shape (n_test, N)
+
+    Returns
+    -------
+    path : pathlib.Path
+        The archive.
+    status : {"trained", "resumed", "skipped"}
+    """
+    rc = config.runs
+    path = Path(out_dir) / "runs" / f"{spec.name}.h5"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    callbacks = _callbacks(spec, config, seed, x_train, x_test)
+    if path.exists():
+        try:
+            records = checkpoint.list_checkpoints(path)
+        except checkpoint.ArchiveError:
+            records = []  # killed before its first checkpoint: nothing to keep
+        if records and records[-1].epoch >= rc["epochs"]:
+            return path, "skipped"
+        if records:
+            resume(path, epochs=rc["epochs"], data=x_train, callbacks=callbacks)
+            return path, "resumed"
+        path.unlink()
+    rbm, gen = _initial_model(spec, seed, x_train)
+    train(rbm, x_train, method=rc["method"], k=rc["k"], batch_size=rc["batch_size"],
+          epochs=rc["epochs"], optimizer=rc["optimizer"], lr=rc["lr"], rng=gen, out=path,
+          callbacks=callbacks, checkpoint_every=rc["checkpoint_every"] or "epoch")
+    return path, "trained"
+
+
+def mode1_uw(rbm: RBM, v: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Mode-1 coordinates ``(u1, w1)`` about its saddle (E10), gauge of ``decompose``.
+
+    Equal to ``decompose(rbm).to_uw(*decompose(rbm).to_reciprocal(v, h))`` for mode 0,
+    from the thin SVD (the full ``N x N`` basis is not needed for one mode).
+
+    Parameters
+    ----------
+    rbm : RBM
+    v : numpy.ndarray, shape (n, N)
+    h : numpy.ndarray, shape (n, M)
+        Hidden states or probabilities.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, 2)
+    """
+    svd = thin_svd(rbm.weights)
+    lam, u1, v1 = svd.s[0], svd.u[:, 0], svd.v[:, 0]
+    dx = np.asarray(v, np.float64) @ u1 + float(v1 @ rbm.hidden_bias) / lam
+    dy = np.asarray(h, np.float64) @ v1 + float(u1 @ rbm.visible_bias) / lam
+    return np.stack([dx + dy, dy - dx], axis=1) / np.sqrt(2.0)
+
+
+def _metric_series(records: list[Any], name: str) -> np.ndarray:
+    return np.array([r.metrics.get(name, np.nan) for r in records], dtype=np.float64)
+
+
+def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed: int,
+              x_train: np.ndarray, x_test: np.ndarray) -> dict[str, Any]:
+    """Per-epoch quantities of a finished run, read back from its archive.
+
+    Returns
+    -------
+    dict
+        ``hidden``, ``replica``; ``epochs`` (T,) of the checkpoints (fractional:
+        updates / updates per epoch); ``singular_values`` (T, k) and
+        ``saddle_energies`` (T, k) of the k = ``top_modes`` leading modes and
+        ``saddle_total`` (T,), from :class:`ModeRecorder`; ``ll_epochs`` (E,),
+        ``test_ll_ais``, ``test_ll_rais``, ``log_z_ais``, ``log_z_rais`` (E,) at the
+        epochs the likelihood was evaluated, epoch 0 (the initial model) first; ``data_uw`` (T, n_uw, 2) and ``model_uw``
+        (T, sample_chains, 2), mode 1 ``(u1, w1)`` about its saddle of test images and
+        of model samples; ``final_weights`` (N, M), ``final_spectrum`` (min(N, M),),
+        ``final_samples`` (sample_chains, N) visible probabilities of model samples;
+        ``wall_time`` (s).
+    """
+    rc = config.runs
+    records = checkpoint.list_checkpoints(path)
+    k = min(rc["top_modes"], spec.hidden, x_test.shape[1])
+    per_epoch = records[-1].update / records[-1].epoch  # a finished run ends an epoch
+    out: dict[str, Any] = {"hidden": spec.hidden, "replica": spec.replica, "epochs":
+                           np.array([r.update for r in records], dtype=np.float64) / per_epoch}
+    out["singular_values"] = np.stack([_metric_series(records, f"sv_{i}") for i in range(k)], 1)
+    out["saddle_energies"] = np.stack([_metric_series(records, f"eps_{i}") for i in range(k)], 1)
+    out["saddle_total"] = _metric_series(records, "eps_total")
+    # The initial model is not in the archive; it is re-created from the run's seed.
+    initial = _observer(spec, config, seed, x_train, x_test)(
+        _initial_model(spec, seed, x_train)[0], CheckpointInfo(0, 0, 0.0, 0, {}))
+    evaluated = [r for r in records if "test_ll_ais" in r.metrics]
+    out["ll_epochs"] = np.array([0] + [r.epoch for r in evaluated], dtype=np.int64)
+    for name in ("test_ll_ais", "test_ll_rais", "log_z_ais", "log_z_rais"):
+        out[name] = np.concatenate([[initial[name]], _metric_series(evaluated, name)])
+    gen = np.random.default_rng(spec.seed(seed, _SUMMARY))
+    data = x_test[: rc["n_uw"]]
+    data_uw, model_uw = [], []
+    for index in range(len(records)):
+        rbm = checkpoint.load(path, index)
+        data_uw.append(mode1_uw(rbm, data, rbm.hidden_probs(data)))
+        v, h = rbm.sample(rc["sample_chains"], rc["sample_sweeps"], rng=gen)
+        model_uw.append(mode1_uw(rbm, v, h))
+    out["data_uw"], out["model_uw"] = np.stack(data_uw), np.stack(model_uw)
+    out["final_weights"] = np.asarray(rbm.weights, dtype=np.float64)
+    out["final_spectrum"] = np.linalg.svd(out["final_weights"], compute_uv=False)
+    out["final_samples"] = np.asarray(rbm.visible_probs(h), dtype=np.float64)
+    out["wall_time"] = float(records[-1].wall_time)
+    return out
