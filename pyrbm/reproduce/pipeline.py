@@ -27,8 +27,8 @@ def _log(message: str) -> None:
 
 
 def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
-              world: World | None = None,
-              log: Callable[[str], None] = _log) -> dict[str, Any] | None:
+              world: World | None = None, log: Callable[[str], None] = _log,
+              figures: bool = True) -> dict[str, Any] | None:
     """Train the runs of ``config`` (resuming or skipping those already in ``out``),
     run the experiments and write the report.
 
@@ -47,6 +47,8 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
         Default :func:`pyrbm.distributed.world`.
     log : callable
         Receives one line per finished step.
+    figures : bool
+        Draw the figures (False: numbers and documents only).
 
     Returns
     -------
@@ -92,7 +94,8 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
         experiments = {name: res for part in parts for name, res in part.items()}
         report = write_report(out, config=config.to_dict(), seed=seed, n_ranks=world.size,
                               runs=[r for _, r in runs], experiments=experiments,
-                              n_visible=x_train.shape[1], image_shape=(side, side))
+                              n_visible=x_train.shape[1], image_shape=(side, side),
+                              figures=figures)
         log(f"report in {out / 'report.html'}")
         return {**report, "status": {f"M{r['hidden']}_r{r['replica']}": s for s, r in runs}}
 

@@ -202,8 +202,9 @@ def _figures(out: Path, runs: list[dict[str, Any]], ex: dict[str, Any], n_visibl
     plots.plot_log_z_comparison(z["labels"], z["exact"], z["meanfield"], z["ais"], z["ais_se"],
                                 z["rais"], z["rais_se"], f[names[6]])
     plots.plot_langevin_variance(lv["times"], lv["variances"], f[names[7]])
-    plots.plot_mode_trajectory(probe["epochs"], list(probe["data_uw"]), list(probe["model_uw"]),
-                               f[names[8]])
+    shown = np.unique(np.linspace(0, len(probe["epochs"]) - 1, 6).round().astype(int))
+    plots.plot_mode_trajectory(probe["epochs"][shown], list(probe["data_uw"][shown]),
+                               list(probe["model_uw"][shown]), f[names[8]])
     plots.plot_probing(ex["probing"]["grids"], image_shape, f[names[9]])
     mean = {m: {e: np.mean([r[f"test_ll_{e}"] for r in rs], axis=0) for e in ("ais", "rais")}
             for m, rs in groups.items()}
@@ -220,7 +221,8 @@ _SKIP_IN_JSON = {"final_weights", "final_samples", "data_uw", "model_uw"}
 
 def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks: int,
                  runs: list[dict[str, Any]], experiments: dict[str, Any],
-                 n_visible: int, image_shape: tuple[int, int]) -> dict[str, Any]:
+                 n_visible: int, image_shape: tuple[int, int],
+                 figures: bool = True) -> dict[str, Any]:
     """Draw the figures and write ``results.json``, ``report.md`` and ``report.html``.
 
     Parameters
@@ -236,6 +238,8 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
         Analysis results by experiment name.
     n_visible : int
     image_shape : tuple of int
+    figures : bool
+        Draw the figures (False: numbers and documents only).
 
     Returns
     -------
@@ -245,7 +249,9 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
     out = Path(out)
     std = config["analysis"]["std"]
     verdicts = claims(runs, experiments, n_visible, std)
-    figures = _figures(out, runs, experiments, n_visible, std, image_shape)
+    shown = FIGURES if figures else {}
+    if figures:
+        paths = _figures(out, runs, experiments, n_visible, std, image_shape)
     runs_json = [{k: v for k, v in r.items() if k not in _SKIP_IN_JSON} for r in runs]
     ex_json = {name: {k: v for k, v in res.items() if k not in ("singular_values", "grids")}
                for name, res in experiments.items()}
@@ -262,16 +268,16 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
     lines += [f"| {c['claim']} | {c['measured']} | {c['criterion']} | "
               f"{'yes' if c['holds'] else '**no**'} |" for c in verdicts]
     lines += ["", "## Figures", ""]
-    lines += [f"![{caption}]({name})" for name, caption in FIGURES.items()]
+    lines += [f"![{caption}]({name})" for name, caption in shown.items()]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     rows = "".join(f"<tr><td>{html.escape(c['claim'])}</td><td>{html.escape(c['measured'])}</td>"
                    f"<td>{html.escape(c['criterion'])}</td><td>{'yes' if c['holds'] else '<b>no</b>'}"
                    "</td></tr>" for c in verdicts)
     imgs = "".join(
         f"<figure><img src='data:image/png;base64,"
-        f"{base64.b64encode(figures[name].read_bytes()).decode()}' style='max-width:100%'>"
+        f"{base64.b64encode(paths[name].read_bytes()).decode()}' style='max-width:100%'>"
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        for name, caption in FIGURES.items())
+        for name, caption in shown.items())
     (out / "report.html").write_text(
         "<!doctype html><html><head><meta charset='utf-8'><title>pyrbm reproduce</title></head>"
         f"<body><h1>{html.escape(lines[0][2:])}</h1><p>{html.escape(lines[2])}</p>"
