@@ -17,7 +17,7 @@ from typing import NoReturn
 import numpy as np
 
 from . import checkpoint, datasets
-from ._threads import set_num_threads
+from ._threads import get_num_threads, set_num_threads
 from .checkpoint import ArchiveError
 from .datasets import DatasetNotFoundError
 from .model import RBM
@@ -190,7 +190,7 @@ def _reproduce(args: argparse.Namespace) -> None:
             for m, seconds in cost["per_hidden"].items():
                 print(f"M={m}: {seconds / 3600:.3g} h per run")
             print(f"{cost['runs']} runs: {cost['total_seconds'] / 3600:.3g} h in total "
-                  f"on one process of {os.environ.get('OMP_NUM_THREADS', 'all')} thread(s) "
+                  f"on one process of {get_num_threads()} thread(s) "
                   "(divide by the number of ranks on a cluster)")
         return
     result = reproduce(args.out, config, seed=args.seed, world=mpi)

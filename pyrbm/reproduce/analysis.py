@@ -190,22 +190,31 @@ def langevin(config: Config, rng: np.random.Generator, models: Models) -> dict[s
 
 def hierarchical_probing(config: Config, rng: np.random.Generator,
                          models: Models) -> dict[str, Any]:
-    """Figure 10: low modes scrambled vs modes 1-2 rotated by pi (common random numbers)."""
+    """Figure 10: low modes scrambled vs modes 1-2 rotated by pi (common random numbers).
+
+    The scrambling is ``probing_planes`` pi-rotations in random planes among the modes
+    ``>= probing_first_mode``; the effect of scrambling all of them at once (one plane
+    per mode) is recorded as well (``all_low_modes_pixel_change``).
+    """
     a = config.analysis
     rbm = models.probe
     rank = min(rbm.n_visible, rbm.n_hidden)
     first = min(a["probing_first_mode"], rank - 2)
-    scramble = probing.random_plane_rotations(rank, first_mode=first, rng=rng)
+    scramble = probing.random_plane_rotations(rank, first_mode=first,
+                                              n_planes=a["probing_planes"] or None, rng=rng)
+    everything = probing.random_plane_rotations(rank, first_mode=first, rng=rng)
     top = probing.plane_rotation(rank, 0, 1, np.pi)
-    seed = int(rng.integers(0, 2**63))  # the same model samples for both rotations
+    seed = int(rng.integers(0, 2**63))  # the same model samples for every rotation
     opts = dict(n_chains=a["probing_chains"], n_sweeps=a["probing_sweeps"], rng=seed)
     low, high = probing.probe(rbm, scramble, **opts), probing.probe(rbm, top, **opts)
     shown = slice(0, min(16, a["probing_chains"]))
     return {
         "low_modes_pixel_change": low.pixel_change,
         "low_modes_probability_change": low.probability_change,
+        "all_low_modes_pixel_change": probing.probe(rbm, everything, **opts).pixel_change,
         "top_modes_pixel_change": high.pixel_change,
         "top_modes_probability_change": high.probability_change,
+        "n_planes": a["probing_planes"] or rank - first, "first_mode": first + 1,
         "grids": {"original p(v|h)": low.probs_identity[shown],
                   f"modes >= {first + 1} scrambled": low.probs_rotated[shown],
                   "modes 1-2 rotated by pi": high.probs_rotated[shown]},

@@ -77,11 +77,12 @@ _DEFAULT: dict[str, dict[str, Any]] = {
         "probing_chains": 64,
         "probing_sweeps": 200,
         "probing_first_mode": 5,  # 0-based: modes >= 6 scrambled (the paper's "low modes")
+        "probing_planes": 20,     # random pi-planes among them (0: one per mode, all mixed)
     },
 }
 
 _QUICK = {
-    "runs": {"n_train": 2000, "hidden": [30, 60, 120], "k": 5, "batch_size": 100,
+    "runs": {"n_train": 1500, "hidden": [20, 40, 80], "k": 5, "batch_size": 100,
              "epochs": 4, "checkpoint_every": 5, "top_modes": 10, "n_uw": 100, "sample_chains": 32,
              "sample_sweeps": 50},
     "likelihood": {"every": 2, "n_chains": 32, "n_betas": 200, "n_gibbs": 50, "n_test": 300},
