@@ -88,6 +88,7 @@ def test_builtin_configs_meet_the_issue() -> None:
     assert paper.runs["hidden"] == [500, 784, 1200, 3000] and paper.runs["replicas"] == 5
     assert (paper.runs["k"], paper.runs["batch_size"], paper.runs["epochs"]) == (500, 500, 100)
     assert (paper.runs["lr"], paper.runs["n_train"], paper.likelihood["every"]) == (1e-3, 0, 10)
+    assert paper.runs["checkpoint_every"] == 0  # every epoch
 
 
 def test_toml_overrides_every_option(tmp_path: Path) -> None:

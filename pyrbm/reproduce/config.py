@@ -94,10 +94,11 @@ _QUICK = {
 }
 
 #: The paper's protocol (a cluster job): Adam 1e-3, PCD-500, batch 500, 100 epochs,
-#: the full training set, AIS/RAIS every 10 epochs.
+#: the full training set, a checkpoint every epoch, AIS/RAIS every 10 epochs.
 _PAPER = {
     "runs": {"n_train": 0, "hidden": [500, 784, 1200, 3000], "replicas": 5, "k": 500,
-             "batch_size": 500, "epochs": 100, "lr": 0.001, "top_modes": 50,
+             "batch_size": 500, "epochs": 100, "lr": 0.001, "checkpoint_every": 0,
+             "top_modes": 50,
              "n_uw": 1000, "sample_chains": 100, "sample_sweeps": 1000},
     "likelihood": {"every": 10, "n_chains": 500, "n_betas": 30000, "n_gibbs": 1000,
                    "n_test": 10000},
