@@ -16,7 +16,7 @@ import pyrbm
 from pyrbm.cli import main
 from pyrbm.reciprocal import decompose
 from pyrbm.reproduce import BUILTIN, ConfigError, load_config, reproduce
-from pyrbm.reproduce.report import FIGURES
+from pyrbm.reproduce.report import FIGURES, claims
 from pyrbm.reproduce.runs import ModeRecorder, mode1_uw
 
 from .conftest import small_rbm
@@ -157,6 +157,37 @@ def test_mode_recorder_and_mode1_match_decompose() -> None:
     h = gen.random((11, 7))
     u, w = dec.to_uw(*dec.to_reciprocal(v, h))
     np.testing.assert_allclose(mode1_uw(rbm, v, h), np.stack([u[:, 0], w[:, 0]], 1), atol=1e-12)
+
+
+def _fake(ks_pvalue: float, below_converges: bool) -> tuple[list, dict]:
+    """Minimal run summaries and experiment results for :func:`claims`."""
+    gen = np.random.default_rng(0)
+    spectrum = np.sort(gen.uniform(0.0, 0.3, 10))[::-1] + np.r_[9.0, 6.0, np.zeros(8)]
+    trajectory = np.array([[0.05, 0.05, 0.05], [2, 0.05, 0.05], [3, 2, 0.05], [4, 3, 2]])
+    runs = [{"hidden": 10, "replica": r, "final_spectrum": spectrum, "singular_values": trajectory,
+             "ll_epochs": np.array([0, 1]), "test_ll_ais": np.array([-9.0, -5.0]),
+             "test_ll_rais": np.array([-9.0, -6.0])} for r in range(2)]
+    experiments = {
+        "mp": {"ks_pvalue": ks_pvalue, "n_matrices": 5, "n_visible": 20, "n_hidden": 10},
+        "js": {"ratio": {"10": 20.0}}, "kurtosis": {"slope": -6.1, "intercept": 3.01},
+        "log_z": {"meanfield_error_small": 0.01, "meanfield_error_below_4": 3.0,
+                  "meanfield_diverges_above_4": True, "annealing_max_abs_error": 0.01,
+                  "annealing_max_z": 1.0},
+        "langevin": {"modes": [3, 1], "lambda": [3.5, 5.0], "below_converges": below_converges,
+                     "above_diverges": True},
+        "probing": {"top_modes_pixel_change": 0.2, "low_modes_pixel_change": 0.01,
+                    "all_low_modes_pixel_change": 0.05, "n_planes": 3, "first_mode": 6},
+    }
+    return runs, experiments
+
+
+def test_claim_verdicts_follow_the_numbers() -> None:
+    good = claims(*_fake(0.5, True), n_visible=20, std=0.01)
+    assert all(c["holds"] for c in good), [c["claim"] for c in good if not c["holds"]]
+    bad = {c["claim"]: c["holds"] for c in claims(*_fake(0.01, False), n_visible=20, std=0.01)}
+    assert [name for name, holds in bad.items() if not holds] == [
+        "At initialization the singular values follow the Marchenko-Pastur law",
+        "Langevin diffusion of a mode converges iff beta lambda < 4"]
 
 
 # -- the whole pipeline: outputs, restart, resume ------------------------------------------

@@ -21,7 +21,6 @@ from .. import diffusion, gaussian, probing, spectrum, symmetry
 from ..meanfield import MeanFieldDivergence
 from ..model import RBM
 from ..partition import log_partition
-from ..reciprocal import decompose
 from .config import Config
 
 __all__ = ["EXPERIMENTS", "Models", "experiment_rng", "run_experiment"]
@@ -75,15 +74,11 @@ def rotation_symmetry(config: Config, rng: np.random.Generator, models: Models) 
     trained = symmetry.js_vs_hidden(models.weights, rng, bins=bins)
     untrained = symmetry.js_vs_hidden(_random_like(models.weights, config.analysis["std"], rng),
                                       rng, bins=bins)
-    hidden = sorted(models.weights)
-    by_m = dict(zip(hidden[::-1], range(len(hidden))))  # curves are sorted by 1/M
-    order = np.argsort(trained.inv_hidden)
-    return {"hidden": hidden, "inv_hidden": np.asarray(trained.inv_hidden)[order],
-            "js_mean": np.asarray(trained.mean)[order], "js_std": np.asarray(trained.std)[order],
-            "untrained_mean": np.asarray(untrained.mean)[order],
-            "untrained_std": np.asarray(untrained.std)[order],
-            "ratio": {str(m): float(trained.mean[order][by_m[m]] / untrained.mean[order][by_m[m]])
-                      for m in hidden}}
+    ratio = np.asarray(trained.mean) / np.asarray(untrained.mean)
+    return {"hidden": trained.hidden_sizes.tolist(), "inv_hidden": trained.inv_hidden,
+            "js_mean": trained.mean, "js_std": trained.std,
+            "untrained_mean": untrained.mean, "untrained_std": untrained.std,
+            "ratio": {str(m): float(r) for m, r in zip(trained.hidden_sizes, ratio)}}
 
 
 def kurtosis(config: Config, rng: np.random.Generator, models: Models) -> dict[str, Any]:
