@@ -212,6 +212,11 @@ def test_tiny_job_writes_everything_and_is_restartable(tmp_path: Path) -> None:
     assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()} == stamps
     assert json.loads((out / "results.json").read_text()) == saved
 
+    other = tmp_path / "other.toml"
+    other.write_text(TINY.format(epochs=2).replace("k = 2", "k = 3"))
+    with pytest.raises(ValueError, match=r"M0005_r0.h5 was trained with k=2, not k=3"):
+        reproduce(out, load_config(other), seed=4, log=lambda _: None, figures=False)
+
     # An interrupted job (runs with 2 of 3 epochs) resumes to what one go gives.
     longer = reproduce(out, load_config(_tiny(tmp_path, 3)), seed=4, log=lambda _: None,
                        figures=False)

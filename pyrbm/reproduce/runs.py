@@ -145,6 +145,25 @@ def _callbacks(spec: RunSpec, config: Config, seed: int, x_train: np.ndarray,
             _AtEpochEnd(observer, updates_per_epoch(config, len(x_train)))]
 
 
+#: Options of ``[runs]`` that an existing archive must have been trained with.
+_FIXED = ("method", "k", "batch_size", "optimizer", "lr")
+
+
+def _check_same_run(path: Path, rc: dict[str, Any]) -> None:
+    """Refuse to resume an archive trained with other settings (e.g. another config)."""
+    stored = checkpoint.read_config(path)
+    stored_every = stored["checkpoint_every"]
+    wanted = {**{name: rc[name] for name in _FIXED},
+              "checkpoint_every": rc["checkpoint_every"] or "epoch"}
+    have = {**{name: stored[name] for name in _FIXED}, "checkpoint_every": stored_every}
+    different = sorted(name for name in wanted if wanted[name] != have[name])
+    if different:
+        raise ValueError(f"{path} was trained with "
+                         + ", ".join(f"{n}={have[n]!r}" for n in different)
+                         + ", not " + ", ".join(f"{n}={wanted[n]!r}" for n in different)
+                         + "; use another --out for another configuration")
+
+
 def train_run(spec: RunSpec, config: Config, seed: int, out_dir: str | os.PathLike[str],
               x_train: np.ndarray, x_test: np.ndarray) -> tuple[Path, str]:
     """Train, resume or skip one run.
@@ -175,6 +194,7 @@ def train_run(spec: RunSpec, config: Config, seed: int, out_dir: str | os.PathLi
             records = checkpoint.list_checkpoints(path)
         except checkpoint.ArchiveError as exc:  # never overwrite what we cannot read
             raise checkpoint.ArchiveError(f"{exc} (remove it to train run {spec.name} again)") from exc
+        _check_same_run(path, rc)
         if records and records[-1].epoch >= rc["epochs"]:
             return path, "skipped"
         if records:
