@@ -274,7 +274,7 @@ def test_quick_smoke_single_process_and_two_ranks(tmp_path: Path) -> None:
         pytest.skip("mpi4py is not installed (pip install mpi4py mpich): no 2-rank run")
     if not MPIEXEC.exists():
         pytest.skip(f"no mpiexec next to {sys.executable} (pip install mpich)")
-    single = _cli(["--out", "one", "--config", "quick", "--threads", "1"], [], tmp_path)
+    single = _cli(["--out", "one", "--config", "quick"], [], tmp_path)  # 1 thread by default
     assert single.returncode == 0, single.stderr
     double = _cli(["--out", "two", "--config", "quick"], [str(MPIEXEC), "-n", "2"], tmp_path)
     assert double.returncode == 0, double.stderr
