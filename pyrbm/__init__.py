@@ -10,6 +10,7 @@ import os as _os
 # sweep up to 2x slower, tiny calls 100x slower under load). A user's own setting wins.
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+from typing import Any
 
 from ._threads import get_num_threads, num_threads, set_num_threads
 from .model import RBM
@@ -17,9 +18,19 @@ from .model import RBM
 __version__ = "0.1.0"
 
 __all__ = [
+    "BernoulliRBM",
     "RBM",
     "__version__",
     "get_num_threads",
     "num_threads",
     "set_num_threads",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # BernoulliRBM is imported on first use: importing scikit-learn takes about a second.
+    if name == "BernoulliRBM":
+        from .sklearn import BernoulliRBM
+
+        return BernoulliRBM
+    raise AttributeError(f"module 'pyrbm' has no attribute {name!r}")
