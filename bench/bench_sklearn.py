@@ -1,29 +1,31 @@
 """pyrbm.BernoulliRBM vs scikit-learn's BernoulliRBM: one epoch of binarized MNIST.
 
-Run (the lead records the numbers in bench/RESULTS.md)::
+Run (from the repository root, with the extension built)::
 
-    PYTHONPATH=.:bench python3 -m pytest bench/bench_sklearn.py --benchmark-only \
-        -p no:cacheprovider --benchmark-columns=median,rounds -o testpaths=bench
+    pytest bench/bench_sklearn.py --benchmark-only -s -o testpaths=bench
 
-Both libraries fit the same data with the same settings (n_components=500,
-batch_size=100, n_iter=1) in the same process, interleaved round by round (the machine
-is noisy, so only the ratio means something). Each round uses a new seed; the rounds'
-pseudo-likelihoods and weight statistics of the two libraries are compared with Welch
-t-tests, the run-to-run spread setting the tolerance.
+Both libraries fit the same 60k binarized images with the same settings
+(n_components=500, batch_size=100, n_iter=1) in this process, interleaved round by round
+(bench/_harness.py; the machine is noisy, only the ratio means something). Every fit uses
+a new seed; the pseudo-likelihoods and weight statistics of the two libraries are then
+compared with Welch t-tests, so the run-to-run spread sets the tolerance.
 """
 
 from __future__ import annotations
 
-import time
+import itertools
 
 import numpy as np
 import pytest
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 import pyrbm
 
+from ._harness import interleaved_medians, report
+from ._mnist import mnist_train_binary
+
 sk_rbm = pytest.importorskip("sklearn.neural_network")
-from _mnist import mnist_train_binary  # noqa: E402
 
 ROUNDS = 3
 PARAMS = dict(n_components=500, batch_size=100, n_iter=1, learning_rate=0.1)
@@ -31,53 +33,40 @@ N_SCORE = 10_000  # rows scored for the pseudo-likelihood
 
 
 def summary(model: object, X: np.ndarray) -> tuple[float, float]:
-    """(mean pseudo-likelihood on the first N_SCORE rows, mean norm of a weight row)."""
+    """(mean pseudo-likelihood of the first N_SCORE rows, mean norm of a weight row)."""
     pl = float(model.score_samples(X[:N_SCORE]).mean())
     return pl, float(np.linalg.norm(model.components_, axis=1).mean())
 
 
+@pytest.mark.parametrize("threads", [2, 1])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-def test_fit_one_epoch_mnist(benchmark: pytest.FixtureRequest, dtype: type) -> None:
+def test_fit_one_epoch_mnist(benchmark, dtype: type, threads: int) -> None:
     X = mnist_train_binary(dtype)
-    seeds = iter(range(ROUNDS + 1))
-    sklearn_times: list[float] = []
-    results: dict[str, list[tuple[float, float]]] = {"pyrbm": [], "sklearn": []}
-    models: list[pyrbm.BernoulliRBM] = []
+    fitted: dict[str, list[object]] = {"pyrbm": [], "sklearn": []}
+    seeds = {name: itertools.count() for name in fitted}
 
-    def sklearn_round() -> tuple[tuple, dict]:
-        # Runs just before each pyrbm round (interleaved), timed here.
-        seed = next(seeds)
-        reference = sk_rbm.BernoulliRBM(random_state=seed, **PARAMS)
-        start = time.perf_counter()
-        reference.fit(X)
-        sklearn_times.append(time.perf_counter() - start)
-        results["sklearn"].append(summary(reference, X))
-        model = pyrbm.BernoulliRBM(random_state=seed, **PARAMS)
-        models.append(model)
-        return (model,), {}
-
-    def fit(model: pyrbm.BernoulliRBM) -> None:
+    def fit(name: str, cls: type) -> None:
+        model = cls(random_state=next(seeds[name]), **PARAMS)
         model.fit(X)
+        fitted[name].append(model)
 
-    benchmark.pedantic(fit, setup=sklearn_round, rounds=ROUNDS, iterations=1, warmup_rounds=0)
-    results["pyrbm"] = [summary(model, X) for model in models]
+    cases = {
+        "sklearn": lambda: fit("sklearn", sk_rbm.BernoulliRBM),
+        "pyrbm": lambda: fit("pyrbm", pyrbm.BernoulliRBM),
+    }
+    with threadpool_limits(limits=threads), pyrbm.num_threads(threads):
+        medians = interleaved_medians(cases, rounds=ROUNDS, warmup=0)
+        benchmark.pedantic(lambda: fit("pyrbm", pyrbm.BernoulliRBM), rounds=1, iterations=1)
+    ratios = report(benchmark, medians, baseline="sklearn")
 
-    ours_median = benchmark.stats.stats.median
-    sklearn_median = float(np.median(sklearn_times))
-    ours, theirs = np.array(results["pyrbm"]), np.array(results["sklearn"])
-    benchmark.extra_info.update(
-        sklearn_median_s=sklearn_median,
-        pyrbm_median_s=ours_median,
-        speedup=sklearn_median / ours_median,
-        pseudo_likelihood_pyrbm=ours[:, 0].tolist(),
-        pseudo_likelihood_sklearn=theirs[:, 0].tolist(),
-        row_norm_pyrbm=ours[:, 1].tolist(),
-        row_norm_sklearn=theirs[:, 1].tolist(),
-    )
-    for column, label in enumerate(("pseudo-likelihood", "weight row norm")):
+    ours = np.array([summary(m, X) for m in fitted["pyrbm"]])
+    theirs = np.array([summary(m, X) for m in fitted["sklearn"]])
+    for column, label in enumerate(("pseudo_likelihood", "weight_row_norm")):
+        benchmark.extra_info[f"{label}_pyrbm"] = ours[:, column].round(3).tolist()
+        benchmark.extra_info[f"{label}_sklearn"] = theirs[:, column].round(3).tolist()
         p = stats.ttest_ind(ours[:, column], theirs[:, column], equal_var=False).pvalue
         assert p > 0.001, (label, ours[:, column], theirs[:, column])
-        # And close in absolute terms (a t-test alone passes anything noisy enough).
-        assert abs(ours[:, column].mean() - theirs[:, column].mean()) < 0.05 * abs(
-            theirs[:, column].mean()
-        ), label
+        # Close in absolute terms too: a t-test alone accepts anything noisy enough.
+        diff = abs(ours[:, column].mean() - theirs[:, column].mean())
+        assert diff < 0.05 * abs(theirs[:, column].mean()), label
+    print(f"  speed-up over scikit-learn: x{ratios['pyrbm']:.2f} ({threads} threads)")

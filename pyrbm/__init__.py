@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os as _os
+from typing import Any
 
 # Before the OpenMP runtime loads with pyrbm._core: the dense path alternates OpenMP
 # kernels with BLAS calls that run on BLAS's own threads, and OpenMP workers that spin
@@ -10,7 +11,6 @@ import os as _os
 # sweep up to 2x slower, tiny calls 100x slower under load). A user's own setting wins.
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-from typing import Any
 
 from ._threads import get_num_threads, num_threads, set_num_threads
 from .model import RBM

@@ -357,7 +357,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         update = 0
         begin = time.time()
         for iteration in range(1, self.n_iter + 1):
-            with _pcd.serial_if_small(2 * batch, *weights.shape):
+            with _pcd.update_threads(2 * batch, *weights.shape, binary):
                 for start in starts:
                     h_samples = _pcd.pcd_update(
                         X[start : start + batch], weights, visible, hidden, h_samples,
@@ -398,11 +398,11 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         weights, visible, hidden, h_samples = self._trainable()
         if not sp.issparse(X):
             X = X.astype(weights.dtype, copy=False)
-        key = draw_key(self.random_state_)
-        with _pcd.serial_if_small(X.shape[0] + h_samples.shape[0], *weights.shape):
+        key, binary = draw_key(self.random_state_), _pcd.is_binary(X)
+        with _pcd.update_threads(X.shape[0] + h_samples.shape[0], *weights.shape, binary):
             self.h_samples_ = _pcd.pcd_update(
-                X, weights, visible, hidden, h_samples, float(self.learning_rate),
-                _pcd.is_binary(X), key, 0,
+                X, weights, visible, hidden, h_samples, float(self.learning_rate), binary,
+                key, 0,
             )
         return self
 
