@@ -258,12 +258,18 @@ def pcd_update(
         stacked[:n_chains],
     )
 
-    # Fields of [v_neg; v_pos] in one call; v_neg is binary, v_pos when `binary`.
-    gather = binary and _core.density(stacked) < SPARSE_DENSITY_THRESHOLD
-    if gather:
-        _core.sparse_fields(stacked, weights, fields)
-    else:
-        np.matmul(stacked, weights, out=fields)
+    # Binary data: [v_neg; v_pos] in one part. Real-valued data: v_neg (always binary)
+    # and v_pos in separate parts, so that the model half still gets the gather-add.
+    parts = [slice(0, rows)] if binary else [slice(0, n_chains), slice(n_chains, rows)]
+    gather = [
+        (binary or part.start == 0) and _core.density(stacked[part]) < SPARSE_DENSITY_THRESHOLD
+        for part in parts
+    ]
+    for part, sparse in zip(parts, gather):
+        if sparse:
+            _core.sparse_fields(stacked[part], weights, fields[part])
+        else:
+            np.matmul(stacked[part], weights, out=fields[part])
     h_next = np.empty((n_chains, weights.shape[1]), weights.dtype)
     _core.sample_from_fields(
         fields[:n_chains], hidden_bias, 1.0, key, sweep, 0, STREAMS["hidden"], h_next,
@@ -275,11 +281,12 @@ def pcd_update(
     lr = learning_rate / n_pos
     fields[:n_chains] *= -lr
     fields[n_chains:] *= lr
-    if gather:
-        _core.sparse_fields(np.ascontiguousarray(stacked.T), fields, work.gradient)
-    else:
-        np.matmul(stacked.T, fields, out=work.gradient)
-    weights += work.gradient
+    for part, sparse in zip(parts, gather):
+        if sparse:
+            _core.sparse_fields(np.ascontiguousarray(stacked[part].T), fields[part], work.gradient)
+        else:
+            np.matmul(stacked[part].T, fields[part], out=work.gradient)
+        weights += work.gradient
     hidden_bias += fields.sum(axis=0)
     visible_bias += lr * (stacked[n_chains:].sum(axis=0) - stacked[:n_chains].sum(axis=0))
     return h_next

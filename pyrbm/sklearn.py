@@ -33,13 +33,18 @@ try:  # scikit-learn is optional
         ClassNamePrefixFeaturesOutMixin,
         TransformerMixin,
     )
-    from sklearn.utils.validation import check_is_fitted, validate_data
+    from sklearn.utils.validation import check_is_fitted
 
     HAVE_SKLEARN = True
 except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
     HAVE_SKLEARN = False
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data
+except ImportError:  # pragma: no cover - older or no scikit-learn: our own checks
+    validate_data = None
 
 FLOAT_DTYPES = (np.float64, np.float32)
+_STATE_TYPES = (np.random.RandomState, np.random.Generator)
 
 
 if HAVE_SKLEARN:
@@ -185,22 +190,20 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         positive_int(self.n_iter, "n_iter", minimum=0)
         if not isinstance(self.verbose, (Integral, bool, np.bool_)) or self.verbose < 0:
             raise ValueError(f"verbose: expected an int >= 0 or a bool, got {self.verbose!r}")
-        if not (
-            self.random_state is None
-            or isinstance(self.random_state, (np.random.RandomState, np.random.Generator))
-            or (isinstance(self.random_state, Integral) and not isinstance(self.random_state, bool))
-        ):
+        state = self.random_state
+        is_seed = isinstance(state, Integral) and not isinstance(state, bool)
+        if not (is_seed or state is None or isinstance(state, _STATE_TYPES)):
             raise TypeError(
                 "random_state: expected None, an int, a numpy RandomState or Generator, "
-                f"got {type(self.random_state).__name__}"
+                f"got {type(state).__name__}"
             )
-        if isinstance(self.random_state, Integral) and not 0 <= self.random_state < 2**32:
-            raise ValueError(f"random_state: must be in [0, 2**32), got {self.random_state}")
+        if is_seed and not 0 <= state < 2**32:
+            raise ValueError(f"random_state: must be in [0, 2**32), got {state}")
 
     def _validate(self, X: Any, *, reset: bool, dtype: Any = FLOAT_DTYPES) -> Any:
         """Check ``X`` as scikit-learn does: dense or CSR, float32 kept, else float64."""
         dtypes = dtype if isinstance(dtype, tuple) else (dtype,)
-        if HAVE_SKLEARN:
+        if validate_data is not None:
             return validate_data(self, X, accept_sparse="csr", dtype=dtype, reset=reset)
         X = _check_array(X, "X", dtypes)
         if reset:

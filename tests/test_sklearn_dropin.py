@@ -8,6 +8,7 @@ and statistical equivalence with scikit-learn on binarized digits.
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 import textwrap
@@ -30,8 +31,6 @@ from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.neural_network import BernoulliRBM as SkRBM  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
 
 # Distinct primes so that shape bugs show.
 N_SAMPLES, N_FEATURES, N_COMPONENTS, BATCH = 23, 13, 7, 5
@@ -202,7 +201,7 @@ def test_bad_data_raises() -> None:
 
 
 # -- NumPy references with the same Philox uniforms ---------------------------------------
-def uniforms(key: tuple[int, int], sweep: int, stream: str, shape: tuple, dtype: type) -> np.ndarray:
+def uniforms(key: tuple[int, int], sweep: int, stream: str, shape: tuple, dtype: type):
     out = np.empty(shape, dtype)
     for chain in range(shape[0]):
         _core.uniform_row(out[chain], key, sweep, chain, STREAMS[stream])
@@ -309,9 +308,13 @@ def test_gibbs_matches_numpy_reference(dtype: type) -> None:
 
 
 # -- statistical equivalence with scikit-learn -----------------------------------------------
-def test_statistically_equivalent_to_sklearn(digits: np.ndarray) -> None:
+@pytest.mark.parametrize("data", ["binarized", "intensities"])
+def test_statistically_equivalent_to_sklearn(digits: np.ndarray, data: str) -> None:
     """Same data, settings and number of runs: the run-to-run spread of each library sets
-    the tolerance (Welch t-tests), and training must beat the initial model clearly."""
+    the tolerance (Welch t-tests), and training must beat the initial model clearly.
+    scikit-learn also trains on real-valued intensities in [0, 1] (its digits example)."""
+    if data == "intensities":
+        digits = load_digits().data / 16.0
     params = dict(n_components=37, learning_rate=0.05, batch_size=10, n_iter=4)
     seeds = range(6)
     stats_of = {}
@@ -337,7 +340,7 @@ def test_statistically_equivalent_to_sklearn(digits: np.ndarray) -> None:
 
 
 # -- without scikit-learn ----------------------------------------------------------------
-def test_works_without_sklearn() -> None:
+def test_works_without_sklearn(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import sys, importlib.abc
@@ -380,8 +383,10 @@ def test_works_without_sklearn() -> None:
         print("ok")
         """
     )
+    # The pyrbm under test, wherever it was imported from (source tree or installed).
+    env = {**os.environ, "PYTHONPATH": str(Path(pyrbm.__file__).resolve().parents[1])}
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+        timeout=60, env=env,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
