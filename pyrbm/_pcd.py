@@ -175,6 +175,7 @@ class PCDWorkspace:
     fields: np.ndarray  # (n_chains + batch, n_hidden): [v_neg; v_pos] @ W, then probs
     visible_fields: np.ndarray  # (n_chains, n_visible)
     gradient: np.ndarray  # (n_visible, n_hidden)
+    weights_t: np.ndarray  # (n_hidden, n_visible)
 
     @classmethod
     def allocate(cls, n_chains: int, batch: int, weights: np.ndarray) -> PCDWorkspace:
@@ -185,6 +186,7 @@ class PCDWorkspace:
             np.empty((n_chains + batch, n_hidden), dt),
             np.empty((n_chains, n_visible), dt),
             np.empty((n_visible, n_hidden), dt),
+            np.empty((n_hidden, n_visible), dt),
         )
 
 
@@ -251,8 +253,13 @@ def pcd_update(
     else:
         np.copyto(stacked[n_chains:], v_pos)
 
-    # v_neg ~ p(v | h_samples): h_samples are whatever the user left there, so GEMM.
-    np.matmul(h_samples, weights.T, out=work.visible_fields)
+    # v_neg ~ p(v | h_samples). Sparse binary chains: gather-add over the rows of W^T
+    # (the transposed copy costs about a quarter of the GEMM); otherwise a GEMM.
+    if _core.density(h_samples) < SPARSE_DENSITY_THRESHOLD and is_binary(h_samples):
+        np.copyto(work.weights_t, weights.T)
+        _core.sparse_fields(h_samples, work.weights_t, work.visible_fields)
+    else:
+        np.matmul(h_samples, weights.T, out=work.visible_fields)
     _core.sample_from_fields(
         work.visible_fields, visible_bias, 1.0, key, sweep, 0, STREAMS["visible"],
         stacked[:n_chains],

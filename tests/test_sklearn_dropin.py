@@ -224,17 +224,22 @@ def reference_update(v_pos, comp, a, b, h_samples, lr, key, sweep):  # type: ign
     return comp, a, b, (u_h < h_neg).astype(np.float64)
 
 
+@pytest.mark.parametrize("h_density", [0.1, 0.5], ids=["sparse_chains", "dense_chains"])
 @pytest.mark.parametrize("binary", [True, False], ids=["binary", "real"])
 @pytest.mark.parametrize("n_pos", [BATCH, 3, 11])
-def test_pcd_update_matches_numpy_reference(dtype: type, binary: bool, n_pos: int) -> None:
+def test_pcd_update_matches_numpy_reference(
+    dtype: type, binary: bool, n_pos: int, h_density: float
+) -> None:
     gen = np.random.default_rng(5)
     v_pos = gen.random((n_pos, N_FEATURES))
     v_pos = (v_pos < 0.2).astype(dtype) if binary else v_pos.astype(dtype)
     comp = gen.normal(0, 0.5, (N_COMPONENTS, N_FEATURES)).astype(dtype)
     a = gen.normal(0, 0.5, N_FEATURES).astype(dtype)
     b = gen.normal(0, 0.5, N_COMPONENTS).astype(dtype)
-    h_samples = (gen.random((BATCH, N_COMPONENTS)) < 0.3).astype(dtype)
+    h_samples = (gen.random((BATCH, N_COMPONENTS)) < h_density).astype(dtype)
     key, sweep = draw_key(gen), 17
+    # The sparse chains take the gather-add path for h -> v, the dense ones the GEMM.
+    assert (_core.density(h_samples) < _pcd.SPARSE_DENSITY_THRESHOLD) == (h_density < 0.25)
     expected = reference_update(v_pos, comp, a, b, h_samples, 0.3, key, sweep)
     weights, a_new, b_new = np.ascontiguousarray(comp.T), a.copy(), b.copy()
     h_new = _pcd.pcd_update(v_pos, weights, a_new, b_new, h_samples, 0.3, binary, key, sweep)
