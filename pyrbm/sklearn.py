@@ -10,7 +10,9 @@ grid searches); without it a minimal ``get_params``/``set_params`` is provided.
 Randomness differs from scikit-learn's: ``random_state`` seeds a
 ``numpy.random.Generator`` whose 128-bit keys drive pyrbm's Philox streams, so results
 are statistically equivalent to scikit-learn's, not bit-identical. For a given integer
-``random_state`` they are reproducible and independent of the number of threads.
+``random_state`` they are reproducible; on binary data they are also bit-identical for
+any number of threads (real-valued data go through multithreaded BLAS GEMMs, whose
+rounding may change with the BLAS thread count).
 """
 
 from __future__ import annotations
