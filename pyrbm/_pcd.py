@@ -45,7 +45,7 @@ def update_threads(n_rows: int, n_visible: int, n_hidden: int, binary: bool) -> 
     (h -> v) runs on one BLAS thread while the OpenMP kernels use every core: BLAS
     workers that spin between calls otherwise take the cores from the OpenMP workers
     (measured on 2 busy cores: 5x the CPU time, 3-8x the wall time of a fit).
-    Results do not depend on the thread counts, only the speed does.
+    The OpenMP kernels give the same results for any thread count; only the speed changes.
     """
     global _blas
     previous = _core.get_max_threads()
