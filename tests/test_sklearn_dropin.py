@@ -2,7 +2,7 @@
 
 API parity with sklearn.neural_network.BernoulliRBM, NumPy references of the PCD-1
 update, of the Gibbs step and of the pseudo-likelihood (with the same Philox uniforms),
-and statistical equivalence with scikit-learn on binarized digits.
+and statistical equivalence with scikit-learn on digits (binarized and intensities).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +105,8 @@ def test_passes_sklearn_check_estimator() -> None:
         "check_methods_subset_invariance": "score_samples flips random units",
         "check_methods_sample_order_invariance": "score_samples flips random units",
     }
-    with pytest.warns(sklearn.exceptions.SkipTestWarning):  # array-API check skipped
+    with warnings.catch_warnings():  # the array-API check skips without SCIPY_ARRAY_API
+        warnings.simplefilter("ignore", sklearn.exceptions.SkipTestWarning)
         check_estimator(pyrbm.BernoulliRBM(), expected_failed_checks=expected)
 
 
@@ -121,6 +123,15 @@ def test_pipeline_clone_and_params(digits: np.ndarray) -> None:
     assert not hasattr(copy, "components_")
     with pytest.raises(ValueError, match="nonexistent"):
         rbm.set_params(nonexistent=1)
+
+
+def test_verbose_prints_sklearn_progress_lines(capsys: pytest.CaptureFixture) -> None:
+    small(verbose=1, n_iter=2).fit(binary_data())
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    for i, line in enumerate(lines, 1):
+        assert line.startswith(f"[BernoulliRBM] Iteration {i}, pseudo-likelihood = -")
+        assert line.endswith("s")
 
 
 def test_same_seed_same_fit_and_random_state_kinds() -> None:
