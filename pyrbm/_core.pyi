@@ -68,3 +68,6 @@ def free_energy_from_fields(
     beta: float,
     out: FloatArray,
 ) -> None: ...
+
+# layout (bind_layout.cpp)
+def transpose(src: FloatArray, out: FloatArray) -> None: ...

@@ -176,6 +176,7 @@ class PCDWorkspace:
     visible_fields: np.ndarray  # (n_chains, n_visible)
     gradient: np.ndarray  # (n_visible, n_hidden)
     weights_t: np.ndarray  # (n_hidden, n_visible)
+    stacked_t: np.ndarray  # (n_visible, n_chains + batch)
 
     @classmethod
     def allocate(cls, n_chains: int, batch: int, weights: np.ndarray) -> PCDWorkspace:
@@ -187,7 +188,15 @@ class PCDWorkspace:
             np.empty((n_chains, n_visible), dt),
             np.empty((n_visible, n_hidden), dt),
             np.empty((n_hidden, n_visible), dt),
+            np.empty((n_visible, n_chains + batch), dt),
         )
+
+    def transposed(self, states: np.ndarray) -> np.ndarray:
+        """``states.T`` as a C-contiguous array (in ``stacked_t`` when the shape fits)."""
+        shape = (states.shape[1], states.shape[0])
+        out = self.stacked_t if self.stacked_t.shape == shape else np.empty(shape, states.dtype)
+        _core.transpose(states, out)
+        return out
 
 
 def pcd_update(
@@ -256,7 +265,7 @@ def pcd_update(
     # v_neg ~ p(v | h_samples). Sparse binary chains: gather-add over the rows of W^T
     # (the transposed copy costs about a quarter of the GEMM); otherwise a GEMM.
     if _core.density(h_samples) < SPARSE_DENSITY_THRESHOLD and is_binary(h_samples):
-        np.copyto(work.weights_t, weights.T)
+        _core.transpose(weights, work.weights_t)
         _core.sparse_fields(h_samples, work.weights_t, work.visible_fields)
     else:
         np.matmul(h_samples, weights.T, out=work.visible_fields)
@@ -290,7 +299,7 @@ def pcd_update(
     fields[n_chains:] *= lr
     for part, sparse in zip(parts, gather):
         if sparse:
-            _core.sparse_fields(np.ascontiguousarray(stacked[part].T), fields[part], work.gradient)
+            _core.sparse_fields(work.transposed(stacked[part]), fields[part], work.gradient)
         else:
             np.matmul(stacked[part].T, fields[part], out=work.gradient)
         weights += work.gradient

@@ -211,6 +211,29 @@ def test_bad_data_raises() -> None:
         small().fit(X[0])
 
 
+# -- the transpose kernel (csrc/layout.cpp) -----------------------------------------------
+@pytest.mark.parametrize("shape", [(1, 1), (1, 37), (31, 1), (97, 67), (64, 32), (131, 257)])
+def test_transpose_kernel_matches_numpy(dtype: type, shape: tuple[int, int]) -> None:
+    src = np.random.default_rng(0).random(shape).astype(dtype)
+    out = np.full(shape[::-1], np.nan, dtype)
+    with pyrbm.num_threads(2):
+        _core.transpose(src, out)
+    np.testing.assert_array_equal(out, src.T)
+
+
+def test_transpose_kernel_rejects_bad_arrays() -> None:
+    src = np.zeros((3, 5))
+    with pytest.raises(ValueError, match="out"):
+        _core.transpose(src, np.zeros((3, 5)))  # wrong shape
+    with pytest.raises(TypeError, match="out"):
+        _core.transpose(src, np.zeros((5, 3), np.float32))  # wrong dtype
+    with pytest.raises(ValueError, match="src"):
+        _core.transpose(np.zeros((5, 3)).T, np.zeros((5, 3)))  # not C-contiguous
+    square = np.zeros((4, 4))
+    with pytest.raises(ValueError, match="share memory"):
+        _core.transpose(square, square)
+
+
 # -- NumPy references with the same Philox uniforms ---------------------------------------
 def uniforms(key: tuple[int, int], sweep: int, stream: str, shape: tuple, dtype: type):
     out = np.empty(shape, dtype)

@@ -7,6 +7,7 @@ void bind_rng(py::module_& m);
 void bind_threads(py::module_& m);
 void bind_gibbs(py::module_& m);
 void bind_energy(py::module_& m);
+void bind_layout(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pyrbm compiled kernels (internal; use the pyrbm package)";
@@ -14,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
     bind_threads(m);
     bind_gibbs(m);
     bind_energy(m);
+    bind_layout(m);
 }
