@@ -12,18 +12,27 @@ from typing import Any
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
+from . import gaussian, reciprocal, spectrum, symmetry
 from ._threads import get_num_threads, num_threads, set_num_threads
 from .model import RBM
+from .partition import LogZ, log_likelihood, log_partition
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BernoulliRBM",
+    "LogZ",
     "RBM",
     "__version__",
+    "gaussian",
     "get_num_threads",
+    "log_likelihood",
+    "log_partition",
     "num_threads",
+    "reciprocal",
     "set_num_threads",
+    "spectrum",
+    "symmetry",
 ]
 
 

@@ -71,3 +71,26 @@ def free_energy_from_fields(
 
 # layout (bind_layout.cpp)
 def transpose(src: FloatArray, out: FloatArray) -> None: ...
+
+# partition (bind_partition.cpp)
+def log_z_enumerate(
+    rows: FloatArray, bias: FloatArray, other_bias: FloatArray, beta: float
+) -> float: ...
+def anneal(
+    visible: FloatArray,
+    weights: FloatArray,
+    weights_t: FloatArray,
+    visible_bias: FloatArray,
+    hidden_bias: FloatArray,
+    base_visible_bias: FloatArray,
+    base_weights: Optional[FloatArray],
+    base_weights_t: Optional[FloatArray],
+    base_hidden_bias: Optional[FloatArray],
+    coef_base: npt.NDArray[np.float64],
+    coef_model: npt.NDArray[np.float64],
+    key: Key,
+    chain_offset: int,
+    draw_initial: bool,
+    log_weights: npt.NDArray[np.float64],
+) -> None: ...
+def softplus_fast(x: npt.ArrayLike) -> npt.NDArray[np.float64]: ...

@@ -38,8 +38,10 @@ def run_with_threads(n: int) -> tuple[int, str]:
     env["PYTHONPATH"] = os.pathsep.join(
         [os.path.dirname(os.path.dirname(pyrbm.__file__)), env.get("PYTHONPATH", "")]
     )
+    # -P: the checkout's pyrbm/ (maybe without a compiled module) must not shadow the
+    # package under test
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-P", "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
     )
     threads, digest = done.stdout.split()
     return int(threads), digest

@@ -8,6 +8,7 @@ void bind_threads(py::module_& m);
 void bind_gibbs(py::module_& m);
 void bind_energy(py::module_& m);
 void bind_layout(py::module_& m);
+void bind_partition(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pyrbm compiled kernels (internal; use the pyrbm package)";
@@ -16,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
     bind_gibbs(m);
     bind_energy(m);
     bind_layout(m);
+    bind_partition(m);
 }
