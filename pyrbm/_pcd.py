@@ -34,6 +34,14 @@ _SCAN_ROWS = 8192
 SERIAL_BELOW = 1 << 20
 
 
+#: Below this fraction of active persistent hidden units, the h -> v fields are a
+#: gather-add over the rows of a transposed W instead of a GEMM on one BLAS thread.
+#: Measured (784x500, 100 chains, float32, one thread): GEMM 1.0 ms; transpose 0.11 ms +
+#: gather 0.31 / 0.73 / 1.48 ms at densities 0.1 / 0.29 / 0.5. The gather also runs on
+#: every OpenMP thread, so the break-even is about 0.3 on one thread and higher on more.
+#: A fixed value: the choice must not depend on the thread count (bit-identical results).
+CHAIN_GATHER_BELOW = 0.35
+
 _blas: ThreadpoolController | None = None
 
 
@@ -263,8 +271,8 @@ def pcd_update(
         np.copyto(stacked[n_chains:], v_pos)
 
     # v_neg ~ p(v | h_samples). Sparse binary chains: gather-add over the rows of W^T
-    # (the transposed copy costs about a quarter of the GEMM); otherwise a GEMM.
-    if _core.density(h_samples) < SPARSE_DENSITY_THRESHOLD and is_binary(h_samples):
+    # (the tiled transpose costs about a tenth of the GEMM); otherwise a GEMM.
+    if _core.density(h_samples) < CHAIN_GATHER_BELOW and is_binary(h_samples):
         _core.transpose(weights, work.weights_t)
         _core.sparse_fields(h_samples, work.weights_t, work.visible_fields)
     else:

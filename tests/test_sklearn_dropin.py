@@ -273,7 +273,7 @@ def test_pcd_update_matches_numpy_reference(
     h_samples = (gen.random((BATCH, N_COMPONENTS)) < h_density).astype(dtype)
     key, sweep = draw_key(gen), 17
     # The sparse chains take the gather-add path for h -> v, the dense ones the GEMM.
-    assert (_core.density(h_samples) < _pcd.SPARSE_DENSITY_THRESHOLD) == (h_density < 0.25)
+    assert (_core.density(h_samples) < _pcd.CHAIN_GATHER_BELOW) == (h_density < 0.25)
     expected = reference_update(v_pos, comp, a, b, h_samples, 0.3, key, sweep)
     weights, a_new, b_new = np.ascontiguousarray(comp.T), a.copy(), b.copy()
     h_new = _pcd.pcd_update(v_pos, weights, a_new, b_new, h_samples, 0.3, binary, key, sweep)
