@@ -46,13 +46,16 @@ _blas: ThreadpoolController | None = None
 
 
 @contextlib.contextmanager
-def update_threads(n_rows: int, n_visible: int, n_hidden: int, binary: bool) -> Iterator[None]:
-    """Thread settings for a run of PCD updates of ``n_rows`` (chains + batch) rows.
+def update_threads(
+    n_rows: int, n_visible: int, n_hidden: int, one_blas_thread: bool
+) -> Iterator[None]:
+    """Thread settings for kernels over ``n_rows`` rows (a PCD update: chains + batch).
 
-    Small updates run on one OpenMP thread. With binary data the one GEMM left
-    (h -> v) runs on one BLAS thread while the OpenMP kernels use every core: BLAS
-    workers that spin between calls otherwise take the cores from the OpenMP workers
-    (measured on 2 busy cores: 5x the CPU time, 3-8x the wall time of a fit).
+    Small problems run on one OpenMP thread (and one BLAS thread). ``one_blas_thread``
+    is for PCD updates on binary data: the one GEMM left (h -> v) then runs on one BLAS
+    thread while the OpenMP kernels use every core, because BLAS workers that spin
+    between calls otherwise take the cores from the OpenMP workers (measured on 2 busy
+    cores: 5x the CPU time, 3-8x the wall time of a fit).
     The OpenMP kernels give the same results for any thread count; only the speed changes.
     """
     global _blas
@@ -61,7 +64,7 @@ def update_threads(n_rows: int, n_visible: int, n_hidden: int, binary: bool) -> 
     if small:
         _core.set_num_threads(1)
     try:
-        if binary or small:
+        if one_blas_thread or small:
             if _blas is None:
                 _blas = ThreadpoolController()  # inspecting the loaded libraries: once
             with _blas.limit(limits=1, user_api="blas"):

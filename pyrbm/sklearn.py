@@ -259,7 +259,9 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         dtype = self._work_dtype(X)
         weights, _, hidden = self._parameters(dtype)
         X = self._dense(X, dtype)
-        return _pcd.hidden_probs(X, weights, hidden, _pcd.is_binary(X))
+        binary = _pcd.is_binary(X)
+        with _pcd.update_threads(X.shape[0], *weights.shape, one_blas_thread=False):
+            return _pcd.hidden_probs(X, weights, hidden, binary)
 
     def gibbs(self, v: Any) -> np.ndarray:
         """Perform one Gibbs sampling step v -> h -> v.
@@ -286,7 +288,9 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         weights, visible, hidden = self._parameters(dtype)
         v = self._dense(v, dtype)
         key = draw_key(self.random_state_)
-        return _pcd.gibbs_step(v, weights, visible, hidden, _pcd.is_binary(v), key) != 0
+        binary = _pcd.is_binary(v)
+        with _pcd.update_threads(v.shape[0], *weights.shape, one_blas_thread=False):
+            return _pcd.gibbs_step(v, weights, visible, hidden, binary, key) != 0
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Stochastic pseudo-likelihood of each row, scikit-learn's definition.
@@ -310,7 +314,9 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         weights, visible, hidden = self._parameters(dtype)
         X = self._dense(X, dtype)
         flip = _generator(self.random_state).integers(0, X.shape[1], X.shape[0])
-        return _pcd.pseudo_likelihood(X, weights, visible, hidden, flip, _pcd.is_binary(X))
+        binary = _pcd.is_binary(X)
+        with _pcd.update_threads(X.shape[0], *weights.shape, one_blas_thread=False):
+            return _pcd.pseudo_likelihood(X, weights, visible, hidden, flip, binary)
 
     # -- training ---------------------------------------------------------------------
     def _initialize(self, n_features: int, dtype: np.dtype, gen: np.random.Generator) -> None:
