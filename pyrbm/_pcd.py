@@ -221,6 +221,7 @@ def pcd_update(
     key: Key,
     sweep: int,
     work: PCDWorkspace | None = None,
+    chains_binary: bool | None = None,
 ) -> np.ndarray:
     """One PCD-1 update, scikit-learn's ``BernoulliRBM._fit``, in place on the parameters.
 
@@ -257,6 +258,8 @@ def pcd_update(
         Update index within the key: the counter of this update's random numbers.
     work : PCDWorkspace, optional
         Buffers sized for at least ``n`` batch rows and exactly ``n_chains`` chains.
+    chains_binary : bool, optional
+        Whether ``h_samples`` is known to be {0, 1} (checked when None).
 
     Returns
     -------
@@ -275,7 +278,8 @@ def pcd_update(
 
     # v_neg ~ p(v | h_samples). Sparse binary chains: gather-add over the rows of W^T
     # (the tiled transpose costs about a tenth of the GEMM); otherwise a GEMM.
-    if _core.density(h_samples) < CHAIN_GATHER_BELOW and is_binary(h_samples):
+    sparse_chains = _core.density(h_samples) < CHAIN_GATHER_BELOW
+    if sparse_chains and (is_binary(h_samples) if chains_binary is None else chains_binary):
         _core.transpose(weights, work.weights_t)
         _core.sparse_fields(h_samples, work.weights_t, work.visible_fields)
     else:

@@ -373,6 +373,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
                     h_samples = _pcd.pcd_update(
                         X[start : start + batch], weights, visible, hidden, h_samples,
                         float(self.learning_rate), binary, key, update, work,
+                        chains_binary=True,  # zeros, then our own samples
                     )
                     update += 1
             self.h_samples_ = h_samples

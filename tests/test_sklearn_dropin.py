@@ -285,6 +285,23 @@ def test_pcd_update_matches_numpy_reference(
     assert h_new.dtype == dtype
 
 
+def test_pcd_update_with_non_binary_chains(dtype: type) -> None:
+    """Sparse but non-binary persistent states (set by a user) must not take the
+    gather-add, which only sums rows."""
+    gen = np.random.default_rng(8)
+    v_pos = (gen.random((BATCH, N_FEATURES)) < 0.2).astype(dtype)
+    comp = gen.normal(0, 0.5, (N_COMPONENTS, N_FEATURES)).astype(dtype)
+    a, b = np.zeros(N_FEATURES, dtype), np.zeros(N_COMPONENTS, dtype)
+    h_samples = np.where(gen.random((BATCH, N_COMPONENTS)) < 0.1, 0.5, 0.0).astype(dtype)
+    assert 0 < _core.density(h_samples) < _pcd.CHAIN_GATHER_BELOW
+    key = draw_key(gen)
+    expected = reference_update(v_pos, comp, a, b, h_samples, 0.3, key, 0)
+    weights = np.ascontiguousarray(comp.T)
+    _pcd.pcd_update(v_pos, weights, a, b, h_samples, 0.3, True, key, 0)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(weights.T, expected[0], rtol=tol, atol=tol)
+
+
 def test_fit_runs_sklearn_schedule() -> None:
     """fit = n_iter passes over the batches in order, one key, one sweep per update."""
     X, seed, n_iter = binary_data(), 4, 2
