@@ -12,10 +12,22 @@ from typing import Any
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
-from . import gaussian, reciprocal, spectrum, symmetry
+from . import (
+    bosons,
+    checkpoint,
+    datasets,
+    diffusion,
+    gaussian,
+    probing,
+    reciprocal,
+    spectrum,
+    symmetry,
+)
 from ._threads import get_num_threads, num_threads, set_num_threads
+from .checkpoint import load
 from .model import RBM
 from .partition import LogZ, log_likelihood, log_partition
+from .train import init_rbm, train
 
 __version__ = "0.1.0"
 
@@ -24,15 +36,23 @@ __all__ = [
     "LogZ",
     "RBM",
     "__version__",
+    "bosons",
+    "checkpoint",
+    "datasets",
+    "diffusion",
     "gaussian",
     "get_num_threads",
+    "init_rbm",
+    "load",
     "log_likelihood",
     "log_partition",
     "num_threads",
+    "probing",
     "reciprocal",
     "set_num_threads",
     "spectrum",
     "symmetry",
+    "train",
 ]
 
 

@@ -94,3 +94,39 @@ def anneal(
     log_weights: npt.NDArray[np.float64],
 ) -> None: ...
 def softplus_fast(x: npt.ArrayLike) -> npt.NDArray[np.float64]: ...
+
+# modes (bind_modes.cpp)
+LANGEVIN_BLOCK: int
+
+def langevin_modes(
+    x: FloatArray,
+    y: FloatArray,
+    stiffness: FloatArray,
+    coupling: FloatArray,
+    force: FloatArray,
+    cubic: FloatArray,
+    quartic: FloatArray,
+    dt: float,
+    diffusion: float,
+    key: Key,
+    first_step: int,
+    n_steps: int,
+    record_every: int,
+    moments: FloatArray,
+) -> None: ...
+def box_muller(u: FloatArray, nx: FloatArray, ny: FloatArray) -> None: ...
+def lowrank_sample_visible(
+    hidden: FloatArray,
+    v_r: FloatArray,
+    rotation: FloatArray,
+    singular_values: FloatArray,
+    u_r_t: FloatArray,
+    visible_bias: FloatArray,
+    beta: float,
+    key: Key,
+    sweep: int,
+    chain_offset: int,
+    stream: int,
+    states: FloatArray,
+    probs: Optional[FloatArray] = None,
+) -> int: ...

@@ -9,6 +9,7 @@ void bind_gibbs(py::module_& m);
 void bind_energy(py::module_& m);
 void bind_layout(py::module_& m);
 void bind_partition(py::module_& m);
+void bind_modes(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pyrbm compiled kernels (internal; use the pyrbm package)";
@@ -18,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
     bind_energy(m);
     bind_layout(m);
     bind_partition(m);
+    bind_modes(m);
 }

@@ -1,0 +1,42 @@
+"""Thin SVD of the weight matrix in the conventions of paper-notes E3-E5.
+
+``W = U diag(s) V^T`` with ``s`` descending, ``U`` of shape ``(N, L)``, ``V`` of shape
+``(M, L)``, ``L = min(N, M)``; reciprocal coordinates ``x = U^T v``, ``y = V^T h``;
+``a0 = U^T a``, ``b0 = V^T b``. Gauge: that of :func:`pyrbm.reciprocal.decompose` (each
+pair ``(U_i, V_i)`` signed so that ``sum_k U_ki > 0``, or by the largest-magnitude entry
+when the sum vanishes), so modes here and there are the same vectors. Thin: the probing
+and diffusion code needs only the ``L`` paired modes.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .reciprocal import _column_signs
+
+
+class ThinSVD(NamedTuple):
+    """``W = u @ diag(s) @ v.T``: u ``(N, L)``, s ``(L,)`` descending, v ``(M, L)``."""
+
+    u: np.ndarray
+    s: np.ndarray
+    v: np.ndarray
+
+
+def thin_svd(weights: np.ndarray) -> ThinSVD:
+    """Gauge-fixed thin SVD of ``weights`` in float64.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray, shape (N, M)
+
+    Returns
+    -------
+    ThinSVD
+        ``u`` (N, L), ``s`` (L,), ``v`` (M, L), ``L = min(N, M)``, all float64.
+    """
+    u, s, vt = np.linalg.svd(np.asarray(weights, dtype=np.float64), full_matrices=False)
+    signs = _column_signs(u)
+    return ThinSVD(np.ascontiguousarray(u * signs), s, np.ascontiguousarray(vt.T * signs))

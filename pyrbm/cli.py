@@ -1,0 +1,189 @@
+"""The ``pyrbm`` command: ``train``, ``sample`` and ``info`` on HDF5 run archives.
+
+Every error (bad flag, missing dataset, foreign archive, ...) is one line on stderr and
+a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+import numpy as np
+
+from . import checkpoint, datasets
+from ._threads import set_num_threads
+from .checkpoint import ArchiveError
+from .datasets import DatasetNotFoundError
+from .model import RBM
+from .optim import OPTIMIZERS
+from .train import METHODS, init_rbm, resume, train
+
+#: Defaults of ``pyrbm train``: a model that trains on MNIST in a few minutes on two
+#: cores (measured, see docs/training.md). Adam's step is 1e-2: with the paper's 1e-3
+#: five epochs give chains stuck on one blurred digit; the paper's protocol is
+#: --hidden 500 --k 500 --epochs 100 --lr 1e-3.
+DEFAULTS = {"hidden": 500, "k": 10, "batch_size": 500, "epochs": 5, "lr": 1e-2}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit status 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text}")
+    return value
+
+
+def _checkpoint_every(text: str) -> str | int:
+    return text if text in ("epoch", "exponential") else _positive(text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pyrbm", description="Train and sample binary RBMs.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    tr = commands.add_parser("train", help="train a model (or continue one with --resume)")
+    tr.add_argument("--dataset", choices=datasets.DATASETS, default="mnist")
+    tr.add_argument("--hidden", type=_positive, default=DEFAULTS["hidden"])
+    tr.add_argument("--method", choices=METHODS, default="pcd")
+    tr.add_argument("--k", type=_positive, default=DEFAULTS["k"], help="Gibbs sweeps per update")
+    tr.add_argument("--batch-size", type=_positive, default=DEFAULTS["batch_size"])
+    tr.add_argument("--chains", type=_positive, default=None, help="default: batch size")
+    tr.add_argument("--epochs", type=_positive, default=DEFAULTS["epochs"])
+    tr.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    tr.add_argument("--lr", type=float, default=DEFAULTS["lr"])
+    tr.add_argument("--init", choices=("paper", "normal"), default="paper")
+    tr.add_argument("--checkpoint-every", type=_checkpoint_every, default="epoch",
+                    help="'epoch', 'exponential' or a number of updates")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--out", default="run.h5", help="archive to create (default run.h5)")
+    tr.add_argument("--resume", metavar="ARCHIVE", help="continue this run up to --epochs")
+    tr.add_argument("--samples", metavar="PNG", default=None,
+                    help="picture of 100 samples of the trained model (default: OUT.png)")
+    tr.add_argument("--threads", type=_positive, default=None)
+    tr.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    tr.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sa = commands.add_parser("sample", help="draw samples from a saved model")
+    sa.add_argument("archive")
+    sa.add_argument("--checkpoint", type=int, default=-1)
+    sa.add_argument("--chains", type=_positive, default=100)
+    sa.add_argument("--sweeps", type=_positive, default=1000)
+    sa.add_argument("--seed", type=int, default=None)
+    sa.add_argument("--out", default="samples.png", help=".png picture or .npz arrays")
+    sa.add_argument("--threads", type=_positive, default=None)
+
+    info = commands.add_parser("info", help="config, checkpoints and metrics of an archive")
+    info.add_argument("archive")
+    return parser
+
+
+def save_samples_png(v: np.ndarray, path: str) -> None:
+    """Write visible states or probabilities as a grid picture of square images.
+
+    Parameters
+    ----------
+    v : numpy.ndarray, shape (n, n_visible)
+        Values in [0, 1] (0 black, 1 white); ``n_visible`` a square, else one row each.
+    path : str
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import image
+
+    n, n_visible = v.shape
+    side = math.isqrt(n_visible)
+    shape = (side, side) if side * side == n_visible else (1, n_visible)
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    pad = 1
+    grid = np.ones((rows * (shape[0] + pad) + pad, cols * (shape[1] + pad) + pad))
+    for index in range(n):
+        r, c = divmod(index, cols)
+        top, left = pad + r * (shape[0] + pad), pad + c * (shape[1] + pad)
+        grid[top : top + shape[0], left : left + shape[1]] = v[index].reshape(shape)
+    image.imsave(path, grid, cmap="gray", vmin=0.0, vmax=1.0)
+
+
+def _write_samples(rbm: RBM, chains: int, sweeps: int, seed: int | None, path: str) -> None:
+    if not path.endswith((".png", ".npz")):
+        raise ValueError(f"--out: expected a .png or .npz file name, got {path}")
+    v, h = rbm.sample(chains, sweeps, rng=seed)
+    probs = rbm.visible_probs(h)
+    if path.endswith(".npz"):
+        np.savez_compressed(path, visible=v, hidden=h, visible_probs=probs)
+    else:
+        save_samples_png(probs, path)  # p(v | h): the binary samples without their noise
+
+
+def _train(args: argparse.Namespace) -> None:
+    progress = not args.quiet
+    if args.resume:
+        rbm, history = resume(args.resume, epochs=args.epochs, progress=progress)
+        out = args.resume
+    else:
+        if os.path.exists(args.out):
+            raise FileExistsError(f"--out: {args.out} exists (continue it with --resume {args.out})")
+        data = datasets.load(args.dataset, "train", 0.5)[0]
+        gen = np.random.default_rng(args.seed)
+        rbm = init_rbm(data, args.hidden, scheme=args.init, dtype=args.dtype, rng=gen)
+        history = train(
+            rbm, args.dataset, method=args.method, k=args.k, batch_size=args.batch_size,
+            n_chains=args.chains, epochs=args.epochs, optimizer=args.optimizer, lr=args.lr,
+            checkpoint_every=args.checkpoint_every, rng=gen, out=args.out, progress=progress,
+        )
+        out = args.out
+    png = args.samples or os.path.splitext(out)[0] + ".png"
+    _write_samples(rbm, 100, 1000, args.seed, png)
+    last = history.records[-1]
+    print(f"{out}: epoch {last['epoch']}, update {last['update']}, "
+          f"{last['wall_time']:.1f} s; samples in {png}")
+
+
+def _info(path: str) -> None:
+    config = checkpoint.read_config(path)
+    records = checkpoint.list_checkpoints(path)
+    print(f"archive {path}: pyrbm {config.pop('pyrbm_version')}, git {config.pop('git_hash') or '-'}")
+    for key in sorted(config):
+        print(f"  {key}: {config[key]}")
+    columns = sorted({name for r in records for name in r.metrics})
+    print(f"{len(records)} checkpoint(s)")
+    header = ["index", "epoch", "update", "wall_time", *columns]
+    print(" ".join(f"{name:>12}" for name in header))
+    for r in records:
+        cells = [str(r.index), str(r.epoch), str(r.update), f"{r.wall_time:.2f}"]
+        cells += [f"{r.metrics[c]:.5g}" if c in r.metrics else "-" for c in columns]
+        print(" ".join(f"{cell:>12}" for cell in cells))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``pyrbm`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if getattr(args, "threads", None):
+            set_num_threads(args.threads)
+        if args.command == "train":
+            _train(args)
+        elif args.command == "sample":
+            rbm = checkpoint.load(args.archive, args.checkpoint)
+            _write_samples(rbm, args.chains, args.sweeps, args.seed, args.out)
+            print(f"{args.out}: {args.chains} samples after {args.sweeps} sweeps")
+        else:
+            _info(args.archive)
+    except (ArchiveError, DatasetNotFoundError, OSError, ValueError, TypeError, IndexError) as exc:
+        print(f"pyrbm {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
