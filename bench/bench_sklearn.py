@@ -21,9 +21,9 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 import pyrbm
+from pyrbm import datasets
 
 from ._harness import interleaved_medians, report
-from ._mnist import mnist_train_binary
 
 sk_rbm = pytest.importorskip("sklearn.neural_network")
 
@@ -41,7 +41,7 @@ def summary(model: object, X: np.ndarray) -> tuple[float, float]:
 @pytest.mark.parametrize("threads", [2, 1])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 def test_fit_one_epoch_mnist(benchmark, dtype: type, threads: int) -> None:
-    X = mnist_train_binary(dtype)
+    X = datasets.load("mnist", split="train", binarize=0.5)[0].astype(dtype)  # 60k x 784
     fitted: dict[str, list[object]] = {"pyrbm": [], "sklearn": []}
     seeds = {name: itertools.count() for name in fitted}
 
