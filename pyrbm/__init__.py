@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os as _os
+from typing import Any
 
 # Before the OpenMP runtime loads with pyrbm._core: the dense path alternates OpenMP
 # kernels with BLAS calls that run on BLAS's own threads, and OpenMP workers that spin
@@ -31,6 +32,7 @@ from .train import init_rbm, train
 __version__ = "0.1.0"
 
 __all__ = [
+    "BernoulliRBM",
     "LogZ",
     "RBM",
     "__version__",
@@ -52,3 +54,12 @@ __all__ = [
     "symmetry",
     "train",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # BernoulliRBM is imported on first use: importing scikit-learn takes about a second.
+    if name == "BernoulliRBM":
+        from .sklearn import BernoulliRBM
+
+        return BernoulliRBM
+    raise AttributeError(f"module 'pyrbm' has no attribute {name!r}")
