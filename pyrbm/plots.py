@@ -295,7 +295,7 @@ def plot_kurtosis(inv_n: Any, mean_kurtosis: Any, path: PathLike) -> Path:
     if np.unique(x).size >= 2:
         slope, intercept = np.polyfit(x, k, 1)
         ax.plot(grid, intercept + slope * grid, color="tab:orange", linewidth=1.0,
-                label=f"fit: {intercept:.3f} {slope:+.2f}/N")
+                label=f"fit: {intercept:.4f} {'−' if slope < 0 else '+'} {abs(slope):.2f}/N")
     ax.plot(x, k, "o", color="tab:blue", label=r"measured mean kurtosis of $x_i$")
     ax.axhline(3.0, color="gray", linewidth=0.8, linestyle=":")
     ax.set_xlabel(r"$1/N$ (inverse number of visible units)")
@@ -394,7 +394,7 @@ def plot_langevin_variance(times: Any, variances: Mapping[str, Any], path: PathL
     for (name, v), color in zip(curves.items(), P.mode_colors(len(curves))):
         ax.plot(t, v, color=color, linewidth=1.6, label=name)
     ax.set_yscale("log")
-    ax.set_xlabel("Langevin time t (units of the step size × steps)")
+    ax.set_xlabel("Langevin time t = steps × dt")
     ax.set_ylabel("variance of the mode coordinate")
     ax.set_title("Langevin dynamics of reciprocal modes")
     ax.legend()

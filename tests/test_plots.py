@@ -84,18 +84,29 @@ def _summary(ax: Any) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
-    """Axes summaries of every figure saved during the test."""
+def _spy(monkeypatch: pytest.MonkeyPatch, write: bool) -> list[list[dict[str, Any]]]:
     seen: list[list[dict[str, Any]]] = []
     save = _plotting.save
 
     def spy(fig: Any, path: Path) -> Path:
-        seen.append([_summary(ax) for ax in fig.axes])
-        return save(fig, path)
+        width, height = fig.get_size_inches()
+        seen.append([_summary(ax) | {"figwidth": width} for ax in fig.axes])
+        return save(fig, path) if write else path
 
     monkeypatch.setattr(_plotting, "save", spy)
     return seen
+
+
+@pytest.fixture
+def written(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
+    """Axes summaries of every figure saved during the test (files are written)."""
+    return _spy(monkeypatch, write=True)
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
+    """Axes summaries of every figure built during the test; rendering is skipped."""
+    return _spy(monkeypatch, write=False)
 
 
 def _call(name: str, tmp_path: Path, **override: Any) -> Path:
@@ -119,14 +130,14 @@ def test_contract_lists_every_figure() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUT))
-def test_writes_png(name: str, tmp_path: Path, drawn: list) -> None:
+def test_writes_png(name: str, tmp_path: Path, written: list) -> None:
     out = _call(name, tmp_path)
     assert out == tmp_path / "fig" / f"{name}.png"
     assert out.read_bytes()[:8] == PNG_SIGNATURE
     img = matplotlib.image.imread(out)
     assert img.ndim == 3 and img.shape[0] >= 300 and img.shape[1] >= 400
     assert img[..., :3].std() > 0.05  # something is drawn
-    (axes,) = drawn
+    (axes,) = written
     n_panels, n_log = LAYOUT[name]
     assert len(axes) == n_panels
     assert sum(ax["yscale"] == "log" for ax in axes) == n_log
@@ -135,13 +146,14 @@ def test_writes_png(name: str, tmp_path: Path, drawn: list) -> None:
             assert ax["xlabel"] and (ax["ylabel"] or ax is not axes[0])
 
 
-def test_str_path_and_panels_scale_with_sizes(tmp_path: Path) -> None:
+def test_str_path_and_panels_scale_with_sizes(tmp_path: Path, drawn: list) -> None:
     args = _valid_args()["plot_singular_value_trajectories"]
     one = {k: ({11: v[11]} if isinstance(v, dict) else v) for k, v in args.items()}
-    a = plots.plot_singular_value_trajectories(path=str(tmp_path / "a.PNG"), **one)
-    b = plots.plot_singular_value_trajectories(path=str(tmp_path / "b.png"), **args)
-    wa, wb = (matplotlib.image.imread(p).shape[1] for p in (a, b))
-    assert wb > 2.5 * wa
+    out = plots.plot_singular_value_trajectories(path=str(tmp_path / "a.PNG"), **one)
+    plots.plot_singular_value_trajectories(path=tmp_path / "b.png", **args)
+    assert out == tmp_path / "a.PNG"
+    (a,), (b, *_) = drawn
+    assert b["figwidth"] == pytest.approx(3 * a["figwidth"])
 
 
 def test_mp_histogram_curve_edges_and_pvalue(tmp_path: Path, drawn: list) -> None:
