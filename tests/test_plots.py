@@ -279,3 +279,12 @@ def test_bad_input_names_argument(name: str, override: dict, exc: type, arg: str
     with pytest.raises(exc, match="^" + re.escape(arg) + ":"):
         fn(path=path, **args)
     assert not (tmp_path / "bad.png").exists()
+
+
+def test_single_point_inputs_render_without_warnings(tmp_path: Path) -> None:
+    # warnings are errors in this suite: a degenerate log axis would fail here
+    a = plots.plot_js_vs_inverse_hidden([0.01], [0.1], [0.2], 0.01, 0.0, tmp_path / "a.png")
+    b = plots.plot_singular_value_trajectories([3], {5: np.ones((1, 1))}, {5: 1.0}, 1.0,
+                                               tmp_path / "b.png")
+    c = plots.plot_kurtosis([0.01], [2.9], tmp_path / "c.png")
+    assert all(p.read_bytes()[:8] == PNG_SIGNATURE for p in (a, b, c))
