@@ -8,6 +8,8 @@ appears.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
+import pyrbm
 from pyrbm import _plotting, plots
 from pyrbm.spectrum import mp_density, mp_edges
 
@@ -288,3 +291,10 @@ def test_single_point_inputs_render_without_warnings(tmp_path: Path) -> None:
                                                tmp_path / "b.png")
     c = plots.plot_kurtosis([0.01], [2.9], tmp_path / "c.png")
     assert all(p.read_bytes()[:8] == PNG_SIGNATURE for p in (a, b, c))
+
+
+def test_plots_loaded_lazily_from_package() -> None:
+    assert pyrbm.plots is plots and "plots" in pyrbm.__all__
+    code = ("import sys, pyrbm; assert 'matplotlib' not in sys.modules; "
+            "pyrbm.plots.plot_samples; assert 'matplotlib' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(plots.__file__).parents[1])
