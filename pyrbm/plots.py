@@ -180,7 +180,8 @@ def plot_saddle_energies(
     ----------
     epochs : array_like, shape (T,)
     energies : dict of int to array_like, shape (T, k)
-        ``eps_i(epoch)`` of ``k`` modes for each hidden size.
+        ``eps_i(epoch)`` of ``k`` modes for each hidden size (e.g. columns of
+        ``pyrbm.reciprocal.track_modes(...).saddle_energies``); NaN entries are not drawn.
     totals : dict of int to array_like, shape (T,)
         ``sum_i eps_i(epoch)`` over all modes (same keys).
     path : str or os.PathLike
@@ -192,7 +193,12 @@ def plot_saddle_energies(
     out = P.output_path(path)
     x, sizes = P.array(epochs, "epochs", 1), P.sizes_dict(energies, "energies")
     P.same_keys(sizes, totals, "totals", "energies")
-    eps = [P.array(energies[m], f"energies[{m}]", 2, shape=(x.size, None)) for m in sizes]
+    # NaN allowed: pyrbm.reciprocal.track_modes gives NaN where a mode's lam is 0
+    eps = [P.array(energies[m], f"energies[{m}]", 2, shape=(x.size, None), allow_nan=True)
+           for m in sizes]
+    for m, e in zip(sizes, eps):
+        if np.isnan(e).all():
+            raise ValueError(f"energies[{m}]: all NaN, nothing to draw")
     tot = [P.array(totals[m], f"totals[{m}]", 1, shape=(x.size,)) for m in sizes]
     fig, axes = P.new_figure(len(sizes) + 1)
     for ax, m, e in zip(axes, sizes, eps):

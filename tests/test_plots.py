@@ -181,6 +181,7 @@ def test_trained_spectra_sorted_with_reference_lines(tmp_path: Path, drawn: list
 
 def test_mode_lines_follow_columns(tmp_path: Path, drawn: list) -> None:
     args = _valid_args()["plot_saddle_energies"]
+    args["energies"][SIZES[0]][:3, -1] = np.nan  # as track_modes gives for lam = 0
     plots.plot_saddle_energies(path=tmp_path / "e.png", **args)
     panels = drawn[0]
     for ax, m in zip(panels, SIZES):
@@ -243,6 +244,8 @@ BAD: list[tuple[str, dict[str, Any], type, str]] = [
     ("plot_saddle_energies", {"totals": {m: np.ones(T - 1) for m in SIZES}}, ValueError,
      "totals[11]"),
     ("plot_saddle_energies", {"energies": {m: np.full((T, K), np.nan) for m in SIZES}},
+     ValueError, "energies[11]"),
+    ("plot_saddle_energies", {"energies": {m: np.full((T, K), np.inf) for m in SIZES}},
      ValueError, "energies[11]"),
     ("plot_js_vs_inverse_hidden", {"js_std": [0.1, 0.1]}, ValueError, "js_std"),
     ("plot_js_vs_inverse_hidden", {"js_mean": [0.1, 0.0, 0.1]}, ValueError, "js_mean"),
