@@ -72,8 +72,9 @@ def plot_mp_histogram(
     ax.hist(lam, bins=min(80, max(10, lam.size // 50)), density=True, color="tab:blue",
             alpha=0.55, label=f"{lam.size:,} pooled singular values")
     grid = np.linspace(lo, hi, 400)
+    shown = f"{p:.3f}" if p >= 1e-3 else f"{p:.2e}"  # "1" for 0.9996 would read as exact
     ax.plot(grid, mp_density(grid, n_visible, n_hidden, std), color="black", linewidth=1.8,
-            label=f"Marchenko–Pastur, KS p = {p:.3g}")
+            label=f"Marchenko–Pastur, KS p = {shown}")
     for edge, name in ((lo, r"$\lambda_-$"), (hi, r"$\lambda_+$")):
         ax.axvline(edge, color="tab:red", linestyle="--", linewidth=1.0,
                    label=f"MP edge {name} = {edge:.3g}")
@@ -339,11 +340,7 @@ def plot_log_z_comparison(
     pathlib.Path
     """
     out = P.output_path(path)
-    if isinstance(labels, str) or not all(isinstance(s, str) for s in labels):
-        raise TypeError("labels: expected a sequence of str")
-    names = list(labels)
-    if not names:
-        raise ValueError("labels: must not be empty")
+    names = P.str_list(labels, "labels")
     n = (len(names),)
     ex = P.array(exact, "exact", 1, shape=n)
     mf = P.array(meanfield, "meanfield", 1, shape=n, allow_nan=True)
@@ -426,15 +423,10 @@ def plot_mode_trajectory(
     """
     out = P.output_path(path)
     ep = P.array(epochs, "epochs", 1)
-    pairs = []
-    for name, seq in (("data_uw", data_uw), ("model_uw", model_uw)):
-        if isinstance(seq, np.ndarray) and seq.ndim == 3:
-            seq = list(seq)
-        if not isinstance(seq, Sequence) or len(seq) != ep.size:
-            raise ValueError(f"{name}: expected a list of {ep.size} arrays (one per epoch)")
-        pairs.append([P.array(a, f"{name}[{i}]", 2, shape=(None, 2)) for i, a in enumerate(seq)])
+    data = P.point_lists(data_uw, "data_uw", ep.size)
+    model = P.point_lists(model_uw, "model_uw", ep.size)
     fig, axes = P.new_figure(ep.size, panel=(3.8, 3.6))
-    for ax, e, d, m in zip(axes, ep, *pairs):
+    for ax, e, d, m in zip(axes, ep, data, model):
         ax.scatter(d[:, 0], d[:, 1], s=8, alpha=0.4, color="tab:gray", label="test data",
                    rasterized=True)
         ax.scatter(m[:, 0], m[:, 1], s=8, alpha=0.4, color="tab:blue", label="model samples",

@@ -162,11 +162,13 @@ def test_str_path_and_panels_scale_with_sizes(tmp_path: Path, drawn: list) -> No
 def test_mp_histogram_curve_edges_and_pvalue(tmp_path: Path, drawn: list) -> None:
     _call("plot_mp_histogram", tmp_path)
     (ax,) = drawn[0]
-    assert any("KS p = 0.37" in t for t in ax["legend"])
+    assert any("KS p = 0.370" in t for t in ax["legend"])
     x, y = ax["lines"][0]
     np.testing.assert_allclose(y, mp_density(x, 29, 17, 0.05))
     edges = sorted(line[0][0] for line in ax["lines"][1:])
     np.testing.assert_allclose(edges, mp_edges(29, 17, 0.05))
+    _call("plot_mp_histogram", tmp_path, ks_pvalue=3.1e-9)
+    assert any("KS p = 3.10e-09" in t for t in drawn[1][0]["legend"])
 
 
 def test_trained_spectra_sorted_with_reference_lines(tmp_path: Path, drawn: list) -> None:
