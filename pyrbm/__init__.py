@@ -31,6 +31,16 @@ from .train import init_rbm, train
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    # pyrbm.plots on first use: importing matplotlib costs ~1 s, which `import pyrbm` skips
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "BernoulliRBM",
     "LogZ",
@@ -47,6 +57,7 @@ __all__ = [
     "log_likelihood",
     "log_partition",
     "num_threads",
+    "plots",
     "probing",
     "reciprocal",
     "set_num_threads",

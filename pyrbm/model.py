@@ -36,6 +36,17 @@ def _check_path(path: Any) -> str:
     return str(path)
 
 
+def _representable(values: np.ndarray, beta: float) -> np.ndarray:
+    """Energies are accumulated in float64; refuse to return ones that overflowed the
+    model's dtype (only reachable with an absurd beta) instead of returning inf."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"beta: the energies at beta={beta:g} overflow {values.dtype}; "
+            "use a float64 model or a smaller beta"
+        )
+    return values
+
+
 class RBM:
     """Binary-binary Restricted Boltzmann Machine.
 
@@ -224,7 +235,7 @@ class RBM:
         _core.energy_from_fields(
             v, h, fields, self._visible_bias, self._hidden_bias, beta, out
         )
-        return out
+        return _representable(out, beta)
 
     def free_energy(self, v: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
         """Free energy of each visible state, with ``p_beta(v) ∝ exp(-free_energy)``.
@@ -248,7 +259,7 @@ class RBM:
         fields = self._hidden_fields(v)
         out = np.empty(v.shape[0], self.dtype)
         _core.free_energy_from_fields(v, fields, self._visible_bias, self._hidden_bias, beta, out)
-        return out
+        return _representable(out, beta)
 
     # -- conditionals -----------------------------------------------------------------
     def hidden_probs(self, v: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
