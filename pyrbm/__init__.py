@@ -32,15 +32,6 @@ from .train import init_rbm, train
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> object:
-    # pyrbm.plots on first use: importing matplotlib costs ~1 s, which `import pyrbm` skips
-    if name == "plots":
-        import importlib
-
-        return importlib.import_module(".plots", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "BernoulliRBM",
     "LogZ",
@@ -68,7 +59,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # BernoulliRBM is imported on first use: importing scikit-learn takes about a second.
+    # Loaded on first use, since their imports are slow (~1 s each): pyrbm.plots imports
+    # matplotlib, pyrbm.BernoulliRBM imports scikit-learn.
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module(".plots", __name__)
     if name == "BernoulliRBM":
         from .sklearn import BernoulliRBM
 
