@@ -202,7 +202,8 @@ def fail_fast(world: World) -> Iterator[None]:
         if world.comm is None or (isinstance(exc, SystemExit) and exc.code in (0, None)):
             raise
         sys.stdout.flush()
-        print(f"pyrbm: rank {world.rank} of {world.size} failed: {_one_line(exc)}",
-              file=sys.stderr, flush=True)
+        # One write, so that the lines of ranks failing together do not interleave.
+        sys.stderr.write(f"pyrbm: rank {world.rank} of {world.size} failed: {_one_line(exc)}\n")
+        sys.stderr.flush()
         world.comm.Abort(1)
-        raise  # Abort does not return; kept for a comm whose Abort does
+        os._exit(1)  # when Abort returns (the job is already being torn down): no traceback

@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyrbm import distributed
+from pyrbm import checkpoint, distributed
+from pyrbm import load as pyrbm_load
 from pyrbm.distributed import World, fail_fast
+from pyrbm.train import resume as pyrbm_resume
 
 ROOT = Path(__file__).resolve().parents[1]
 MPIEXEC = Path(sys.executable).parent / "mpiexec"
@@ -176,3 +178,133 @@ def test_failing_rank_stops_the_job(tmp_path):
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("pyrbm:")]
     assert lines == ["pyrbm: rank 1 of 2 failed: RuntimeError: boom on two lines"]
+
+
+# -- data-parallel training -------------------------------------------------------------
+# One script for both sides: run(...) is called in this process (one rank) and by every
+# rank of an mpiexec job. Sizes are distinct primes and do not divide evenly by 2 ranks.
+TRAIN_JOB = """
+import sys
+import numpy as np
+import pyrbm
+from pyrbm import distributed
+
+CASES = {"pcd": dict(method="pcd"), "cd": dict(method="cd"), "rdm": dict(method="rdm"),
+         "pcd_centered_sgd": dict(method="pcd", centered=True, optimizer="sgd", l2=1e-3)}
+
+
+def data():
+    rng = np.random.default_rng(5)
+    return (rng.random((67, 13)) < 0.3).astype(np.uint8)
+
+
+def run(case, world, out=None, epochs=3, dtype="float64"):
+    x = data()
+    rbm = pyrbm.init_rbm(x, 7, dtype=dtype, rng=1)
+    options = {"optimizer": "adam", "lr": 0.05, **CASES[case]}
+    history = pyrbm.train(rbm, x, k=3, batch_size=17, n_chains=11, epochs=epochs, rng=2,
+                          world=world, out=out, checkpoint_every=2, **options)
+    return rbm, history
+
+
+def fail_on_root(rbm, info):
+    if info.update == 2:
+        raise ValueError("observer broke")
+
+
+if __name__ == "__main__":
+    world = distributed.world()
+    with distributed.fail_fast(world):
+        mode = sys.argv[1]
+        if mode == "fit":
+            arrays = {}
+            for case in CASES:
+                rbm, history = run(case, world)
+                arrays[case] = np.concatenate(
+                    [rbm.weights.ravel(), rbm.visible_bias, rbm.hidden_bias])
+                arrays[case + "_pll"] = history["pll"]
+            np.savez(f"fit-{world.rank}.npz", **arrays)
+        elif mode == "resume":  # 2 epochs, then continue to 4 in the same archive
+            run("pcd", world, out="run.h5", epochs=2)
+            pyrbm.train.resume("run.h5", epochs=4, data=data(), world=world)
+        elif mode == "fail":
+            x = data()
+            rbm = pyrbm.init_rbm(x, 7, rng=1)
+            callbacks = [fail_on_root] if world.is_root else []
+            pyrbm.train(rbm, x, batch_size=17, epochs=3, checkpoint_every=1, rng=2,
+                        world=world, callbacks=callbacks)
+"""
+
+
+@pytest.fixture(scope="module")
+def train_job(tmp_path_factory):
+    """The job script on disk and its functions, loaded in this process."""
+    import runpy
+
+    path = tmp_path_factory.mktemp("train_job") / "train_job.py"
+    path.write_text(TRAIN_JOB)
+    return path, runpy.run_path(str(path))
+
+
+def _run_train_job(path: Path, mode: str, n: int = 2, timeout: float = 120.0):
+    return run_mpi(path.parent, path.read_text(), n=n, timeout=timeout, args=(mode,))
+
+
+def _parameters(rbm) -> np.ndarray:
+    return np.concatenate([rbm.weights.ravel(), rbm.visible_bias, rbm.hidden_bias])
+
+
+@needs_mpi
+def test_two_ranks_train_like_one_process(train_job):
+    path, job = train_job
+    result = _run_train_job(path, "fit")
+    assert result.returncode == 0, result.stderr
+    ranks = [np.load(path.parent / f"fit-{r}.npz") for r in range(2)]
+    for case in job["CASES"]:
+        # Every rank holds the same parameters, bit for bit ...
+        np.testing.assert_array_equal(ranks[0][case], ranks[1][case])
+        # ... equal to one process's up to the summation order of the statistics.
+        rbm, history = job["run"](case, World())
+        np.testing.assert_allclose(ranks[0][case], _parameters(rbm), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(ranks[0][case + "_pll"], history["pll"], rtol=1e-12)
+        np.testing.assert_array_equal(ranks[1][case + "_pll"], ranks[0][case + "_pll"])
+
+
+@needs_mpi
+def test_two_ranks_archive_and_resume(train_job, tmp_path):
+    path, job = train_job
+    result = _run_train_job(path, "resume")
+    assert result.returncode == 0, result.stderr
+    archive = path.parent / "run.h5"
+    whole = tmp_path / "whole.h5"
+    rbm, _ = job["run"]("pcd", World(), out=whole, epochs=4)
+    np.testing.assert_allclose(_parameters(pyrbm_load(archive)), _parameters(rbm), atol=1e-12)
+    records = [(r.epoch, r.update) for r in checkpoint.list_checkpoints(archive)]
+    assert records == [(e.epoch, e.update) for e in checkpoint.list_checkpoints(whole)]
+    arrays, attrs = checkpoint.read_resume_state(archive)
+    ref_arrays, ref_attrs = checkpoint.read_resume_state(whole)
+    np.testing.assert_array_equal(arrays["chains"], ref_arrays["chains"])  # all ranks' blocks
+    np.testing.assert_array_equal(arrays["order"], ref_arrays["order"])
+    assert attrs["rng_state"] == ref_attrs["rng_state"]
+    # An archive written by 2 ranks continues in one process.
+    rbm5, _ = pyrbm_resume(archive, epochs=5, data=job["data"]())
+    ref5, _ = pyrbm_resume(whole, epochs=5, data=job["data"]())
+    np.testing.assert_allclose(_parameters(rbm5), _parameters(ref5), atol=1e-12)
+
+
+@needs_mpi
+def test_error_on_one_rank_stops_training(train_job):
+    path, _ = train_job
+    result = _run_train_job(path, "fail", timeout=60)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("pyrbm:")]
+    assert lines == ["pyrbm: rank 0 of 2 failed: ValueError: observer broke"]
+    assert "Traceback" not in result.stderr
+
+
+def test_train_rejects_a_bad_world():
+    x = np.zeros((4, 3))
+    from pyrbm import RBM, train
+
+    with pytest.raises(TypeError, match="world"):
+        train(RBM.random(3, 2, rng=0), x, batch_size=2, world="mpi")  # type: ignore[arg-type]
