@@ -32,16 +32,22 @@ def _has_mpi() -> bool:
 needs_mpi = pytest.mark.skipif(not _has_mpi(), reason="needs mpi4py and its mpiexec")
 
 
-def run_mpi(tmp_path: Path, code: str, n: int = 2, timeout: float = 60.0,
-            args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` as a script on ``n`` ranks of this environment's mpiexec."""
-    script = tmp_path / "job.py"
-    script.write_text(textwrap.dedent(code))
+def mpiexec(cwd: Path, argv: list[str], n: int = 2,
+            timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run ``python argv`` on ``n`` ranks of this environment's mpiexec, one thread each."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     return subprocess.run(
-        [str(MPIEXEC), "-n", str(n), sys.executable, str(script), *args],
-        capture_output=True, text=True, timeout=timeout, env=env, cwd=tmp_path,
+        [str(MPIEXEC), "-n", str(n), sys.executable, *argv],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
     )
+
+
+def run_mpi(tmp_path: Path, code: str, n: int = 2, timeout: float = 60.0,
+            args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` as a script on ``n`` ranks."""
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent(code))
+    return mpiexec(tmp_path, [str(script), *args], n, timeout)
 
 
 # -- single process ---------------------------------------------------------------------
@@ -308,3 +314,28 @@ def test_train_rejects_a_bad_world():
 
     with pytest.raises(TypeError, match="world"):
         train(RBM.random(3, 2, rng=0), x, batch_size=2, world="mpi")  # type: ignore[arg-type]
+
+
+@needs_mpi
+def test_cli_train_and_resume_under_mpiexec(tmp_path):
+    pytest.importorskip("sklearn")  # the digits data set
+    from pyrbm.cli import main
+
+    train = ["train", "--dataset", "digits", "--hidden", "7", "--k", "2", "--batch-size", "99",
+             "--chains", "37", "--seed", "3", "--quiet", "--dtype", "float64"]
+    cli = ["-m", "pyrbm.cli"]
+    first = mpiexec(tmp_path, [*cli, *train, "--epochs", "1", "--out", "run.h5"], timeout=120)
+    assert first.returncode == 0, first.stderr
+    again = mpiexec(tmp_path, [*cli, "train", "--resume", "run.h5", "--epochs", "2", "--quiet"],
+                    timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("run.h5: epoch 2") == 1  # the root alone reports
+    whole = tmp_path / "whole.h5"
+    assert main([*train, "--epochs", "2", "--out", str(whole)]) == 0
+    np.testing.assert_allclose(_parameters(pyrbm_load(tmp_path / "run.h5")),
+                               _parameters(pyrbm_load(whole)), rtol=0, atol=1e-12)
+    assert (tmp_path / "run.png").stat().st_size > 0
+    # An existing --out is an error on every rank: the job stops with one line per rank.
+    clash = mpiexec(tmp_path, [*cli, *train, "--out", "run.h5"], timeout=60)
+    assert clash.returncode != 0
+    assert "failed: FileExistsError: --out:" in clash.stderr
