@@ -202,6 +202,7 @@ class _Trainer:
             raise ValueError(f"batch_size: {config.batch_size} exceeds the {n} samples of data")
         full, rest = divmod(n, config.batch_size)
         self.n_batches = full if config.drop_last or rest == 0 else full + 1
+        self._check_split(rest)
         # A separate stream for the stochastic metrics, so monitoring never changes the
         # training trajectory.
         self.monitor_rng = np.random.Generator(np.random.Philox(key=draw_key(gen)))
@@ -226,6 +227,21 @@ class _Trainer:
         step = max(1, n // config.monitor_size)
         self.monitor_data = np.ascontiguousarray(self.data[::step][: config.monitor_size])
         self.history = History()
+
+    def _check_split(self, rest: int) -> None:
+        """Every rank needs at least one row of every batch and one chain."""
+        cfg, size = self.config, self.world.size
+        if size == 1:
+            return
+        if cfg.batch_size < size:
+            raise ValueError(f"batch_size: {cfg.batch_size} rows cannot be split over {size} ranks")
+        if cfg.n_chains is not None and cfg.n_chains < size:
+            raise ValueError(f"n_chains: {cfg.n_chains} chains cannot be split over {size} ranks")
+        if not cfg.drop_last and 0 < rest < size:
+            raise ValueError(
+                f"drop_last: the last batch of {rest} rows cannot be split over {size} ranks; "
+                "use drop_last=True or another batch_size"
+            )
 
     # -- state for checkpoints ---------------------------------------------------------
     def all_chains(self) -> np.ndarray | None:
@@ -374,11 +390,24 @@ def _parameter_digest(rbm: RBM) -> str:
     return digest.hexdigest()
 
 
-def _check_in_step(world: World, rbm: RBM) -> None:
+def same_on_all_ranks(world: World, value: str) -> bool:
+    """Whether ``value`` is the same on every rank (a collective; the answer on all)."""
+    values = world.gather(value)
+    return bool(world.bcast(None if values is None else len(set(values)) == 1))
+
+
+def check_same_start(world: World, rbm: RBM, gen: np.random.Generator) -> None:
+    """Raise on every rank unless all ranks start from the same model and generator."""
+    if not same_on_all_ranks(world, _parameter_digest(rbm)):
+        raise ValueError("rbm: the ranks hold different parameters; initialize it with the "
+                         "same seed on every rank")
+    if not same_on_all_ranks(world, checkpoint.generator_state(gen)):
+        raise ValueError("rng: the ranks' generators differ; pass the same seed on every rank")
+
+
+def _check_ranks_agree(world: World, rbm: RBM) -> None:
     """Raise on every rank if the ranks' parameters differ (they never should)."""
-    digests = world.gather(_parameter_digest(rbm))
-    agree = world.bcast(None if digests is None else len(set(digests)) == 1)
-    if not agree:
+    if not same_on_all_ranks(world, _parameter_digest(rbm)):
         raise RuntimeError("the ranks' parameters diverged (Allreduce gave different sums)")
 
 
@@ -433,7 +462,7 @@ def _run(
             )
             values = {**built_in, **_call_callbacks(callbacks, rbm, info)}
         if world.size > 1:  # every rank keeps the same history
-            _check_in_step(world, rbm)
+            _check_ranks_agree(world, rbm)
             values, trainer.wall_time = world.bcast((values, trainer.wall_time))
         record = checkpoint.CheckpointRecord(
             trainer.n_checkpoints, trainer.epoch, trainer.update, trainer.wall_time, values

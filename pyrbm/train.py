@@ -25,6 +25,7 @@ from ._trainer import (
     TrainConfig,
     _as_data,
     _fingerprint,
+    check_same_start,
     _run,
     _Trainer,
 )
@@ -222,7 +223,10 @@ def train(
         out = os.fspath(out)
         if os.path.exists(out):
             raise FileExistsError(f"out: {out} exists; continue it with pyrbm.train.resume")
-    trainer = _Trainer(rbm, data, config, as_generator(rng), world)
+    gen = as_generator(rng)
+    if world.size > 1:
+        check_same_start(world, rbm, gen)
+    trainer = _Trainer(rbm, data, config, gen, world)
     record = None
     if out is not None and world.is_root:  # hashing 60 000 MNIST images takes ~0.5 s: only for archives
         record = {

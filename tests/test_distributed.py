@@ -87,6 +87,12 @@ class _FakeComm:
     def Get_size(self) -> int:
         return 3
 
+    def bcast(self, obj, root=0):
+        return obj
+
+    def gather(self, obj, root=0):  # as if every rank held this rank's value
+        return [obj] * 3 if self.rank == root else None
+
 
 def test_share_partitions_items():
     w = World(_FakeComm(1))
@@ -233,6 +239,15 @@ if __name__ == "__main__":
         elif mode == "resume":  # 2 epochs, then continue to 4 in the same archive
             run("pcd", world, out="run.h5", epochs=2)
             pyrbm.train.resume("run.h5", epochs=4, data=data(), world=world)
+        elif mode == "mismatch":  # ValueError on every rank, caught, then a fatal one
+            x = data()
+            try:
+                pyrbm.train(pyrbm.init_rbm(x, 7, rng=1), x, batch_size=17, world=world,
+                            rng=world.rank)
+            except ValueError as exc:
+                assert str(exc).startswith("rng: the ranks' generators differ"), exc
+            pyrbm.train(pyrbm.init_rbm(x, 7, rng=world.rank), x, batch_size=17, rng=2,
+                        world=world)
         elif mode == "fail":
             x = data()
             rbm = pyrbm.init_rbm(x, 7, rng=1)
@@ -308,12 +323,29 @@ def test_error_on_one_rank_stops_training(train_job):
     assert "Traceback" not in result.stderr
 
 
-def test_train_rejects_a_bad_world():
-    x = np.zeros((4, 3))
+@needs_mpi
+def test_ranks_must_start_alike(train_job):
+    path, _ = train_job
+    result = _run_train_job(path, "mismatch", timeout=60)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("pyrbm:")]
+    assert lines and all("failed: ValueError: rbm: the ranks hold different" in x for x in lines)
+
+
+def test_train_rejects_a_bad_world_or_split():
     from pyrbm import RBM, train
 
+    x = np.zeros((8, 3))
+    rbm = RBM.random(3, 2, rng=0)
     with pytest.raises(TypeError, match="world"):
-        train(RBM.random(3, 2, rng=0), x, batch_size=2, world="mpi")  # type: ignore[arg-type]
+        train(rbm, x, batch_size=2, world="mpi")  # type: ignore[arg-type]
+    three = World(_FakeComm(0))  # every rank needs a row of each batch and a chain
+    with pytest.raises(ValueError, match="batch_size: 2 rows cannot be split over 3 ranks"):
+        train(rbm, x, batch_size=2, world=three)
+    with pytest.raises(ValueError, match="n_chains"):
+        train(rbm, x, batch_size=4, n_chains=2, world=three)
+    with pytest.raises(ValueError, match="drop_last"):
+        train(rbm, np.zeros((9, 3)), batch_size=4, drop_last=False, world=three)
 
 
 @needs_mpi
