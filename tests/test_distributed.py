@@ -50,6 +50,13 @@ def run_mpi(tmp_path: Path, code: str, n: int = 2, timeout: float = 60.0,
     return mpiexec(tmp_path, [str(script), *args], n, timeout)
 
 
+def failure_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The fail_fast lines of a job that must have failed, with no traceback."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stderr.splitlines() if line.startswith("pyrbm:")]
+
+
 # -- single process ---------------------------------------------------------------------
 def test_single_process_world():
     w = distributed.world()
@@ -188,7 +195,7 @@ def test_failing_rank_stops_the_job(tmp_path):
             w.barrier()
     """, timeout=60)
     assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if line.startswith("pyrbm:")]
+    lines = failure_lines(result)
     assert lines == ["pyrbm: rank 1 of 2 failed: RuntimeError: boom on two lines"]
 
 
@@ -314,22 +321,16 @@ def test_two_ranks_archive_and_resume(train_job, tmp_path):
 
 
 @needs_mpi
-def test_error_on_one_rank_stops_training(train_job):
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("fail", "pyrbm: rank 0 of 2 failed: ValueError: observer broke"),
+    # Each rank finds the mismatch: one line per rank.
+    ("mismatch", "failed: ValueError: rbm: the ranks hold different parameters"),
+])
+def test_error_on_a_rank_stops_training(train_job, mode, expected):
     path, _ = train_job
-    result = _run_train_job(path, "fail", timeout=60)
-    assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if line.startswith("pyrbm:")]
-    assert lines == ["pyrbm: rank 0 of 2 failed: ValueError: observer broke"]
-    assert "Traceback" not in result.stderr
-
-
-@needs_mpi
-def test_ranks_must_start_alike(train_job):
-    path, _ = train_job
-    result = _run_train_job(path, "mismatch", timeout=60)
-    assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if line.startswith("pyrbm:")]
-    assert lines and all("failed: ValueError: rbm: the ranks hold different" in x for x in lines)
+    lines = failure_lines(_run_train_job(path, mode, timeout=60))
+    assert lines and all(expected in line for line in lines)
+    assert len(lines) == (1 if mode == "fail" else 2)
 
 
 def test_train_rejects_a_bad_world_or_split():
