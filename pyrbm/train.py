@@ -25,9 +25,9 @@ from ._trainer import (
     TrainConfig,
     _as_data,
     _fingerprint,
-    check_same_start,
     _run,
     _Trainer,
+    check_same_start,
 )
 from ._validation import positive_int
 from .distributed import World
