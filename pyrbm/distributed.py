@@ -189,7 +189,7 @@ def _one_line(exc: BaseException) -> str:
 def fail_fast(world: World) -> Iterator[None]:
     """Stop the whole job when the body raises on any rank, instead of hanging.
 
-    With more than one rank, an exception (including KeyboardInterrupt and a
+    Under MPI (``world.comm`` set), an exception (including KeyboardInterrupt and a
     SystemExit with a non-zero status) prints ``pyrbm: rank R of S failed: ExcType:
     message`` on stderr and calls ``comm.Abort(1)``, which ends every rank with a
     non-zero exit status. In a single process the exception propagates unchanged.
