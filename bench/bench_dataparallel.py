@@ -24,34 +24,35 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import pyrbm
+from pyrbm import distributed
+
 N_HIDDEN, BATCH, K = 500, 500, 10
 N_UPDATES = 10
 ROOT = Path(__file__).resolve().parents[1]
 MPIEXEC = Path(sys.executable).parent / "mpiexec"
 
 
-def _train(n_updates: int, world, seed: int = 1):
-    import pyrbm
-
+def _setup(n_updates: int):
+    """The first ``n_updates`` batches of binarized MNIST and the initial model."""
     data = pyrbm.datasets.load("mnist", "train", 0.5)[0][: n_updates * BATCH]
-    rbm = pyrbm.init_rbm(data, N_HIDDEN, rng=0)
-    pyrbm.train(rbm, data, k=K, batch_size=BATCH, lr=1e-2, rng=seed, monitor=False,
-                world=world)
-    return rbm
+    return data, pyrbm.init_rbm(data, N_HIDDEN, rng=0)
+
+
+def _train(data, rbm, world) -> None:
+    pyrbm.train(rbm, data, k=K, batch_size=BATCH, lr=1e-2, rng=1, monitor=False, world=world)
 
 
 def worker(n_updates: int, out: str) -> None:
     """One job: warm up, then time ``n_updates`` updates; the root writes ``out``."""
-    import pyrbm
-    from pyrbm import distributed
-
     world = distributed.world()
     with distributed.fail_fast(world):
         pyrbm.set_num_threads(1)
-        _train(1, world)  # warm-up: BLAS buffers, page faults, first-call costs
+        _train(*_setup(1), world)  # warm-up: BLAS buffers, page faults, first-call costs
+        data, rbm = _setup(n_updates)
         world.barrier()
         start, cpu_start = time.perf_counter(), time.process_time()
-        rbm = _train(n_updates, world)
+        _train(data, rbm, world)
         cpu = world.gather(time.process_time() - cpu_start)
         world.barrier()
         seconds = time.perf_counter() - start
@@ -73,8 +74,6 @@ def _job(n_ranks: int, out: Path) -> dict[str, float]:
 @pytest.mark.skipif(not MPIEXEC.exists(), reason="needs mpi4py and its mpiexec")
 def test_two_ranks_speedup(benchmark) -> None:
     pytest.importorskip("mpi4py")
-    import pyrbm
-
     with tempfile.TemporaryDirectory() as tmp:
         outs = {r: Path(tmp) / f"ranks{r}.npz" for r in (1, 2)}
         jobs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
@@ -97,8 +96,7 @@ def test_two_ranks_speedup(benchmark) -> None:
         # rounding of a probability (the summation order changed; in float64 the runs agree
         # to 1e-12), so compare the difference with the change training made.
         a, b = np.load(outs[1]), np.load(outs[2])
-        data = pyrbm.datasets.load("mnist", "train", 0.5)[0][: N_UPDATES * BATCH]
-        start = pyrbm.init_rbm(data, N_HIDDEN, rng=0)
+        start = _setup(N_UPDATES)[1]
         for name in ("weights", "visible_bias", "hidden_bias"):
             moved = np.linalg.norm(a[name] - getattr(start, name))
             assert np.linalg.norm(a[name] - b[name]) < 2e-2 * moved, name
