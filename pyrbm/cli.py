@@ -2,8 +2,8 @@
 
 Every error (bad flag, missing dataset, foreign archive, ...) is one line on stderr and
 a non-zero exit status. ``mpiexec -n R pyrbm train ...`` trains one model data-parallel
-over R ranks (docs/mpi.md); there an error on any rank stops the whole job with the line
-``pyrbm: rank R of S failed: ...``.
+over R ranks (docs/mpi.md; ``sample`` and ``info`` run on rank 0 alone); there an error on
+any rank stops the whole job with the line ``pyrbm: rank R of S failed: ...``.
 """
 
 from __future__ import annotations
@@ -173,8 +173,7 @@ def _info(path: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pyrbm`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
-    # Only training is data-parallel; under mpiexec the other commands run on every rank.
-    world = distributed.world() if args.command == "train" else distributed.World()
+    world = distributed.world()
     try:
         with distributed.fail_fast(world):  # under MPI: one line and Abort, never a hang
             _command(args, world)
@@ -189,6 +188,8 @@ def _command(args: argparse.Namespace, world: distributed.World) -> None:
         set_num_threads(args.threads)
     if args.command == "train":
         _train(args, world)
+    elif not world.is_root:  # only training is data-parallel; the root does the rest
+        return
     elif args.command == "sample":
         rbm = checkpoint.load(args.archive, args.checkpoint)
         _write_samples(rbm, args.chains, args.sweeps, args.seed, args.out)

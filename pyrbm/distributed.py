@@ -169,12 +169,24 @@ def world() -> World:
     Returns
     -------
     World
+
+    Raises
+    ------
+    RuntimeError
+        When the launcher started several ranks but mpi4py is missing: each rank would
+        otherwise do the whole job and write the same files.
     """
     if "mpi4py.MPI" not in sys.modules and not any(v in os.environ for v in LAUNCHER_VARIABLES):
         return World()
     try:
         from mpi4py import MPI
     except ImportError:
+        ranks = max(int(os.environ.get(v, "1") or 1) for v in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE"))
+        if ranks > 1:
+            raise RuntimeError(
+                f"started as one of {ranks} MPI ranks, but mpi4py is not installed: "
+                "pip install mpi4py mpich (the extra pyrbm[mpi])"
+            ) from None
         return World()
     comm = MPI.COMM_WORLD
     return World(comm) if comm.Get_size() > 1 else World()

@@ -152,6 +152,17 @@ def test_world_without_launcher_does_not_start_mpi():
     assert out.stdout.split() == ["1", "False"]
 
 
+def test_ranks_without_mpi4py_are_an_error():
+    # Under a launcher with several ranks, missing mpi4py must not mean R independent runs.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PMI_SIZE": "3", "PMI_RANK": "1"}
+    code = ("import sys; sys.modules['mpi4py'] = None\n"
+            "from pyrbm.distributed import world\n"
+            "try:\n    world()\nexcept RuntimeError as exc:\n    print(exc)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60, check=True)
+    assert "one of 3 MPI ranks, but mpi4py is not installed" in out.stdout
+
+
 # -- two ranks --------------------------------------------------------------------------
 @needs_mpi
 def test_two_ranks_collectives(tmp_path):
@@ -368,6 +379,9 @@ def test_cli_train_and_resume_under_mpiexec(tmp_path):
     np.testing.assert_allclose(_parameters(pyrbm_load(tmp_path / "run.h5")),
                                _parameters(pyrbm_load(whole)), rtol=0, atol=1e-12)
     assert (tmp_path / "run.png").stat().st_size > 0
+    info = mpiexec(tmp_path, [*cli, "info", "run.h5"], timeout=60)
+    assert info.returncode == 0, info.stderr
+    assert info.stdout.count("archive run.h5") == 1  # rank 0 alone
     # An existing --out is an error on every rank: the job stops with one line per rank.
     clash = mpiexec(tmp_path, [*cli, *train, "--out", "run.h5"], timeout=60)
     assert clash.returncode != 0
