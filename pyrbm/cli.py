@@ -1,7 +1,9 @@
 """The ``pyrbm`` command: ``train``, ``sample`` and ``info`` on HDF5 run archives.
 
 Every error (bad flag, missing dataset, foreign archive, ...) is one line on stderr and
-a non-zero exit status.
+a non-zero exit status. ``mpiexec -n R pyrbm train ...`` trains one model data-parallel
+over R ranks (docs/mpi.md; ``sample`` and ``info`` run on rank 0 alone); there an error on
+any rank stops the whole job with the line ``pyrbm: rank R of S failed: ...``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from . import checkpoint, datasets
+from . import checkpoint, datasets, distributed
 from ._threads import set_num_threads
 from .checkpoint import ArchiveError
 from .datasets import DatasetNotFoundError
@@ -125,10 +127,10 @@ def _write_samples(rbm: RBM, chains: int, sweeps: int, seed: int | None, path: s
         save_samples_png(probs, path)  # p(v | h): the binary samples without their noise
 
 
-def _train(args: argparse.Namespace) -> None:
+def _train(args: argparse.Namespace, world: distributed.World) -> None:
     progress = not args.quiet
     if args.resume:
-        rbm, history = resume(args.resume, epochs=args.epochs, progress=progress)
+        rbm, history = resume(args.resume, epochs=args.epochs, progress=progress, world=world)
         out = args.resume
     else:
         if os.path.exists(args.out):
@@ -140,8 +142,11 @@ def _train(args: argparse.Namespace) -> None:
             rbm, args.dataset, method=args.method, k=args.k, batch_size=args.batch_size,
             n_chains=args.chains, epochs=args.epochs, optimizer=args.optimizer, lr=args.lr,
             checkpoint_every=args.checkpoint_every, rng=gen, out=args.out, progress=progress,
+            world=world,
         )
         out = args.out
+    if not world.is_root:
+        return
     png = args.samples or os.path.splitext(out)[0] + ".png"
     _write_samples(rbm, 100, 1000, args.seed, png)
     last = history.records[-1]
@@ -168,21 +173,29 @@ def _info(path: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pyrbm`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
+    world = distributed.world()
     try:
-        if getattr(args, "threads", None):
-            set_num_threads(args.threads)
-        if args.command == "train":
-            _train(args)
-        elif args.command == "sample":
-            rbm = checkpoint.load(args.archive, args.checkpoint)
-            _write_samples(rbm, args.chains, args.sweeps, args.seed, args.out)
-            print(f"{args.out}: {args.chains} samples after {args.sweeps} sweeps")
-        else:
-            _info(args.archive)
+        with distributed.fail_fast(world):  # under MPI: one line and Abort, never a hang
+            _command(args, world)
     except (ArchiveError, DatasetNotFoundError, OSError, ValueError, TypeError, IndexError) as exc:
         print(f"pyrbm {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _command(args: argparse.Namespace, world: distributed.World) -> None:
+    if getattr(args, "threads", None):
+        set_num_threads(args.threads)
+    if args.command == "train":
+        _train(args, world)
+    elif not world.is_root:  # only training is data-parallel; the root does the rest
+        return
+    elif args.command == "sample":
+        rbm = checkpoint.load(args.archive, args.checkpoint)
+        _write_samples(rbm, args.chains, args.sweeps, args.seed, args.out)
+        print(f"{args.out}: {args.chains} samples after {args.sweeps} sweeps")
+    else:
+        _info(args.archive)
 
 
 if __name__ == "__main__":
