@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--k", type=int, default=1, help="Gibbs sweeps per PCD update")
+    parser.add_argument("--optimizer", choices=("sgd", "momentum", "adam"), default="adam")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--lr-schedule", choices=("constant", "exponential", "linear"),
                         default="constant")
@@ -57,7 +58,7 @@ def main() -> None:
     start = time.perf_counter()
     pyrbm.train(
         rbm, train, method="pcd", k=args.k, batch_size=args.batch_size, epochs=args.epochs,
-        optimizer="adam", lr=args.lr, lr_schedule=args.lr_schedule, lr_decay=args.lr_decay,
+        optimizer=args.optimizer, lr=args.lr, lr_schedule=args.lr_schedule, lr_decay=args.lr_decay,
         centered=args.centered, rng=gen, out=args.out, progress=True,
     )
     train_seconds = time.perf_counter() - start
@@ -71,6 +72,7 @@ def main() -> None:
         "epochs": args.epochs,
         "k": args.k,
         "batch_size": args.batch_size,
+        "optimizer": args.optimizer,
         "lr": args.lr,
         "lr_schedule": args.lr_schedule,
         "lr_decay": args.lr_decay,
