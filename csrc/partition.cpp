@@ -13,32 +13,6 @@
 namespace pyrbm {
 namespace {
 
-// log(1 + t) for t in [0, 1], branch-free: log(1 + t) = 2 atanh(s) with s = t / (2 + t),
-// or ln 2 + 2 atanh((t - 1) / (t + 3)) above sqrt(2) - 1, so |s| <= 0.1716 and the odd
-// series to s^21 is accurate to ~1e-17.
-inline double log1p_unit(double t) {
-    const bool upper = t > 0.41421356237309515;
-    const double s = upper ? (t - 1.0) / (t + 3.0) : t / (t + 2.0);
-    const double z = s * s;
-    double p = 1.0 / 21.0;
-    p = p * z + 1.0 / 19.0;
-    p = p * z + 1.0 / 17.0;
-    p = p * z + 1.0 / 15.0;
-    p = p * z + 1.0 / 13.0;
-    p = p * z + 1.0 / 11.0;
-    p = p * z + 1.0 / 9.0;
-    p = p * z + 1.0 / 7.0;
-    p = p * z + 1.0 / 5.0;
-    p = p * z + 1.0 / 3.0;
-    p = p * z + 1.0;
-    return (upper ? 0.6931471805599453 : 0.0) + 2.0 * s * p;
-}
-
-// softplus(x) = max(x, 0) + log(1 + e^{-|x|}); std::log1p does not vectorize.
-inline double softplus_d(double x) {
-    return (x > 0.0 ? x : 0.0) + log1p_unit(exp_vec(-std::fabs(x)));
-}
-
 // Enumerated states per block: the Gray-code walk restarts from scratch at each block
 // (bounding the float64 drift of the incrementally updated fields).
 constexpr int kBlockBits = 12;
@@ -48,7 +22,7 @@ constexpr std::int64_t kMaxChainBlock = 32;
 
 }  // namespace
 
-double softplus_fast(double x) { return softplus_d(x); }
+double softplus_fast(double x) { return softplus_vec(x); }
 
 template <typename T>
 double log_z_enumerate(const T* rows, std::int64_t n_enum, std::int64_t n_other, const T* bias,
@@ -112,7 +86,7 @@ double log_z_enumerate(const T* rows, std::int64_t n_enum, std::int64_t n_other,
 #endif
                 for (std::size_t l = 0; l < n_cols; ++l) {
                     f[l] += sign * row[l];
-                    soft += softplus_d(f[l]);
+                    soft += softplus_vec(f[l]);
                 }
                 values[static_cast<std::size_t>(t)] = linear + soft;
             }
@@ -163,7 +137,7 @@ template <typename T> struct HiddenBlock {
 #endif
         for (std::int64_t j = 0; j < rbm.n_hidden; ++j) {
             const double field = static_cast<double>(rbm.hidden_bias[j]) + x[j];
-            soft += softplus_d(now * field) - softplus_d(before * field);
+            soft += softplus_vec(now * field) - softplus_vec(before * field);
         }
         return soft;
     }

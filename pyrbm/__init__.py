@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os as _os
+from typing import Any
 
 # Before the OpenMP runtime loads with pyrbm._core: the dense path alternates OpenMP
 # kernels with BLAS calls that run on BLAS's own threads, and OpenMP workers that spin
@@ -16,6 +17,7 @@ from . import (
     checkpoint,
     datasets,
     diffusion,
+    distributed,
     gaussian,
     probing,
     reciprocal,
@@ -30,7 +32,9 @@ from .train import init_rbm, train
 
 __version__ = "0.1.0"
 
+
 __all__ = [
+    "BernoulliRBM",
     "LogZ",
     "RBM",
     "__version__",
@@ -38,6 +42,7 @@ __all__ = [
     "checkpoint",
     "datasets",
     "diffusion",
+    "distributed",
     "gaussian",
     "get_num_threads",
     "init_rbm",
@@ -45,6 +50,7 @@ __all__ = [
     "log_likelihood",
     "log_partition",
     "num_threads",
+    "plots",
     "probing",
     "reciprocal",
     "set_num_threads",
@@ -52,3 +58,17 @@ __all__ = [
     "symmetry",
     "train",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use, since their imports are slow (~1 s each): pyrbm.plots imports
+    # matplotlib, pyrbm.BernoulliRBM imports scikit-learn.
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module(".plots", __name__)
+    if name == "BernoulliRBM":
+        from .sklearn import BernoulliRBM
+
+        return BernoulliRBM
+    raise AttributeError(f"module 'pyrbm' has no attribute {name!r}")

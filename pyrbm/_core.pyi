@@ -69,6 +69,9 @@ def free_energy_from_fields(
     out: FloatArray,
 ) -> None: ...
 
+# layout (bind_layout.cpp)
+def transpose(src: FloatArray, out: FloatArray) -> None: ...
+
 # partition (bind_partition.cpp)
 def log_z_enumerate(
     rows: FloatArray, bias: FloatArray, other_bias: FloatArray, beta: float

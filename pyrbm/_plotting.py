@@ -157,6 +157,25 @@ def labelled_dict(value: Any, name: str) -> list[str]:
     return list(value)
 
 
+def str_list(value: Any, name: str) -> list[str]:
+    """A non-empty sequence of str, as a list."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise TypeError(f"{name}: expected a sequence of str, got {type(value).__name__}")
+    if not all(isinstance(s, str) for s in value):
+        raise TypeError(f"{name}: expected a sequence of str")
+    if not value:
+        raise ValueError(f"{name}: must not be empty")
+    return list(value)
+
+
+def point_lists(value: Any, name: str, n: int) -> list[np.ndarray]:
+    """``n`` arrays of 2-D points, shape ``(n_i, 2)`` each (a ``(n, k, 2)`` array also works)."""
+    seq = list(value) if isinstance(value, np.ndarray) and value.ndim == 3 else value
+    if not isinstance(seq, Sequence) or len(seq) != n:
+        raise ValueError(f"{name}: expected a list of {n} arrays (one per epoch)")
+    return [array(a, f"{name}[{i}]", 2, shape=(None, 2)) for i, a in enumerate(seq)]
+
+
 def image_shape_of(value: Any, name: str = "image_shape") -> tuple[int, int]:
     """``(height, width)`` with both entries positive ints."""
     try:

@@ -10,6 +10,13 @@ protocol)::
 
 The negative-phase chains run ``k`` Gibbs sweeps per update (``RBM.gibbs``) from the
 persistent chains (PCD), the batch (CD) or uniform random bits (Rdm).
+
+Data-parallel training (docs/mpi.md): with a :class:`~pyrbm.distributed.World` of R
+ranks, every rank draws the same shuffles and keys, holds a contiguous block of the
+chains and takes the same block of each batch; it sums the statistics of its block
+(chain ``c`` uses the counters of chain ``c`` of the single-process run, through
+``chain_offset``), the sums are combined with one Allreduce, and every rank applies the
+same update. Only the summation order differs from one process.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from tqdm.auto import tqdm
 from . import _core, checkpoint, metrics
 from ._rng import draw_key
 from ._validation import finite_scalar, positive_int
+from .distributed import World
 from .model import RBM
 from .optim import OPTIMIZERS, SCHEDULES, learning_rate, make_optimizer
 
@@ -175,8 +183,16 @@ class TrainConfig:
 class _Trainer:
     """Mutable state of a run: model, chains, optimizer, random streams, position."""
 
-    def __init__(self, rbm: RBM, data: np.ndarray, config: TrainConfig, gen: np.random.Generator):
+    def __init__(
+        self,
+        rbm: RBM,
+        data: np.ndarray,
+        config: TrainConfig,
+        gen: np.random.Generator,
+        world: World | None = None,
+    ):
         self.rbm, self.config, self.rng = rbm, config, gen
+        self.world = World() if world is None else world
         self.data = np.ascontiguousarray(data, dtype=rbm.dtype)
         self.binary_data = bool(np.all((self.data == 0) | (self.data == 1)))
         if config.method == "cd" and not self.binary_data:
@@ -186,6 +202,7 @@ class _Trainer:
             raise ValueError(f"batch_size: {config.batch_size} exceeds the {n} samples of data")
         full, rest = divmod(n, config.batch_size)
         self.n_batches = full if config.drop_last or rest == 0 else full + 1
+        self._check_split(rest)
         # A separate stream for the stochastic metrics, so monitoring never changes the
         # training trajectory.
         self.monitor_rng = np.random.Generator(np.random.Philox(key=draw_key(gen)))
@@ -196,9 +213,11 @@ class _Trainer:
         elif config.optimizer == "adam":
             options = {"beta1": config.beta1, "beta2": config.beta2, "eps": config.eps}
         self.optimizer = make_optimizer(config.optimizer, shapes, rbm.dtype, **options)
-        n_chains = config.n_chains or config.batch_size
-        self.chains = np.empty((n_chains, rbm.n_visible), rbm.dtype)
-        _core.bernoulli_states(0.5, draw_key(gen), 0, self.chains)
+        # This rank's block of the persistent chains, started as in one process.
+        self.n_chains = config.n_chains or config.batch_size
+        self.chain_lo, chain_hi = self.world.block(self.n_chains)
+        self.chains = np.empty((chain_hi - self.chain_lo, rbm.n_visible), rbm.dtype)
+        _core.bernoulli_states(0.5, draw_key(gen), self.chain_lo, self.chains)
         self.visible_offset = self.data.mean(axis=0).astype(rbm.dtype)
         self.hidden_offset = np.full(rbm.n_hidden, 0.5, rbm.dtype)
         self.init_std = float(np.std(rbm.weights))
@@ -209,9 +228,34 @@ class _Trainer:
         self.monitor_data = np.ascontiguousarray(self.data[::step][: config.monitor_size])
         self.history = History()
 
+    def _check_split(self, rest: int) -> None:
+        """Every rank needs at least one row of every batch and one chain."""
+        cfg, size = self.config, self.world.size
+        if size == 1:
+            return
+        if cfg.batch_size < size:
+            raise ValueError(f"batch_size: {cfg.batch_size} rows cannot be split over {size} ranks")
+        if cfg.n_chains is not None and cfg.n_chains < size:
+            raise ValueError(f"n_chains: {cfg.n_chains} chains cannot be split over {size} ranks")
+        if not cfg.drop_last and 0 < rest < size:
+            raise ValueError(
+                f"drop_last: the last batch of {rest} rows cannot be split over {size} ranks; "
+                "use drop_last=True or another batch_size"
+            )
+
     # -- state for checkpoints ---------------------------------------------------------
+    def all_chains(self) -> np.ndarray | None:
+        """The persistent chains of every rank on the root (a collective), else None."""
+        if self.world.size == 1:
+            return self.chains
+        blocks = self.world.gather(self.chains)
+        return None if blocks is None else np.concatenate(blocks)
+
     def resume_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        arrays = {"chains": self.chains, "order": self.order, "hidden_offset": self.hidden_offset}
+        """Arrays and attributes of the archive's resume group (collective; root only
+        gets a meaningful result under MPI)."""
+        chains = self.all_chains()
+        arrays = {"chains": chains, "order": self.order, "hidden_offset": self.hidden_offset}
         for name, value in self.optimizer.state_dict().items():
             if isinstance(value, np.ndarray):
                 arrays[f"optimizer_{name}"] = value
@@ -229,7 +273,7 @@ class _Trainer:
         return arrays, attrs
 
     def load_resume_state(self, arrays: Mapping[str, np.ndarray], attrs: Mapping[str, Any]) -> None:
-        self.chains[...] = arrays["chains"]
+        self.chains[...] = arrays["chains"][self.chain_lo : self.chain_lo + len(self.chains)]
         self.order[...] = arrays["order"]
         self.hidden_offset[...] = arrays["hidden_offset"]
         state = {n[len("optimizer_"):]: v for n, v in arrays.items() if n.startswith("optimizer_")}
@@ -249,24 +293,31 @@ class _Trainer:
         _core.probs_from_fields(fields, self.rbm.hidden_bias, 1.0, fields)
         return fields
 
-    def _negative_chains(self, batch: np.ndarray) -> np.ndarray:
+    def _negative_chains(self, batch: np.ndarray, batch_lo: int) -> np.ndarray:
         method, k, rbm = self.config.method, self.config.k, self.rbm
         if method == "pcd":
-            self.chains, _ = rbm.gibbs(self.chains, k, rng=self.rng)
+            self.chains, _ = rbm.gibbs(self.chains, k, rng=self.rng, chain_offset=self.chain_lo)
             return self.chains
         if method == "cd":
-            return rbm.gibbs(batch, k, rng=self.rng)[0]
+            return rbm.gibbs(batch, k, rng=self.rng, chain_offset=batch_lo)[0]
         start = np.empty_like(self.chains)
-        _core.bernoulli_states(0.5, draw_key(self.rng), 0, start)
-        return rbm.gibbs(start, k, rng=self.rng)[0]
+        _core.bernoulli_states(0.5, draw_key(self.rng), self.chain_lo, start)
+        return rbm.gibbs(start, k, rng=self.rng, chain_offset=self.chain_lo)[0]
 
     def step(self, batch: np.ndarray) -> None:
-        """One parameter update from ``batch`` (shape (batch, n_visible))."""
+        """One parameter update from ``batch`` (shape (batch, n_visible), the whole batch
+        on every rank; each rank uses its block of rows)."""
         cfg, rbm = self.config, self.rbm
+        batch_size = batch.shape[0]
+        batch_lo, batch_hi = self.world.block(batch_size)
+        batch = batch[batch_lo:batch_hi]
         ph_data = self._hidden_probs(batch, self.binary_data)
-        chains = self._negative_chains(batch)
+        chains = self._negative_chains(batch, batch_lo)
         ph_model = self._hidden_probs(chains, True)
-        scale_d, scale_m = 1.0 / batch.shape[0], 1.0 / chains.shape[0]
+        n_model = batch_size if cfg.method == "cd" else self.n_chains
+        # Sums over this rank's rows divided by the global counts: summed over ranks
+        # they are the means of one process (bit-identical to them with one rank).
+        scale_d, scale_m = 1.0 / batch_size, 1.0 / n_model
         if cfg.centered:
             mu, lam = self.visible_offset, self.hidden_offset
             grad_w = ((batch - mu).T @ (ph_data - lam)) * scale_d
@@ -274,9 +325,13 @@ class _Trainer:
         else:
             grad_w = (batch.T @ ph_data) * scale_d
             grad_w -= (chains.T @ ph_model) * scale_m
-        grad_a = batch.mean(axis=0) - chains.mean(axis=0)
-        mean_h_data = ph_data.mean(axis=0)
-        grad_b = mean_h_data - ph_model.mean(axis=0)
+        grad_a = batch.sum(axis=0) / batch_size - chains.sum(axis=0) / n_model
+        mean_h_data = ph_data.sum(axis=0) / batch_size
+        grad_b = mean_h_data - ph_model.sum(axis=0) / n_model
+        if self.world.size > 1:
+            grad_w, grad_a, grad_b, mean_h_data = _allreduce_sum(
+                self.world, [grad_w, grad_a, grad_b, mean_h_data]
+            )
         if cfg.centered:
             # The centered gradient written in the original parameters (Melchior et al.).
             grad_a -= grad_w @ self.hidden_offset
@@ -317,6 +372,45 @@ class _Trainer:
         return self.update % int(every) == 0
 
 
+def _allreduce_sum(world: World, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Sum ``arrays`` (one dtype) over the ranks with a single Allreduce."""
+    flat = np.concatenate([a.ravel() for a in arrays])
+    world.allreduce_sum_(flat)
+    out, start = [], 0
+    for a in arrays:
+        out.append(flat[start : start + a.size].reshape(a.shape))
+        start += a.size
+    return out
+
+
+def _parameter_digest(rbm: RBM) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (rbm.weights, rbm.visible_bias, rbm.hidden_bias):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def same_on_all_ranks(world: World, value: str) -> bool:
+    """Whether ``value`` is the same on every rank (a collective; the answer on all)."""
+    values = world.gather(value)
+    return bool(world.bcast(None if values is None else len(set(values)) == 1))
+
+
+def check_same_start(world: World, rbm: RBM, gen: np.random.Generator) -> None:
+    """Raise on every rank unless all ranks start from the same model and generator."""
+    if not same_on_all_ranks(world, _parameter_digest(rbm)):
+        raise ValueError("rbm: the ranks hold different parameters; initialize it with the "
+                         "same seed on every rank")
+    if not same_on_all_ranks(world, checkpoint.generator_state(gen)):
+        raise ValueError("rng: the ranks' generators differ; pass the same seed on every rank")
+
+
+def _check_ranks_agree(world: World, rbm: RBM) -> None:
+    """Raise on every rank if the ranks' parameters differ (they never should)."""
+    if not same_on_all_ranks(world, _parameter_digest(rbm)):
+        raise RuntimeError("the ranks' parameters diverged (Allreduce gave different sums)")
+
+
 @functools.lru_cache(maxsize=1)
 def _blas_controller() -> ThreadpoolController:
     """One controller for the process: building it scans the loaded libraries."""
@@ -346,35 +440,42 @@ def _run(
     callbacks: tuple[Callback, ...],
     progress: bool,
 ) -> History:
-    cfg, rbm = trainer.config, trainer.rbm
+    cfg, rbm, world = trainer.config, trainer.rbm, trainer.world
     total = cfg.epochs * trainer.n_batches
-    bar = tqdm(total=total, initial=trainer.update, unit="upd", disable=not progress, leave=True)
+    bar = tqdm(total=total, initial=trainer.update, unit="upd",
+               disable=not (progress and world.is_root), leave=True)
     from . import __version__
 
     session_start, wall_before = time.perf_counter(), trainer.wall_time
 
     def save() -> None:
         started = time.perf_counter()
-        built_in = trainer.measure()
-        if built_in:
-            # Cost of the built-in monitoring, to check it stays small next to training.
-            built_in["monitor_seconds"] = time.perf_counter() - started
-        trainer.wall_time = wall_before + started - session_start
-        info = CheckpointInfo(
-            trainer.epoch, trainer.update, trainer.wall_time, trainer.n_checkpoints, built_in
-        )
-        values = {**built_in, **_call_callbacks(callbacks, rbm, info)}
+        values: dict[str, float] = {}
+        if world.is_root:  # under MPI the root measures and calls back; the rest wait
+            built_in = trainer.measure()
+            if built_in:
+                # Cost of the built-in monitoring, to check it stays small next to training.
+                built_in["monitor_seconds"] = time.perf_counter() - started
+            trainer.wall_time = wall_before + started - session_start
+            info = CheckpointInfo(
+                trainer.epoch, trainer.update, trainer.wall_time, trainer.n_checkpoints, built_in
+            )
+            values = {**built_in, **_call_callbacks(callbacks, rbm, info)}
+        if world.size > 1:  # every rank keeps the same history
+            _check_ranks_agree(world, rbm)
+            values, trainer.wall_time = world.bcast((values, trainer.wall_time))
         record = checkpoint.CheckpointRecord(
             trainer.n_checkpoints, trainer.epoch, trainer.update, trainer.wall_time, values
         )
         trainer.n_checkpoints += 1
         trainer.history.append(record)
         if out is not None:
-            arrays, attrs = trainer.resume_state()
-            checkpoint.append_checkpoint(
-                out, config=config_record, rbm=rbm, record=record, resume_arrays=arrays,
-                resume_attrs=attrs, version=__version__,
-            )
+            arrays, attrs = trainer.resume_state()  # gathers the chains of all ranks
+            if world.is_root:
+                checkpoint.append_checkpoint(
+                    out, config=config_record, rbm=rbm, record=record, resume_arrays=arrays,
+                    resume_attrs=attrs, version=__version__,
+                )
         bar.set_postfix({"epoch": record.epoch, **{k: f"{v:.4g}" for k, v in values.items()}})
 
     try:

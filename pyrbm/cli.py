@@ -2,7 +2,9 @@
 ``reproduce`` (the paper end to end, :mod:`pyrbm.reproduce`).
 
 Every error (bad flag, missing dataset, foreign archive, ...) is one line on stderr and
-a non-zero exit status.
+a non-zero exit status. ``mpiexec -n R pyrbm train ...`` trains one model data-parallel
+over R ranks (docs/mpi.md; ``sample`` and ``info`` run on rank 0 alone); there an error on
+any rank stops the whole job with the line ``pyrbm: rank R of S failed: ...``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import NoReturn
 
 import numpy as np
 
-from . import checkpoint, datasets
+from . import checkpoint, datasets, distributed
 from ._threads import get_num_threads, set_num_threads
 from .checkpoint import ArchiveError
 from .datasets import DatasetNotFoundError
@@ -136,10 +138,10 @@ def _write_samples(rbm: RBM, chains: int, sweeps: int, seed: int | None, path: s
         save_samples_png(probs, path)  # p(v | h): the binary samples without their noise
 
 
-def _train(args: argparse.Namespace) -> None:
+def _train(args: argparse.Namespace, world: distributed.World) -> None:
     progress = not args.quiet
     if args.resume:
-        rbm, history = resume(args.resume, epochs=args.epochs, progress=progress)
+        rbm, history = resume(args.resume, epochs=args.epochs, progress=progress, world=world)
         out = args.resume
     else:
         if os.path.exists(args.out):
@@ -151,8 +153,11 @@ def _train(args: argparse.Namespace) -> None:
             rbm, args.dataset, method=args.method, k=args.k, batch_size=args.batch_size,
             n_chains=args.chains, epochs=args.epochs, optimizer=args.optimizer, lr=args.lr,
             checkpoint_every=args.checkpoint_every, rng=gen, out=args.out, progress=progress,
+            world=world,
         )
         out = args.out
+    if not world.is_root:
+        return
     png = args.samples or os.path.splitext(out)[0] + ".png"
     _write_samples(rbm, 100, 1000, args.seed, png)
     last = history.records[-1]
@@ -176,12 +181,10 @@ def _info(path: str) -> None:
         print(" ".join(f"{cell:>12}" for cell in cells))
 
 
-def _reproduce(args: argparse.Namespace) -> None:
-    from .distributed import world
-    from .reproduce import estimate, load_config, reproduce
+def _reproduce(args: argparse.Namespace, mpi: distributed.World) -> None:
+    from .reproduce import estimate, load_config, reproduce  # matplotlib: only when needed
 
     config = load_config(args.config)
-    mpi = world()
     if args.threads is None:
         # One thread per process: the runs are independent, so parallelism comes from
         # MPI ranks. Measured on 2 loaded cores: `default` took 176 s on one thread and
@@ -206,23 +209,31 @@ def _reproduce(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pyrbm`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
+    world = distributed.world()
     try:
-        if getattr(args, "threads", None):
-            set_num_threads(args.threads)
-        if args.command == "train":
-            _train(args)
-        elif args.command == "sample":
-            rbm = checkpoint.load(args.archive, args.checkpoint)
-            _write_samples(rbm, args.chains, args.sweeps, args.seed, args.out)
-            print(f"{args.out}: {args.chains} samples after {args.sweeps} sweeps")
-        elif args.command == "reproduce":
-            _reproduce(args)
-        else:
-            _info(args.archive)
+        with distributed.fail_fast(world):  # under MPI: one line and Abort, never a hang
+            _command(args, world)
     except (ArchiveError, DatasetNotFoundError, OSError, ValueError, TypeError, IndexError) as exc:
         print(f"pyrbm {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _command(args: argparse.Namespace, world: distributed.World) -> None:
+    if getattr(args, "threads", None):
+        set_num_threads(args.threads)
+    if args.command == "train":
+        _train(args, world)
+    elif args.command == "reproduce":  # runs and experiments spread over the ranks
+        _reproduce(args, world)
+    elif not world.is_root:  # only training is data-parallel; the root does the rest
+        return
+    elif args.command == "sample":
+        rbm = checkpoint.load(args.archive, args.checkpoint)
+        _write_samples(rbm, args.chains, args.sweeps, args.seed, args.out)
+        print(f"{args.out}: {args.chains} samples after {args.sweeps} sweeps")
+    else:
+        _info(args.archive)
 
 
 if __name__ == "__main__":

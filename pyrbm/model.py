@@ -36,6 +36,17 @@ def _check_path(path: Any) -> str:
     return str(path)
 
 
+def _representable(values: np.ndarray, beta: float) -> np.ndarray:
+    """Energies are accumulated in float64; refuse to return ones that overflowed the
+    model's dtype (only reachable with an absurd beta) instead of returning inf."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"beta: the energies at beta={beta:g} overflow {values.dtype}; "
+            "use a float64 model or a smaller beta"
+        )
+    return values
+
+
 class RBM:
     """Binary-binary Restricted Boltzmann Machine.
 
@@ -171,6 +182,32 @@ class RBM:
             np.matmul(h, self._weights.T, out=out)
         return out
 
+    def _half_step(
+        self, states: Any, given: str, beta: float, path: str = "auto"
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """Validate ``states`` of layer ``given`` ("visible" or "hidden") and return the
+        fields of the other layer, that layer's bias and the checked beta."""
+        beta = finite_scalar(beta, "beta", minimum=0.0)
+        path = _check_path(path)
+        if given == "visible":
+            return self._hidden_fields(self._visible_states(states, "v"), path), self._hidden_bias, beta
+        return self._visible_fields(self._hidden_states(states, "h"), path), self._visible_bias, beta
+
+    def _probs(self, states: Any, given: str, beta: float) -> np.ndarray:
+        fields, bias, beta = self._half_step(states, given, beta)
+        _core.probs_from_fields(fields, bias, beta, fields)
+        return fields
+
+    def _sample(
+        self, states: Any, given: str, beta: float, rng: RngLike, path: str, chain_offset: int
+    ) -> np.ndarray:
+        fields, bias, beta = self._half_step(states, given, beta, path)
+        chain_offset = positive_int(chain_offset, "chain_offset", minimum=0)
+        out = np.empty_like(fields)
+        stream = STREAMS["hidden" if given == "visible" else "visible"]
+        _core.sample_from_fields(fields, bias, beta, draw_key(rng), 0, chain_offset, stream, out)
+        return out
+
     # -- energies ---------------------------------------------------------------------
     def energy(self, v: np.ndarray, h: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
         """Energy ``beta * E(v, h)`` of each row.
@@ -198,7 +235,7 @@ class RBM:
         _core.energy_from_fields(
             v, h, fields, self._visible_bias, self._hidden_bias, beta, out
         )
-        return out
+        return _representable(out, beta)
 
     def free_energy(self, v: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
         """Free energy of each visible state, with ``p_beta(v) ∝ exp(-free_energy)``.
@@ -222,7 +259,7 @@ class RBM:
         fields = self._hidden_fields(v)
         out = np.empty(v.shape[0], self.dtype)
         _core.free_energy_from_fields(v, fields, self._visible_bias, self._hidden_bias, beta, out)
-        return out
+        return _representable(out, beta)
 
     # -- conditionals -----------------------------------------------------------------
     def hidden_probs(self, v: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
@@ -239,11 +276,7 @@ class RBM:
         -------
         numpy.ndarray, shape (n, n_hidden)
         """
-        v = self._visible_states(v, "v")
-        beta = finite_scalar(beta, "beta", minimum=0.0)
-        fields = self._hidden_fields(v)
-        _core.probs_from_fields(fields, self._hidden_bias, beta, fields)
-        return fields
+        return self._probs(v, "visible", beta)
 
     def visible_probs(self, h: np.ndarray, *, beta: float = 1.0) -> np.ndarray:
         """``p(v_i = 1 | h) = sigmoid(beta (a_i + (Wh)_i))``.
@@ -259,11 +292,7 @@ class RBM:
         -------
         numpy.ndarray, shape (n, n_visible)
         """
-        h = self._hidden_states(h, "h")
-        beta = finite_scalar(beta, "beta", minimum=0.0)
-        fields = self._visible_fields(h)
-        _core.probs_from_fields(fields, self._visible_bias, beta, fields)
-        return fields
+        return self._probs(h, "hidden", beta)
 
     # -- sampling ---------------------------------------------------------------------
     def sample_hidden(
@@ -295,16 +324,7 @@ class RBM:
         -------
         numpy.ndarray, shape (n, n_hidden), the model's dtype
         """
-        v = self._visible_states(v, "v")
-        beta = finite_scalar(beta, "beta", minimum=0.0)
-        chain_offset = positive_int(chain_offset, "chain_offset", minimum=0)
-        key = draw_key(rng)
-        fields = self._hidden_fields(v, _check_path(path))
-        h = np.empty_like(fields)
-        _core.sample_from_fields(
-            fields, self._hidden_bias, beta, key, 0, chain_offset, STREAMS["hidden"], h
-        )
-        return h
+        return self._sample(v, "visible", beta, rng, path, chain_offset)
 
     def sample_visible(
         self,
@@ -334,16 +354,7 @@ class RBM:
         -------
         numpy.ndarray, shape (n, n_visible), the model's dtype
         """
-        h = self._hidden_states(h, "h")
-        beta = finite_scalar(beta, "beta", minimum=0.0)
-        chain_offset = positive_int(chain_offset, "chain_offset", minimum=0)
-        key = draw_key(rng)
-        fields = self._visible_fields(h, _check_path(path))
-        v = np.empty_like(fields)
-        _core.sample_from_fields(
-            fields, self._visible_bias, beta, key, 0, chain_offset, STREAMS["visible"], v
-        )
-        return v
+        return self._sample(h, "hidden", beta, rng, path, chain_offset)
 
     def gibbs(
         self,

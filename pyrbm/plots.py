@@ -72,8 +72,9 @@ def plot_mp_histogram(
     ax.hist(lam, bins=min(80, max(10, lam.size // 50)), density=True, color="tab:blue",
             alpha=0.55, label=f"{lam.size:,} pooled singular values")
     grid = np.linspace(lo, hi, 400)
+    shown = f"{p:.3f}" if p >= 1e-3 else f"{p:.2e}"  # "1" for 0.9996 would read as exact
     ax.plot(grid, mp_density(grid, n_visible, n_hidden, std), color="black", linewidth=1.8,
-            label=f"Marchenko–Pastur, KS p = {p:.3g}")
+            label=f"Marchenko–Pastur, KS p = {shown}")
     for edge, name in ((lo, r"$\lambda_-$"), (hi, r"$\lambda_+$")):
         ax.axvline(edge, color="tab:red", linestyle="--", linewidth=1.0,
                    label=f"MP edge {name} = {edge:.3g}")
@@ -180,7 +181,8 @@ def plot_saddle_energies(
     ----------
     epochs : array_like, shape (T,)
     energies : dict of int to array_like, shape (T, k)
-        ``eps_i(epoch)`` of ``k`` modes for each hidden size.
+        ``eps_i(epoch)`` of ``k`` modes for each hidden size (e.g. columns of
+        ``pyrbm.reciprocal.track_modes(...).saddle_energies``); NaN entries are not drawn.
     totals : dict of int to array_like, shape (T,)
         ``sum_i eps_i(epoch)`` over all modes (same keys).
     path : str or os.PathLike
@@ -192,7 +194,12 @@ def plot_saddle_energies(
     out = P.output_path(path)
     x, sizes = P.array(epochs, "epochs", 1), P.sizes_dict(energies, "energies")
     P.same_keys(sizes, totals, "totals", "energies")
-    eps = [P.array(energies[m], f"energies[{m}]", 2, shape=(x.size, None)) for m in sizes]
+    # NaN allowed: pyrbm.reciprocal.track_modes gives NaN where a mode's lam is 0
+    eps = [P.array(energies[m], f"energies[{m}]", 2, shape=(x.size, None), allow_nan=True)
+           for m in sizes]
+    for m, e in zip(sizes, eps):
+        if np.isnan(e).all():
+            raise ValueError(f"energies[{m}]: all NaN, nothing to draw")
     tot = [P.array(totals[m], f"totals[{m}]", 1, shape=(x.size,)) for m in sizes]
     fig, axes = P.new_figure(len(sizes) + 1)
     for ax, m, e in zip(axes, sizes, eps):
@@ -295,7 +302,7 @@ def plot_kurtosis(inv_n: Any, mean_kurtosis: Any, path: PathLike) -> Path:
     if np.unique(x).size >= 2:
         slope, intercept = np.polyfit(x, k, 1)
         ax.plot(grid, intercept + slope * grid, color="tab:orange", linewidth=1.0,
-                label=f"fit: {intercept:.3f} {slope:+.2f}/N")
+                label=f"fit: {intercept:.4f} {'−' if slope < 0 else '+'} {abs(slope):.2f}/N")
     ax.plot(x, k, "o", color="tab:blue", label=r"measured mean kurtosis of $x_i$")
     ax.axhline(3.0, color="gray", linewidth=0.8, linestyle=":")
     ax.set_xlabel(r"$1/N$ (inverse number of visible units)")
@@ -333,11 +340,7 @@ def plot_log_z_comparison(
     pathlib.Path
     """
     out = P.output_path(path)
-    if isinstance(labels, str) or not all(isinstance(s, str) for s in labels):
-        raise TypeError("labels: expected a sequence of str")
-    names = list(labels)
-    if not names:
-        raise ValueError("labels: must not be empty")
+    names = P.str_list(labels, "labels")
     n = (len(names),)
     ex = P.array(exact, "exact", 1, shape=n)
     mf = P.array(meanfield, "meanfield", 1, shape=n, allow_nan=True)
@@ -394,7 +397,7 @@ def plot_langevin_variance(times: Any, variances: Mapping[str, Any], path: PathL
     for (name, v), color in zip(curves.items(), P.mode_colors(len(curves))):
         ax.plot(t, v, color=color, linewidth=1.6, label=name)
     ax.set_yscale("log")
-    ax.set_xlabel("Langevin time t (units of the step size × steps)")
+    ax.set_xlabel("Langevin time t = steps × dt")
     ax.set_ylabel("variance of the mode coordinate")
     ax.set_title("Langevin dynamics of reciprocal modes")
     ax.legend()
@@ -420,15 +423,10 @@ def plot_mode_trajectory(
     """
     out = P.output_path(path)
     ep = P.array(epochs, "epochs", 1)
-    pairs = []
-    for name, seq in (("data_uw", data_uw), ("model_uw", model_uw)):
-        if isinstance(seq, np.ndarray) and seq.ndim == 3:
-            seq = list(seq)
-        if not isinstance(seq, Sequence) or len(seq) != ep.size:
-            raise ValueError(f"{name}: expected a list of {ep.size} arrays (one per epoch)")
-        pairs.append([P.array(a, f"{name}[{i}]", 2, shape=(None, 2)) for i, a in enumerate(seq)])
+    data = P.point_lists(data_uw, "data_uw", ep.size)
+    model = P.point_lists(model_uw, "model_uw", ep.size)
     fig, axes = P.new_figure(ep.size, panel=(3.8, 3.6))
-    for ax, e, d, m in zip(axes, ep, *pairs):
+    for ax, e, d, m in zip(axes, ep, data, model):
         ax.scatter(d[:, 0], d[:, 1], s=8, alpha=0.4, color="tab:gray", label="test data",
                    rasterized=True)
         ax.scatter(m[:, 0], m[:, 1], s=8, alpha=0.4, color="tab:blue", label="model samples",

@@ -27,8 +27,10 @@ from ._trainer import (
     _fingerprint,
     _run,
     _Trainer,
+    check_same_start,
 )
 from ._validation import positive_int
+from .distributed import World
 from .model import RBM
 
 __all__ = ["METHODS", "CheckpointInfo", "History", "init_rbm", "resume", "train"]
@@ -109,6 +111,7 @@ def train(
     out: str | os.PathLike[str] | None = None,
     callbacks: Iterable[Callback] = (),
     progress: bool = False,
+    world: World | None = None,
 ) -> History:
     """Train ``rbm`` in place by stochastic gradient ascent on the log-likelihood.
 
@@ -168,11 +171,18 @@ def train(
         checkpoint; returned values are recorded in the history and the archive.
     progress : bool
         Show a tqdm progress bar (updates/s, epoch, metrics).
+    world : pyrbm.distributed.World, optional
+        Train data-parallel over the ranks of this MPI world (docs/mpi.md): call
+        ``train`` on every rank with the same arguments (``world=pyrbm.distributed.world()``,
+        inside ``pyrbm.distributed.fail_fast``); every rank ends with the same parameters,
+        equal to the single-process run up to float summation order. The root alone
+        writes ``out``, shows progress, computes the metrics and calls ``callbacks``.
+        Default: this process alone.
 
     Returns
     -------
     History
-        One record per checkpoint.
+        One record per checkpoint (the same on every rank).
     """
     if not isinstance(rbm, RBM):
         raise TypeError(f"rbm: expected pyrbm.RBM, got {type(rbm).__name__}")
@@ -207,13 +217,18 @@ def train(
         dataset=dataset,
     )
     config.validate()
+    world = _check_world(world)
+    out = world.bcast(out)  # the root's archive, so that every rank saves in step
     if out is not None:
         out = os.fspath(out)
         if os.path.exists(out):
             raise FileExistsError(f"out: {out} exists; continue it with pyrbm.train.resume")
-    trainer = _Trainer(rbm, data, config, as_generator(rng))
+    gen = as_generator(rng)
+    if world.size > 1:
+        check_same_start(world, rbm, gen)
+    trainer = _Trainer(rbm, data, config, gen, world)
     record = None
-    if out is not None:  # hashing 60 000 MNIST images takes ~0.5 s: only for archives
+    if out is not None and world.is_root:  # hashing 60 000 MNIST images takes ~0.5 s: only for archives
         record = {
             **dataclasses.asdict(config),
             "n_visible": rbm.n_visible,
@@ -232,6 +247,7 @@ def resume(
     data: np.ndarray | None = None,
     callbacks: Iterable[Callback] = (),
     progress: bool = False,
+    world: World | None = None,
 ) -> tuple[RBM, History]:
     """Continue the run saved in ``path`` up to ``epochs`` epochs in total.
 
@@ -249,6 +265,9 @@ def resume(
         Checked against the fingerprint stored in the archive.
     callbacks : iterable of callables
     progress : bool
+    world : pyrbm.distributed.World, optional
+        Continue data-parallel on this MPI world, as in :func:`train` (the number of
+        ranks may differ from the interrupted session's).
 
     Returns
     -------
@@ -257,7 +276,8 @@ def resume(
     history : History
         All checkpoints of the run, old and new.
     """
-    path = os.fspath(path)
+    world = _check_world(world)
+    path = os.fspath(world.bcast(path))
     stored = checkpoint.read_config(path)
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     config = TrainConfig(**{name: stored[name] for name in names})
@@ -269,7 +289,7 @@ def resume(
         data = datasets.load(config.dataset, "train", 0.5)[0]
     data = _as_data(data, "data")
     rbm = checkpoint.load(path, -1)
-    trainer = _Trainer(rbm, data, config, np.random.default_rng(0))
+    trainer = _Trainer(rbm, data, config, np.random.default_rng(0), world)
     if _fingerprint(trainer.data) != stored["data_fingerprint"]:
         raise ValueError(f"data: differs from the data {path} was trained on")
     arrays, attrs = checkpoint.read_resume_state(path)
@@ -278,10 +298,19 @@ def resume(
         raise ValueError(f"epochs: {epochs} is below the {trainer.epoch} epochs already done")
     for record in checkpoint.list_checkpoints(path):
         trainer.history.append(record)
-    checkpoint.remove_stale_temporaries(path)
+    if world.is_root:
+        checkpoint.remove_stale_temporaries(path)
     # The stored config keeps the first call's epochs so the lr schedule's horizon stays.
     config.decay_epochs = config.decay_epochs or int(stored["epochs"])
     return rbm, _run(trainer, path, None, tuple(callbacks), progress)
+
+
+def _check_world(world: World | None) -> World:
+    if world is None:
+        return World()
+    if not isinstance(world, World):
+        raise TypeError(f"world: expected pyrbm.distributed.World or None, got {type(world).__name__}")
+    return world
 
 
 # ``pyrbm.train`` is this function; its companions are reachable from it as well.

@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyrbm import distributed
+from pyrbm import checkpoint, distributed
+from pyrbm import load as pyrbm_load
 from pyrbm.distributed import World, fail_fast
+from pyrbm.train import resume as pyrbm_resume
 
 ROOT = Path(__file__).resolve().parents[1]
 MPIEXEC = Path(sys.executable).parent / "mpiexec"
@@ -30,16 +32,29 @@ def _has_mpi() -> bool:
 needs_mpi = pytest.mark.skipif(not _has_mpi(), reason="needs mpi4py and its mpiexec")
 
 
-def run_mpi(tmp_path: Path, code: str, n: int = 2, timeout: float = 60.0,
-            args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` as a script on ``n`` ranks of this environment's mpiexec."""
-    script = tmp_path / "job.py"
-    script.write_text(textwrap.dedent(code))
+def mpiexec(cwd: Path, argv: list[str], n: int = 2,
+            timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run ``python argv`` on ``n`` ranks of this environment's mpiexec, one thread each."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     return subprocess.run(
-        [str(MPIEXEC), "-n", str(n), sys.executable, str(script), *args],
-        capture_output=True, text=True, timeout=timeout, env=env, cwd=tmp_path,
+        [str(MPIEXEC), "-n", str(n), sys.executable, *argv],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
     )
+
+
+def run_mpi(tmp_path: Path, code: str, n: int = 2, timeout: float = 60.0,
+            args: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` as a script on ``n`` ranks."""
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent(code))
+    return mpiexec(tmp_path, [str(script), *args], n, timeout)
+
+
+def failure_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The fail_fast lines of a job that must have failed, with no traceback."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stderr.splitlines() if line.startswith("pyrbm:")]
 
 
 # -- single process ---------------------------------------------------------------------
@@ -78,6 +93,12 @@ class _FakeComm:
 
     def Get_size(self) -> int:
         return 3
+
+    def bcast(self, obj, root=0):
+        return obj
+
+    def gather(self, obj, root=0):  # as if every rank held this rank's value
+        return [obj] * 3 if self.rank == root else None
 
 
 def test_share_partitions_items():
@@ -131,6 +152,17 @@ def test_world_without_launcher_does_not_start_mpi():
     assert out.stdout.split() == ["1", "False"]
 
 
+def test_ranks_without_mpi4py_are_an_error():
+    # Under a launcher with several ranks, missing mpi4py must not mean R independent runs.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PMI_SIZE": "3", "PMI_RANK": "1"}
+    code = ("import sys; sys.modules['mpi4py'] = None\n"
+            "from pyrbm.distributed import world\n"
+            "try:\n    world()\nexcept RuntimeError as exc:\n    print(exc)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60, check=True)
+    assert "one of 3 MPI ranks, but mpi4py is not installed" in out.stdout
+
+
 # -- two ranks --------------------------------------------------------------------------
 @needs_mpi
 def test_two_ranks_collectives(tmp_path):
@@ -174,5 +206,185 @@ def test_failing_rank_stops_the_job(tmp_path):
             w.barrier()
     """, timeout=60)
     assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if line.startswith("pyrbm:")]
+    lines = failure_lines(result)
     assert lines == ["pyrbm: rank 1 of 2 failed: RuntimeError: boom on two lines"]
+
+
+# -- data-parallel training -------------------------------------------------------------
+# One script for both sides: run(...) is called in this process (one rank) and by every
+# rank of an mpiexec job. Sizes are distinct primes and do not divide evenly by 2 ranks.
+TRAIN_JOB = """
+import sys
+import numpy as np
+import pyrbm
+from pyrbm import distributed
+
+CASES = {"pcd": dict(method="pcd"), "cd": dict(method="cd"), "rdm": dict(method="rdm"),
+         "pcd_centered_sgd": dict(method="pcd", centered=True, optimizer="sgd", l2=1e-3),
+         "pcd_float32": dict(method="pcd", dtype="float32")}
+
+
+def data():
+    rng = np.random.default_rng(5)
+    return (rng.random((67, 13)) < 0.3).astype(np.uint8)
+
+
+def run(case, world, out=None, epochs=3, dtype="float64"):
+    x = data()
+    options = {"optimizer": "adam", "lr": 0.05, **CASES[case]}
+    rbm = pyrbm.init_rbm(x, 7, dtype=options.pop("dtype", dtype), rng=1)
+    history = pyrbm.train(rbm, x, k=3, batch_size=17, n_chains=11, epochs=epochs, rng=2,
+                          world=world, out=out, checkpoint_every=2, **options)
+    return rbm, history
+
+
+def fail_on_root(rbm, info):
+    if info.update == 2:
+        raise ValueError("observer broke")
+
+
+if __name__ == "__main__":
+    world = distributed.world()
+    with distributed.fail_fast(world):
+        mode = sys.argv[1]
+        if mode == "fit":
+            arrays = {}
+            for case in CASES:
+                rbm, history = run(case, world)
+                arrays[case] = np.concatenate(
+                    [rbm.weights.ravel(), rbm.visible_bias, rbm.hidden_bias])
+                arrays[case + "_pll"] = history["pll"]
+            np.savez(f"fit-{world.rank}.npz", **arrays)
+        elif mode == "resume":  # 2 epochs, then continue to 4 in the same archive
+            run("pcd", world, out="run.h5", epochs=2)
+            pyrbm.train.resume("run.h5", epochs=4, data=data(), world=world)
+        elif mode == "mismatch":  # ValueError on every rank, caught, then a fatal one
+            x = data()
+            try:
+                pyrbm.train(pyrbm.init_rbm(x, 7, rng=1), x, batch_size=17, world=world,
+                            rng=world.rank)
+            except ValueError as exc:
+                assert str(exc).startswith("rng: the ranks' generators differ"), exc
+            pyrbm.train(pyrbm.init_rbm(x, 7, rng=world.rank), x, batch_size=17, rng=2,
+                        world=world)
+        elif mode == "fail":
+            x = data()
+            rbm = pyrbm.init_rbm(x, 7, rng=1)
+            callbacks = [fail_on_root] if world.is_root else []
+            pyrbm.train(rbm, x, batch_size=17, epochs=3, checkpoint_every=1, rng=2,
+                        world=world, callbacks=callbacks)
+"""
+
+
+@pytest.fixture(scope="module")
+def train_job(tmp_path_factory):
+    """The job script on disk and its functions, loaded in this process."""
+    import runpy
+
+    path = tmp_path_factory.mktemp("train_job") / "train_job.py"
+    path.write_text(TRAIN_JOB)
+    return path, runpy.run_path(str(path))
+
+
+def _run_train_job(path: Path, mode: str, n: int = 2, timeout: float = 120.0):
+    return run_mpi(path.parent, path.read_text(), n=n, timeout=timeout, args=(mode,))
+
+
+def _parameters(rbm) -> np.ndarray:
+    return np.concatenate([rbm.weights.ravel(), rbm.visible_bias, rbm.hidden_bias])
+
+
+@needs_mpi
+def test_two_ranks_train_like_one_process(train_job):
+    path, job = train_job
+    result = _run_train_job(path, "fit")
+    assert result.returncode == 0, result.stderr
+    ranks = [np.load(path.parent / f"fit-{r}.npz") for r in range(2)]
+    for case in job["CASES"]:
+        # Every rank holds the same parameters, bit for bit ...
+        np.testing.assert_array_equal(ranks[0][case], ranks[1][case])
+        # ... equal to one process's up to the summation order of the statistics.
+        rbm, history = job["run"](case, World())
+        tol = 1e-5 if rbm.dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(ranks[0][case], _parameters(rbm), rtol=0, atol=tol)
+        np.testing.assert_allclose(ranks[0][case + "_pll"], history["pll"], rtol=tol)
+        np.testing.assert_array_equal(ranks[1][case + "_pll"], ranks[0][case + "_pll"])
+
+
+@needs_mpi
+def test_two_ranks_archive_and_resume(train_job, tmp_path):
+    path, job = train_job
+    result = _run_train_job(path, "resume")
+    assert result.returncode == 0, result.stderr
+    archive = path.parent / "run.h5"
+    whole = tmp_path / "whole.h5"
+    rbm, _ = job["run"]("pcd", World(), out=whole, epochs=4)
+    np.testing.assert_allclose(_parameters(pyrbm_load(archive)), _parameters(rbm), atol=1e-12)
+    records = [(r.epoch, r.update) for r in checkpoint.list_checkpoints(archive)]
+    assert records == [(e.epoch, e.update) for e in checkpoint.list_checkpoints(whole)]
+    arrays, attrs = checkpoint.read_resume_state(archive)
+    ref_arrays, ref_attrs = checkpoint.read_resume_state(whole)
+    np.testing.assert_array_equal(arrays["chains"], ref_arrays["chains"])  # all ranks' blocks
+    np.testing.assert_array_equal(arrays["order"], ref_arrays["order"])
+    assert attrs["rng_state"] == ref_attrs["rng_state"]
+    # An archive written by 2 ranks continues in one process.
+    rbm5, _ = pyrbm_resume(archive, epochs=5, data=job["data"]())
+    ref5, _ = pyrbm_resume(whole, epochs=5, data=job["data"]())
+    np.testing.assert_allclose(_parameters(rbm5), _parameters(ref5), atol=1e-12)
+
+
+@needs_mpi
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("fail", "pyrbm: rank 0 of 2 failed: ValueError: observer broke"),
+    # Each rank finds the mismatch: one line per rank.
+    ("mismatch", "failed: ValueError: rbm: the ranks hold different parameters"),
+])
+def test_error_on_a_rank_stops_training(train_job, mode, expected):
+    path, _ = train_job
+    lines = failure_lines(_run_train_job(path, mode, timeout=60))
+    assert lines and all(expected in line for line in lines)
+    assert len(lines) == (1 if mode == "fail" else 2)
+
+
+def test_train_rejects_a_bad_world_or_split():
+    from pyrbm import RBM, train
+
+    x = np.zeros((8, 3))
+    rbm = RBM.random(3, 2, rng=0)
+    with pytest.raises(TypeError, match="world"):
+        train(rbm, x, batch_size=2, world="mpi")  # type: ignore[arg-type]
+    three = World(_FakeComm(0))  # every rank needs a row of each batch and a chain
+    with pytest.raises(ValueError, match="batch_size: 2 rows cannot be split over 3 ranks"):
+        train(rbm, x, batch_size=2, world=three)
+    with pytest.raises(ValueError, match="n_chains"):
+        train(rbm, x, batch_size=4, n_chains=2, world=three)
+    with pytest.raises(ValueError, match="drop_last"):
+        train(rbm, np.zeros((9, 3)), batch_size=4, drop_last=False, world=three)
+
+
+@needs_mpi
+def test_cli_train_and_resume_under_mpiexec(tmp_path):
+    pytest.importorskip("sklearn")  # the digits data set
+    from pyrbm.cli import main
+
+    train = ["train", "--dataset", "digits", "--hidden", "7", "--k", "2", "--batch-size", "99",
+             "--chains", "37", "--seed", "3", "--quiet", "--dtype", "float64"]
+    cli = ["-m", "pyrbm.cli"]
+    first = mpiexec(tmp_path, [*cli, *train, "--epochs", "1", "--out", "run.h5"], timeout=120)
+    assert first.returncode == 0, first.stderr
+    again = mpiexec(tmp_path, [*cli, "train", "--resume", "run.h5", "--epochs", "2", "--quiet"],
+                    timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("run.h5: epoch 2") == 1  # the root alone reports
+    whole = tmp_path / "whole.h5"
+    assert main([*train, "--epochs", "2", "--out", str(whole)]) == 0
+    np.testing.assert_allclose(_parameters(pyrbm_load(tmp_path / "run.h5")),
+                               _parameters(pyrbm_load(whole)), rtol=0, atol=1e-12)
+    assert (tmp_path / "run.png").stat().st_size > 0
+    info = mpiexec(tmp_path, [*cli, "info", "run.h5"], timeout=60)
+    assert info.returncode == 0, info.stderr
+    assert info.stdout.count("archive run.h5") == 1  # rank 0 alone
+    # An existing --out is an error on every rank: the job stops with one line per rank.
+    clash = mpiexec(tmp_path, [*cli, *train, "--out", "run.h5"], timeout=60)
+    assert clash.returncode != 0
+    assert "failed: FileExistsError: --out:" in clash.stderr

@@ -8,6 +8,8 @@ appears.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
+import pyrbm
 from pyrbm import _plotting, plots
 from pyrbm.spectrum import mp_density, mp_edges
 
@@ -84,18 +87,29 @@ def _summary(ax: Any) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
-    """Axes summaries of every figure saved during the test."""
+def _spy(monkeypatch: pytest.MonkeyPatch, write: bool) -> list[list[dict[str, Any]]]:
     seen: list[list[dict[str, Any]]] = []
     save = _plotting.save
 
     def spy(fig: Any, path: Path) -> Path:
-        seen.append([_summary(ax) for ax in fig.axes])
-        return save(fig, path)
+        width, height = fig.get_size_inches()
+        seen.append([_summary(ax) | {"figwidth": width} for ax in fig.axes])
+        return save(fig, path) if write else path
 
     monkeypatch.setattr(_plotting, "save", spy)
     return seen
+
+
+@pytest.fixture
+def written(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
+    """Axes summaries of every figure saved during the test (files are written)."""
+    return _spy(monkeypatch, write=True)
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
+    """Axes summaries of every figure built during the test; rendering is skipped."""
+    return _spy(monkeypatch, write=False)
 
 
 def _call(name: str, tmp_path: Path, **override: Any) -> Path:
@@ -119,14 +133,14 @@ def test_contract_lists_every_figure() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUT))
-def test_writes_png(name: str, tmp_path: Path, drawn: list) -> None:
+def test_writes_png(name: str, tmp_path: Path, written: list) -> None:
     out = _call(name, tmp_path)
     assert out == tmp_path / "fig" / f"{name}.png"
     assert out.read_bytes()[:8] == PNG_SIGNATURE
     img = matplotlib.image.imread(out)
     assert img.ndim == 3 and img.shape[0] >= 300 and img.shape[1] >= 400
     assert img[..., :3].std() > 0.05  # something is drawn
-    (axes,) = drawn
+    (axes,) = written
     n_panels, n_log = LAYOUT[name]
     assert len(axes) == n_panels
     assert sum(ax["yscale"] == "log" for ax in axes) == n_log
@@ -135,23 +149,26 @@ def test_writes_png(name: str, tmp_path: Path, drawn: list) -> None:
             assert ax["xlabel"] and (ax["ylabel"] or ax is not axes[0])
 
 
-def test_str_path_and_panels_scale_with_sizes(tmp_path: Path) -> None:
+def test_str_path_and_panels_scale_with_sizes(tmp_path: Path, drawn: list) -> None:
     args = _valid_args()["plot_singular_value_trajectories"]
     one = {k: ({11: v[11]} if isinstance(v, dict) else v) for k, v in args.items()}
-    a = plots.plot_singular_value_trajectories(path=str(tmp_path / "a.PNG"), **one)
-    b = plots.plot_singular_value_trajectories(path=str(tmp_path / "b.png"), **args)
-    wa, wb = (matplotlib.image.imread(p).shape[1] for p in (a, b))
-    assert wb > 2.5 * wa
+    out = plots.plot_singular_value_trajectories(path=str(tmp_path / "a.PNG"), **one)
+    plots.plot_singular_value_trajectories(path=tmp_path / "b.png", **args)
+    assert out == tmp_path / "a.PNG"
+    (a,), (b, *_) = drawn
+    assert b["figwidth"] == pytest.approx(3 * a["figwidth"])
 
 
 def test_mp_histogram_curve_edges_and_pvalue(tmp_path: Path, drawn: list) -> None:
     _call("plot_mp_histogram", tmp_path)
     (ax,) = drawn[0]
-    assert any("KS p = 0.37" in t for t in ax["legend"])
+    assert any("KS p = 0.370" in t for t in ax["legend"])
     x, y = ax["lines"][0]
     np.testing.assert_allclose(y, mp_density(x, 29, 17, 0.05))
     edges = sorted(line[0][0] for line in ax["lines"][1:])
     np.testing.assert_allclose(edges, mp_edges(29, 17, 0.05))
+    _call("plot_mp_histogram", tmp_path, ks_pvalue=3.1e-9)
+    assert any("KS p = 3.10e-09" in t for t in drawn[1][0]["legend"])
 
 
 def test_trained_spectra_sorted_with_reference_lines(tmp_path: Path, drawn: list) -> None:
@@ -166,6 +183,7 @@ def test_trained_spectra_sorted_with_reference_lines(tmp_path: Path, drawn: list
 
 def test_mode_lines_follow_columns(tmp_path: Path, drawn: list) -> None:
     args = _valid_args()["plot_saddle_energies"]
+    args["energies"][SIZES[0]][:3, -1] = np.nan  # as track_modes gives for lam = 0
     plots.plot_saddle_energies(path=tmp_path / "e.png", **args)
     panels = drawn[0]
     for ax, m in zip(panels, SIZES):
@@ -229,6 +247,8 @@ BAD: list[tuple[str, dict[str, Any], type, str]] = [
      "totals[11]"),
     ("plot_saddle_energies", {"energies": {m: np.full((T, K), np.nan) for m in SIZES}},
      ValueError, "energies[11]"),
+    ("plot_saddle_energies", {"energies": {m: np.full((T, K), np.inf) for m in SIZES}},
+     ValueError, "energies[11]"),
     ("plot_js_vs_inverse_hidden", {"js_std": [0.1, 0.1]}, ValueError, "js_std"),
     ("plot_js_vs_inverse_hidden", {"js_mean": [0.1, 0.0, 0.1]}, ValueError, "js_mean"),
     ("plot_js_vs_inverse_hidden", {"untrained_mean": [0.1, 0.2]}, ValueError, "untrained_mean"),
@@ -267,3 +287,19 @@ def test_bad_input_names_argument(name: str, override: dict, exc: type, arg: str
     with pytest.raises(exc, match="^" + re.escape(arg) + ":"):
         fn(path=path, **args)
     assert not (tmp_path / "bad.png").exists()
+
+
+def test_single_point_inputs_render_without_warnings(tmp_path: Path) -> None:
+    # warnings are errors in this suite: a degenerate log axis would fail here
+    a = plots.plot_js_vs_inverse_hidden([0.01], [0.1], [0.2], 0.01, 0.0, tmp_path / "a.png")
+    b = plots.plot_singular_value_trajectories([3], {5: np.ones((1, 1))}, {5: 1.0}, 1.0,
+                                               tmp_path / "b.png")
+    c = plots.plot_kurtosis([0.01], [2.9], tmp_path / "c.png")
+    assert all(p.read_bytes()[:8] == PNG_SIGNATURE for p in (a, b, c))
+
+
+def test_plots_loaded_lazily_from_package() -> None:
+    assert pyrbm.plots is plots and "plots" in pyrbm.__all__
+    code = ("import sys, pyrbm; assert 'matplotlib' not in sys.modules; "
+            "pyrbm.plots.plot_samples; assert 'matplotlib' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(plots.__file__).parents[1])

@@ -7,6 +7,7 @@ void bind_rng(py::module_& m);
 void bind_threads(py::module_& m);
 void bind_gibbs(py::module_& m);
 void bind_energy(py::module_& m);
+void bind_layout(py::module_& m);
 void bind_partition(py::module_& m);
 void bind_modes(py::module_& m);
 
@@ -16,6 +17,7 @@ PYBIND11_MODULE(_core, m) {
     bind_threads(m);
     bind_gibbs(m);
     bind_energy(m);
+    bind_layout(m);
     bind_partition(m);
     bind_modes(m);
 }

@@ -1,0 +1,448 @@
+"""pyrbm.BernoulliRBM: the scikit-learn drop-in.
+
+API parity with sklearn.neural_network.BernoulliRBM, NumPy references of the PCD-1
+update, of the Gibbs step and of the pseudo-likelihood (with the same Philox uniforms),
+and statistical equivalence with scikit-learn on digits (binarized and intensities).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy import stats
+from scipy.special import expit
+
+import pyrbm
+from pyrbm import _core, _pcd
+from pyrbm._rng import STREAMS, draw_key
+
+sklearn = pytest.importorskip("sklearn")
+from sklearn.base import clone  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.neural_network import BernoulliRBM as SkRBM  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+
+# Distinct primes so that shape bugs show.
+N_SAMPLES, N_FEATURES, N_COMPONENTS, BATCH = 23, 13, 7, 5
+
+
+def binary_data(dtype: type = np.float64, seed: int = 0, p: float = 0.3) -> np.ndarray:
+    return (np.random.default_rng(seed).random((N_SAMPLES, N_FEATURES)) < p).astype(dtype)
+
+
+def small(**kw: object) -> pyrbm.BernoulliRBM:
+    params = dict(n_components=N_COMPONENTS, batch_size=BATCH, n_iter=3, random_state=0)
+    params.update(kw)
+    return pyrbm.BernoulliRBM(**params)
+
+
+@pytest.fixture(scope="module")
+def digits() -> np.ndarray:
+    return (load_digits().data >= 8).astype(np.float64)  # 1797 x 64, binary
+
+
+# -- API parity ------------------------------------------------------------------------
+def test_constructor_matches_sklearn() -> None:
+    ours, theirs = inspect.signature(pyrbm.BernoulliRBM), inspect.signature(SkRBM)
+    assert [(p.name, p.kind, p.default) for p in ours.parameters.values()] == [
+        (p.name, p.kind, p.default) for p in theirs.parameters.values()
+    ]
+    assert pyrbm.BernoulliRBM().get_params() == SkRBM().get_params()
+    for method in ("fit", "partial_fit", "transform", "gibbs", "score_samples",
+                   "fit_transform", "get_params", "set_params", "get_feature_names_out"):
+        assert callable(getattr(pyrbm.BernoulliRBM, method))
+
+
+def test_fitted_attributes_match_sklearn(dtype: type) -> None:
+    X = binary_data(dtype)
+    ours = small().fit(X)
+    theirs = SkRBM(n_components=N_COMPONENTS, batch_size=BATCH, n_iter=3, random_state=0).fit(X)
+    for name in ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_"):
+        a, b = getattr(ours, name), getattr(theirs, name)
+        assert (a.shape, a.dtype) == (b.shape, b.dtype), name
+    assert ours.components_.flags.f_contiguous
+    assert ours.n_features_in_ == theirs.n_features_in_ == N_FEATURES
+    assert np.all((ours.h_samples_ == 0) | (ours.h_samples_ == 1))
+    for method in ("transform", "score_samples", "gibbs"):
+        a, b = getattr(ours, method)(X), getattr(theirs, method)(X)
+        assert (a.shape, a.dtype) == (b.shape, b.dtype), method
+    assert ours.fit_transform(X).shape == (N_SAMPLES, N_COMPONENTS)
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+
+
+def test_dtype_rules_follow_sklearn() -> None:
+    X32 = binary_data(np.float32)
+    ours = small().fit(X32.astype(np.int64))  # integers become float64
+    assert ours.components_.dtype == np.float64
+    ours = small().fit(X32)
+    assert ours.transform(X32).dtype == np.float32
+    assert ours.transform(X32.astype(np.float64)).dtype == np.float64  # promotion
+    first = small().partial_fit(X32)  # partial_fit starts in float64, as sklearn
+    theirs = SkRBM(n_components=N_COMPONENTS, batch_size=BATCH)
+    theirs.partial_fit(X32)  # returns None in scikit-learn 1.9 despite its docstring
+    for name in ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_"):
+        a, b = getattr(first, name), getattr(theirs, name)
+        assert (a.shape, a.dtype) == (b.shape, b.dtype), name
+    assert first.h_samples_.shape == (BATCH, N_COMPONENTS)
+
+
+def test_passes_sklearn_check_estimator() -> None:
+    from sklearn.utils.estimator_checks import check_estimator
+
+    # scikit-learn's own BernoulliRBM fails these two: score_samples is stochastic.
+    expected = {
+        "check_methods_subset_invariance": "score_samples flips random units",
+        "check_methods_sample_order_invariance": "score_samples flips random units",
+    }
+    with warnings.catch_warnings():  # the array-API check skips without SCIPY_ARRAY_API
+        warnings.simplefilter("ignore", sklearn.exceptions.SkipTestWarning)
+        check_estimator(pyrbm.BernoulliRBM(), expected_failed_checks=expected)
+
+
+def test_pipeline_clone_and_params(digits: np.ndarray) -> None:
+    y = load_digits().target
+    rbm = pyrbm.BernoulliRBM(n_components=19, n_iter=2, learning_rate=0.05, random_state=1)
+    pipe = Pipeline([("rbm", rbm), ("clf", LogisticRegression(max_iter=300))])
+    pipe.set_params(rbm__n_components=31)
+    pipe.fit(digits, y)
+    assert pipe.named_steps["rbm"].components_.shape == (31, 64)
+    assert pipe.score(digits, y) > 0.5  # hidden features are informative (chance: 0.1)
+    copy = clone(pipe.named_steps["rbm"])
+    assert copy.get_params() == pipe.named_steps["rbm"].get_params()
+    assert not hasattr(copy, "components_")
+    with pytest.raises(ValueError, match="nonexistent"):
+        rbm.set_params(nonexistent=1)
+
+
+def test_verbose_prints_sklearn_progress_lines(capsys: pytest.CaptureFixture) -> None:
+    small(verbose=1, n_iter=2).fit(binary_data())
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    for i, line in enumerate(lines, 1):
+        assert line.startswith(f"[BernoulliRBM] Iteration {i}, pseudo-likelihood = -")
+        assert line.endswith("s")
+
+
+def test_same_seed_same_fit_and_random_state_kinds() -> None:
+    X = binary_data()
+    a, b = small().fit(X), small().fit(X)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    np.testing.assert_array_equal(a.h_samples_, b.h_samples_)
+    assert not np.array_equal(a.components_, small(random_state=1).fit(X).components_)
+    for state in (None, np.random.RandomState(3), np.random.default_rng(3)):
+        assert np.all(np.isfinite(small(random_state=state).fit(X).components_))
+
+
+def test_sparse_input_gives_the_dense_results(dtype: type) -> None:
+    X = binary_data(dtype)
+    dense, sparse = small().fit(X), small().fit(sp.csr_matrix(X))
+    np.testing.assert_array_equal(dense.components_, sparse.components_)
+    for to_sparse in (sp.csr_matrix, sp.csr_array, sp.csc_matrix):
+        np.testing.assert_allclose(dense.transform(to_sparse(X)), dense.transform(X), rtol=1e-6)
+        np.testing.assert_allclose(
+            dense.score_samples(to_sparse(X)), dense.score_samples(X), rtol=1e-5
+        )
+    dense.partial_fit(sp.csr_matrix(X))  # one update with the whole (sparse) batch
+    assert dense.gibbs(sp.csr_matrix(X)).shape == X.shape
+
+
+def test_thread_count_does_not_change_the_fit() -> None:
+    # Large enough that the updates run multithreaded (above _pcd.SERIAL_BELOW).
+    X = (np.random.default_rng(2).random((257, 131)) < 0.15).astype(np.float32)
+    params = dict(n_components=67, batch_size=64, n_iter=2, random_state=0)
+    assert 2 * 64 * 131 * 67 >= _pcd.SERIAL_BELOW
+    with pyrbm.num_threads(1):
+        one = pyrbm.BernoulliRBM(**params).fit(X)
+    with pyrbm.num_threads(2):
+        two = pyrbm.BernoulliRBM(**params).fit(X)
+    np.testing.assert_array_equal(one.components_, two.components_)
+    np.testing.assert_array_equal(one.h_samples_, two.h_samples_)
+
+
+# -- bad input -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("params", "error", "name"),
+    [
+        ({"n_components": 0}, ValueError, "n_components"),
+        ({"n_components": 2.5}, TypeError, "n_components"),
+        ({"learning_rate": 0.0}, ValueError, "learning_rate"),
+        ({"learning_rate": "fast"}, TypeError, "learning_rate"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"n_iter": -1}, ValueError, "n_iter"),
+        ({"verbose": -2}, ValueError, "verbose"),
+        ({"random_state": "seed"}, TypeError, "random_state"),
+        ({"random_state": -1}, ValueError, "random_state"),
+    ],
+)
+def test_bad_parameters_raise_naming_them(params: dict, error: type, name: str) -> None:
+    with pytest.raises(error, match=name):
+        small(**params).fit(binary_data())
+    with pytest.raises(error, match=name):
+        small(**params).partial_fit(binary_data())
+
+
+def test_bad_data_raises() -> None:
+    X = binary_data()
+    with pytest.raises(NotFittedError):
+        small().transform(X)
+    with pytest.raises(NotFittedError):
+        small().gibbs(X)
+    bad = X.copy()
+    bad[2, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        small().fit(bad)
+    fitted = small().fit(X)
+    with pytest.raises(ValueError, match="features"):
+        fitted.transform(X[:, :-1])
+    with pytest.raises(ValueError, match="v: expected shape"):
+        fitted.gibbs(X[:, :-1])
+    with pytest.raises(ValueError, match="2D"):
+        small().fit(X[0])
+
+
+# -- the transpose kernel (csrc/layout.cpp) -----------------------------------------------
+@pytest.mark.parametrize("shape", [(1, 1), (1, 37), (31, 1), (97, 67), (64, 32), (131, 257)])
+def test_transpose_kernel_matches_numpy(dtype: type, shape: tuple[int, int]) -> None:
+    src = np.random.default_rng(0).random(shape).astype(dtype)
+    out = np.full(shape[::-1], np.nan, dtype)
+    with pyrbm.num_threads(2):
+        _core.transpose(src, out)
+    np.testing.assert_array_equal(out, src.T)
+
+
+def test_transpose_kernel_rejects_bad_arrays() -> None:
+    src = np.zeros((3, 5))
+    with pytest.raises(ValueError, match="out"):
+        _core.transpose(src, np.zeros((3, 5)))  # wrong shape
+    with pytest.raises(TypeError, match="out"):
+        _core.transpose(src, np.zeros((5, 3), np.float32))  # wrong dtype
+    with pytest.raises(ValueError, match="src"):
+        _core.transpose(np.zeros((5, 3)).T, np.zeros((5, 3)))  # not C-contiguous
+    square = np.zeros((4, 4))
+    with pytest.raises(ValueError, match="share memory"):
+        _core.transpose(square, square)
+
+
+# -- NumPy references with the same Philox uniforms ---------------------------------------
+def uniforms(key: tuple[int, int], sweep: int, stream: str, shape: tuple, dtype: type):
+    out = np.empty(shape, dtype)
+    for chain in range(shape[0]):
+        _core.uniform_row(out[chain], key, sweep, chain, STREAMS[stream])
+    return out
+
+
+def reference_update(v_pos, comp, a, b, h_samples, lr, key, sweep):  # type: ignore[no-untyped-def]
+    """scikit-learn's BernoulliRBM._fit, in float64, with pyrbm's uniforms."""
+    dt = comp.dtype
+    comp, a, b = comp.astype(np.float64), a.astype(np.float64), b.astype(np.float64)
+    h_pos = expit(v_pos @ comp.T + b)
+    u_v = uniforms(key, sweep, "visible", (h_samples.shape[0], comp.shape[1]), dt)
+    v_neg = (u_v < expit(h_samples @ comp + a)).astype(np.float64)
+    h_neg = expit(v_neg @ comp.T + b)
+    scale = lr / v_pos.shape[0]
+    comp = comp + scale * (v_pos.T @ h_pos - v_neg.T @ h_neg).T
+    b = b + scale * (h_pos.sum(0) - h_neg.sum(0))
+    a = a + scale * (v_pos.sum(0) - v_neg.sum(0))
+    u_h = uniforms(key, sweep, "hidden", h_neg.shape, dt)
+    return comp, a, b, (u_h < h_neg).astype(np.float64)
+
+
+@pytest.mark.parametrize("h_density", [0.1, 0.5], ids=["sparse_chains", "dense_chains"])
+@pytest.mark.parametrize("binary", [True, False], ids=["binary", "real"])
+@pytest.mark.parametrize("n_pos", [BATCH, 3, 11])
+def test_pcd_update_matches_numpy_reference(
+    dtype: type, binary: bool, n_pos: int, h_density: float
+) -> None:
+    gen = np.random.default_rng(5)
+    v_pos = gen.random((n_pos, N_FEATURES))
+    v_pos = (v_pos < 0.2).astype(dtype) if binary else v_pos.astype(dtype)
+    comp = gen.normal(0, 0.5, (N_COMPONENTS, N_FEATURES)).astype(dtype)
+    a = gen.normal(0, 0.5, N_FEATURES).astype(dtype)
+    b = gen.normal(0, 0.5, N_COMPONENTS).astype(dtype)
+    h_samples = (gen.random((BATCH, N_COMPONENTS)) < h_density).astype(dtype)
+    key, sweep = draw_key(gen), 17
+    # The sparse chains take the gather-add path for h -> v, the dense ones the GEMM.
+    assert (_core.density(h_samples) < _pcd.CHAIN_GATHER_BELOW) == (h_density < 0.25)
+    expected = reference_update(v_pos, comp, a, b, h_samples, 0.3, key, sweep)
+    weights, a_new, b_new = np.ascontiguousarray(comp.T), a.copy(), b.copy()
+    h_new = _pcd.pcd_update(v_pos, weights, a_new, b_new, h_samples, 0.3, binary, key, sweep)
+    tol = {"rtol": 1e-5, "atol": 1e-6} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-13}
+    np.testing.assert_allclose(weights.T, expected[0], **tol)
+    np.testing.assert_allclose(a_new, expected[1], **tol)
+    np.testing.assert_allclose(b_new, expected[2], **tol)
+    np.testing.assert_array_equal(h_new, expected[3])
+    assert h_new.dtype == dtype
+
+
+def test_pcd_update_with_non_binary_chains(dtype: type) -> None:
+    """Sparse but non-binary persistent states (set by a user) must not take the
+    gather-add, which only sums rows."""
+    gen = np.random.default_rng(8)
+    v_pos = (gen.random((BATCH, N_FEATURES)) < 0.2).astype(dtype)
+    comp = gen.normal(0, 0.5, (N_COMPONENTS, N_FEATURES)).astype(dtype)
+    a, b = np.zeros(N_FEATURES, dtype), np.zeros(N_COMPONENTS, dtype)
+    h_samples = np.where(gen.random((BATCH, N_COMPONENTS)) < 0.1, 0.5, 0.0).astype(dtype)
+    assert 0 < _core.density(h_samples) < _pcd.CHAIN_GATHER_BELOW
+    key = draw_key(gen)
+    expected = reference_update(v_pos, comp, a, b, h_samples, 0.3, key, 0)
+    weights = np.ascontiguousarray(comp.T)
+    _pcd.pcd_update(v_pos, weights, a, b, h_samples, 0.3, True, key, 0)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(weights.T, expected[0], rtol=tol, atol=tol)
+
+
+def test_fit_runs_sklearn_schedule() -> None:
+    """fit = n_iter passes over the batches in order, one key, one sweep per update."""
+    X, seed, n_iter = binary_data(), 4, 2
+    model = small(random_state=seed, n_iter=n_iter).fit(X)
+    gen = np.random.default_rng(seed)
+    weights = np.ascontiguousarray(gen.normal(0, 0.01, (N_FEATURES, N_COMPONENTS)))
+    a, b = np.zeros(N_FEATURES), np.zeros(N_COMPONENTS)
+    h, key, sweep = np.zeros((BATCH, N_COMPONENTS)), draw_key(gen), 0
+    for _ in range(n_iter):
+        for start in range(0, N_SAMPLES, BATCH):  # the last batch has 3 rows
+            h = _pcd.pcd_update(X[start : start + BATCH], weights, a, b, h, 0.1, True, key, sweep)
+            sweep += 1
+    np.testing.assert_array_equal(model.components_, weights.T)
+    np.testing.assert_array_equal(model.intercept_visible_, a)
+    np.testing.assert_array_equal(model.h_samples_, h)
+
+
+def test_transform_matches_sklearn_with_the_same_parameters(dtype: type) -> None:
+    X = binary_data(dtype)
+    ours = small().fit(X)
+    theirs = SkRBM(n_components=N_COMPONENTS).fit(X)
+    for name in ("components_", "intercept_hidden_", "intercept_visible_"):
+        setattr(theirs, name, getattr(ours, name).copy())
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(ours.transform(X), theirs.transform(X), rtol=tol)
+    real = np.random.default_rng(1).random(X.shape).astype(dtype)  # intensities in [0, 1)
+    np.testing.assert_allclose(ours.transform(real), theirs.transform(real), rtol=tol)
+
+
+def test_score_samples_is_sklearn_pseudo_likelihood(dtype: type) -> None:
+    X = binary_data(dtype)
+    model = small(random_state=7).fit(X)
+    flip = np.random.default_rng(7).integers(0, N_FEATURES, N_SAMPLES)  # same draws
+    comp, a, b = (x.astype(np.float64) for x in (model.components_, model.intercept_visible_,
+                                                  model.intercept_hidden_))
+
+    def free_energy(v: np.ndarray) -> np.ndarray:
+        return -v @ a - np.logaddexp(0, v @ comp.T + b).sum(axis=1)
+
+    flipped = X.astype(np.float64)
+    flipped[np.arange(N_SAMPLES), flip] = 1 - flipped[np.arange(N_SAMPLES), flip]
+    expected = -N_FEATURES * np.logaddexp(0, -(free_energy(flipped) - free_energy(X)))
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(model.score_samples(X), expected, rtol=tol, atol=tol)
+    np.testing.assert_array_equal(model.score_samples(X), model.score_samples(X))
+
+
+def test_gibbs_matches_numpy_reference(dtype: type) -> None:
+    X = binary_data(dtype)
+    model = small(random_state=2).fit(X)
+    model.random_state_ = np.random.default_rng(9)
+    v_new = model.gibbs(X)
+    assert v_new.dtype == np.bool_
+    key = draw_key(np.random.default_rng(9))
+    comp = model.components_.astype(np.float64)
+    u_h = uniforms(key, 0, "hidden", (N_SAMPLES, N_COMPONENTS), dtype)
+    h = (u_h < expit(X @ comp.T + model.intercept_hidden_)).astype(np.float64)
+    u_v = uniforms(key, 0, "visible", X.shape, dtype)
+    np.testing.assert_array_equal(v_new, u_v < expit(h @ comp + model.intercept_visible_))
+
+
+# -- statistical equivalence with scikit-learn -----------------------------------------------
+@pytest.mark.parametrize("data", ["binarized", "intensities"])
+def test_statistically_equivalent_to_sklearn(digits: np.ndarray, data: str) -> None:
+    """Same data, settings and number of runs: the run-to-run spread of each library sets
+    the tolerance (Welch t-tests), and training must beat the initial model clearly.
+    scikit-learn also trains on real-valued intensities in [0, 1] (its digits example)."""
+    if data == "intensities":
+        digits = load_digits().data / 16.0
+    params = dict(n_components=37, learning_rate=0.05, batch_size=10, n_iter=4)
+    seeds = range(6)
+    stats_of = {}
+    for name, cls in (("ours", pyrbm.BernoulliRBM), ("sklearn", SkRBM)):
+        rows = []
+        for seed in seeds:
+            model = cls(random_state=seed, **params).fit(digits)
+            rows.append([
+                model.score_samples(digits).mean(),
+                np.linalg.norm(model.components_, axis=1).mean(),
+                model.intercept_visible_.mean(),
+                model.intercept_hidden_.mean(),
+            ])
+        stats_of[name] = np.array(rows)
+    untrained = pyrbm.BernoulliRBM(random_state=0, **{**params, "n_iter": 0}).fit(digits)
+    untrained_pl = untrained.score_samples(digits).mean()
+    assert stats_of["ours"][:, 0].min() > 0.7 * untrained_pl  # PL < 0: clearly improved
+    for column, label in enumerate(("pseudo-likelihood", "row norm", "a mean", "b mean")):
+        ours, theirs = stats_of["ours"][:, column], stats_of["sklearn"][:, column]
+        p = stats.ttest_ind(ours, theirs, equal_var=False).pvalue
+        assert p > 0.001, (label, ours, theirs)
+        assert abs(ours.mean() - theirs.mean()) < 0.1 * abs(theirs.mean()) + 1e-3, label
+
+
+# -- without scikit-learn ----------------------------------------------------------------
+def test_works_without_sklearn(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        """
+        import sys, importlib.abc
+        class Block(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if name == "sklearn" or name.startswith("sklearn."):
+                    raise ImportError("blocked: " + name)
+        sys.meta_path.insert(0, Block())
+        import numpy as np
+        import pyrbm
+        from pyrbm import sklearn as drop_in
+        assert not drop_in.HAVE_SKLEARN
+        X = (np.random.default_rng(0).random((23, 13)) < 0.3).astype(np.float32)
+        rbm = pyrbm.BernoulliRBM(n_components=7, batch_size=5, n_iter=2, random_state=0)
+        try:
+            rbm.transform(X)
+        except drop_in.NotFittedError:
+            pass
+        else:
+            raise AssertionError("transform before fit must raise")
+        assert rbm.set_params(n_iter=3) is rbm and rbm.get_params()["n_iter"] == 3
+        h = rbm.fit_transform(X)
+        assert h.shape == (23, 7) and h.dtype == np.float32
+        assert rbm.score_samples(X).shape == (23,)
+        assert rbm.gibbs(X).dtype == np.bool_
+        assert repr(rbm).startswith("BernoulliRBM(")
+        for bad, name in (({"n_components": 0}, "n_components"), ({"foo": 1}, "foo")):
+            try:
+                pyrbm.BernoulliRBM().set_params(**bad).fit(X)
+            except ValueError as exc:
+                assert name in str(exc), exc
+            else:
+                raise AssertionError(name)
+        try:
+            rbm.transform(X[:, :5])
+        except ValueError as exc:
+            assert "features" in str(exc)
+        else:
+            raise AssertionError("wrong n_features must raise")
+        print("ok")
+        """
+    )
+    # The pyrbm under test, wherever it was imported from (source tree or installed).
+    env = {**os.environ, "PYTHONPATH": str(Path(pyrbm.__file__).resolve().parents[1])}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+        timeout=60, env=env,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
