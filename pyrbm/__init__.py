@@ -53,6 +53,7 @@ __all__ = [
     "plots",
     "probing",
     "reciprocal",
+    "reproduce",
     "set_num_threads",
     "spectrum",
     "symmetry",
@@ -61,12 +62,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Loaded on first use, since their imports are slow (~1 s each): pyrbm.plots imports
-    # matplotlib, pyrbm.BernoulliRBM imports scikit-learn.
-    if name == "plots":
+    # Loaded on first use, since their imports are slow (~1 s each): pyrbm.plots and
+    # pyrbm.reproduce import matplotlib, pyrbm.BernoulliRBM imports scikit-learn.
+    if name in ("plots", "reproduce"):
         import importlib
 
-        return importlib.import_module(".plots", __name__)
+        return importlib.import_module(f".{name}", __name__)
     if name == "BernoulliRBM":
         from .sklearn import BernoulliRBM
 

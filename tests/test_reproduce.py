@@ -80,6 +80,7 @@ def _tiny(tmp_path: Path, epochs: int = 2) -> Path:
 
 # -- configuration --------------------------------------------------------------------------
 def test_builtin_configs_meet_the_issue() -> None:
+    assert pyrbm.reproduce.load_config is load_config  # lazy attribute of the package
     for name in BUILTIN:
         assert load_config(name).name == name
     default = load_config("default")
