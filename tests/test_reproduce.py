@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -231,6 +233,36 @@ def test_tiny_job_writes_everything_and_is_restartable(tmp_path: Path) -> None:
     for a, b in zip(longer["runs"], whole["runs"], strict=True):
         assert a.pop("wall_time") > 0 and b.pop("wall_time") > 0  # the only difference
         assert a == b
+
+
+def test_killed_job_resumes_to_the_same_models(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    config = _tiny(tmp_path, 3)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    job = subprocess.Popen([sys.executable, "-m", "pyrbm", "reproduce", "--out", "out",
+                            "--config", str(config), "--seed", "4"], cwd=tmp_path, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = tmp_path / "out" / "runs" / "M0005_r0.h5"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and job.poll() is None:
+        try:
+            if pyrbm.checkpoint.list_checkpoints(first):
+                break
+        except (pyrbm.checkpoint.ArchiveError, OSError):
+            pass
+        time.sleep(0.02)
+    job.send_signal(signal.SIGKILL)  # somewhere in the first runs
+    job.wait()
+    again = reproduce(tmp_path / "out", load_config(config), seed=4, log=lambda _: None,
+                      figures=False)
+    assert again["status"]["M5_r0"] in ("resumed", "skipped")
+    whole = reproduce(tmp_path / "whole", load_config(config), seed=4, log=lambda _: None,
+                      figures=False)
+    assert set(whole["status"].values()) == {"trained"}
+    for archive in sorted((tmp_path / "whole" / "runs").glob("*.h5")):
+        np.testing.assert_array_equal(pyrbm.load(archive).weights,
+                                      pyrbm.load(tmp_path / "out" / "runs" / archive.name).weights)
+    assert again["claims"] == whole["claims"]
 
 
 def test_seed_changes_the_models(tmp_path: Path) -> None:
