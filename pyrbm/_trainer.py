@@ -33,6 +33,7 @@ from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
 from . import _core, checkpoint, metrics
+from ._gemm import matmul
 from ._rng import draw_key
 from ._validation import finite_scalar, positive_int
 from .distributed import World
@@ -289,7 +290,7 @@ class _Trainer:
     def _hidden_probs(self, v: np.ndarray, binary: bool) -> np.ndarray:
         if binary:  # RBM.hidden_probs gathers the rows of W of active units when sparse
             return self.rbm.hidden_probs(v)
-        fields = v @ self.rbm.weights  # intensities: a plain GEMM
+        fields = matmul(v, self.rbm.weights)  # intensities: a plain GEMM
         _core.probs_from_fields(fields, self.rbm.hidden_bias, 1.0, fields)
         return fields
 
@@ -320,11 +321,11 @@ class _Trainer:
         scale_d, scale_m = 1.0 / batch_size, 1.0 / n_model
         if cfg.centered:
             mu, lam = self.visible_offset, self.hidden_offset
-            grad_w = ((batch - mu).T @ (ph_data - lam)) * scale_d
-            grad_w -= ((chains - mu).T @ (ph_model - lam)) * scale_m
+            grad_w = matmul((batch - mu).T, ph_data - lam) * scale_d
+            grad_w -= matmul((chains - mu).T, ph_model - lam) * scale_m
         else:
-            grad_w = (batch.T @ ph_data) * scale_d
-            grad_w -= (chains.T @ ph_model) * scale_m
+            grad_w = matmul(batch.T, ph_data) * scale_d
+            grad_w -= matmul(chains.T, ph_model) * scale_m
         grad_a = batch.sum(axis=0) / batch_size - chains.sum(axis=0) / n_model
         mean_h_data = ph_data.sum(axis=0) / batch_size
         grad_b = mean_h_data - ph_model.sum(axis=0) / n_model

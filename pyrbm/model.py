@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 
 from . import _core
+from ._gemm import matmul
 from ._rng import STREAMS, RngLike, as_generator, draw_key
 from ._validation import (
     finite_scalar,
@@ -170,7 +171,7 @@ class RBM:
         if self._use_sparse(v, path):
             _core.sparse_fields(v, self._weights, out)
         else:
-            np.matmul(v, self._weights, out=out)
+            matmul(v, self._weights, out)
         return out
 
     def _visible_fields(self, h: np.ndarray, path: str = "auto") -> np.ndarray:
@@ -179,7 +180,7 @@ class RBM:
         if self._use_sparse(h, path):
             _core.sparse_fields(h, np.ascontiguousarray(self._weights.T), out)
         else:
-            np.matmul(h, self._weights.T, out=out)
+            matmul(h, self._weights.T, out)
         return out
 
     def _half_step(
@@ -423,14 +424,14 @@ class RBM:
             if visible_density < sparse_below:
                 _core.sparse_fields(visible, w, hidden_fields)
             else:
-                np.matmul(visible, w, out=hidden_fields)
+                matmul(visible, w, hidden_fields)
             ones = _core.sample_from_fields(
                 hidden_fields, b, beta, key, sweep, chain_offset, STREAMS["hidden"], hidden
             )
             if ones < sparse_below * hidden.size:
                 _core.sparse_fields(hidden, weights_t, visible_fields)
             else:
-                np.matmul(hidden, w.T, out=visible_fields)
+                matmul(hidden, w.T, visible_fields)
             ones = _core.sample_from_fields(
                 visible_fields, a, beta, key, sweep, chain_offset, STREAMS["visible"], visible
             )

@@ -28,6 +28,13 @@ SCRIPT = textwrap.dedent(
         out.update(rbm.sample(50, 3, rng=3)[0].tobytes())
         out.update(rbm.free_energy(v0).tobytes())
         out.update(rbm.hidden_probs(v0).tobytes())
+    # training: its gradient GEMMs have K = batch = 500, a size at which OpenBLAS's own
+    # result depends on its thread count (pyrbm._gemm makes it independent)
+    x = (np.random.default_rng(1).random((1000, 300)) < 0.2).astype(np.uint8)
+    model = pyrbm.init_rbm(x, 100, rng=0)
+    pyrbm.train(model, x, method="pcd", k=2, batch_size=500, epochs=2, optimizer="adam",
+                lr=1e-2, rng=1, progress=False, monitor=False)
+    out.update(model.weights.tobytes()); out.update(model.hidden_bias.tobytes())
     print(_core.get_max_threads(), out.hexdigest())
     """
 )
