@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import pyrbm
+
+#: The folder holding the pyrbm under test (site-packages when installed, the checkout
+#: with an in-place build): subprocesses import exactly this package.
+PACKAGE_ROOT = Path(pyrbm.__file__).resolve().parents[1]
+
+#: Python for subprocesses; -P keeps the working directory (maybe a checkout whose
+#: pyrbm/ has no compiled module) off sys.path.
+PYTHON = [sys.executable, "-P"]
+
+
+#: This environment's own mpiexec (the mpich wheel puts it next to the interpreter).
+MPIEXEC = Path(sys.executable).parent / "mpiexec"
+
+
+def _has_mpi() -> bool:
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return False
+    return MPIEXEC.exists()
+
+
+needs_mpi = pytest.mark.skipif(
+    not _has_mpi(), reason="needs mpi4py and mpiexec next to the interpreter (pip install mpi4py mpich)"
+)
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """os.environ with PYTHONPATH pointing at the package under test, plus ``extra``."""
+    return {**os.environ, "PYTHONPATH": str(PACKAGE_ROOT), **extra}
 
 
 @pytest.fixture(params=[np.float32, np.float64], ids=["float32", "float64"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -17,6 +16,8 @@ import pytest
 import pyrbm
 from pyrbm import checkpoint
 from pyrbm.checkpoint import ArchiveError
+
+from .conftest import PYTHON, subprocess_env
 
 SETTINGS = {"k": 2, "batch_size": 20, "lr": 0.01}
 
@@ -194,8 +195,8 @@ def _start(tmp_path: Path, point: str) -> tuple[subprocess.Popen, Path]:
     script = tmp_path / "kill.py"
     script.write_text(KILL_SCRIPT)
     path = tmp_path / "run.h5"
-    env = {**os.environ, "PYTHONPATH": str(Path(pyrbm.__file__).parents[1])}
-    proc = subprocess.Popen([sys.executable, str(script), point, str(path)], env=env,
+    env = subprocess_env()
+    proc = subprocess.Popen([*PYTHON, str(script), point, str(path)], env=env,
                             stderr=subprocess.PIPE)
     return proc, path
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import textwrap
 
 import pytest
 
 import pyrbm
+
+from .conftest import PYTHON, subprocess_env
 
 SCRIPT = textwrap.dedent(
     """
@@ -41,14 +42,11 @@ SCRIPT = textwrap.dedent(
 
 
 def run_with_threads(n: int) -> tuple[int, str]:
-    env = dict(os.environ, OMP_NUM_THREADS=str(n), OPENBLAS_NUM_THREADS=str(n))
-    env["PYTHONPATH"] = os.pathsep.join(
-        [os.path.dirname(os.path.dirname(pyrbm.__file__)), env.get("PYTHONPATH", "")]
-    )
+    env = subprocess_env(OMP_NUM_THREADS=str(n), OPENBLAS_NUM_THREADS=str(n))
     # -P: the checkout's pyrbm/ (maybe without a compiled module) must not shadow the
     # package under test
     done = subprocess.run(
-        [sys.executable, "-P", "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
+        [*PYTHON, "-c", SCRIPT], env=env, capture_output=True, text=True, check=True
     )
     threads, digest = done.stdout.split()
     return int(threads), digest

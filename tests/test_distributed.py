@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -17,27 +16,15 @@ from pyrbm import load as pyrbm_load
 from pyrbm.distributed import World, fail_fast
 from pyrbm.train import resume as pyrbm_resume
 
-ROOT = Path(__file__).resolve().parents[1]
-MPIEXEC = Path(sys.executable).parent / "mpiexec"
-
-
-def _has_mpi() -> bool:
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        return False
-    return MPIEXEC.exists()
-
-
-needs_mpi = pytest.mark.skipif(not _has_mpi(), reason="needs mpi4py and its mpiexec")
+from .conftest import MPIEXEC, PACKAGE_ROOT, PYTHON, needs_mpi, subprocess_env
 
 
 def mpiexec(cwd: Path, argv: list[str], n: int = 2,
             timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
     """Run ``python argv`` on ``n`` ranks of this environment's mpiexec, one thread each."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env = subprocess_env(OMP_NUM_THREADS="1")
     return subprocess.run(
-        [str(MPIEXEC), "-n", str(n), sys.executable, *argv],
+        [str(MPIEXEC), "-n", str(n), *PYTHON, *argv],
         capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
     )
 
@@ -144,21 +131,21 @@ def test_world_without_launcher_does_not_start_mpi():
     # A plain process (no PMI/PMIx variables) gets the single-process world without
     # importing mpi4py.MPI.
     env = {k: v for k, v in os.environ.items() if k not in distributed.LAUNCHER_VARIABLES}
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(PACKAGE_ROOT)
     code = ("import sys; from pyrbm.distributed import world; w = world(); "
             "print(w.size, 'mpi4py.MPI' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    out = subprocess.run([*PYTHON, "-c", code], capture_output=True, text=True,
                          env=env, timeout=60, check=True)
     assert out.stdout.split() == ["1", "False"]
 
 
 def test_ranks_without_mpi4py_are_an_error():
     # Under a launcher with several ranks, missing mpi4py must not mean R independent runs.
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PMI_SIZE": "3", "PMI_RANK": "1"}
+    env = subprocess_env(PMI_SIZE="3", PMI_RANK="1")
     code = ("import sys; sys.modules['mpi4py'] = None\n"
             "from pyrbm.distributed import world\n"
             "try:\n    world()\nexcept RuntimeError as exc:\n    print(exc)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    out = subprocess.run([*PYTHON, "-c", code], capture_output=True, text=True,
                          env=env, timeout=60, check=True)
     assert "one of 3 MPI ranks, but mpi4py is not installed" in out.stdout
 

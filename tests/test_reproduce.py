@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,10 +19,7 @@ from pyrbm.reproduce import BUILTIN, ConfigError, load_config, reproduce
 from pyrbm.reproduce.report import FIGURES, claims
 from pyrbm.reproduce.runs import ModeRecorder, mode1_uw
 
-from .conftest import small_rbm
-
-ROOT = Path(__file__).resolve().parents[1]
-MPIEXEC = Path(sys.executable).parent / "mpiexec"
+from .conftest import MPIEXEC, PYTHON, needs_mpi, small_rbm, subprocess_env
 
 #: A tiny job on scikit-learn's 8x8 digits: every step of the pipeline in a few seconds.
 TINY = """
@@ -238,8 +233,8 @@ def test_tiny_job_writes_everything_and_is_restartable(tmp_path: Path) -> None:
 def test_killed_job_resumes_to_the_same_models(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
     config = _tiny(tmp_path, 3)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    job = subprocess.Popen([sys.executable, "-m", "pyrbm", "reproduce", "--out", "out",
+    env = subprocess_env()
+    job = subprocess.Popen([*PYTHON, "-m", "pyrbm", "reproduce", "--out", "out",
                             "--config", str(config), "--seed", "4"], cwd=tmp_path, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first = tmp_path / "out" / "runs" / "M0005_r0.h5"
@@ -295,18 +290,13 @@ def _numbers(results: dict) -> list[float]:
 
 
 def _cli(args: list[str], launcher: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([*launcher, sys.executable, "-m", "pyrbm", "reproduce", *args],
+    env = subprocess_env()
+    return subprocess.run([*launcher, *PYTHON, "-m", "pyrbm", "reproduce", *args],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
+@needs_mpi
 def test_quick_smoke_single_process_and_two_ranks(tmp_path: Path) -> None:
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        pytest.skip("mpi4py is not installed (pip install mpi4py mpich): no 2-rank run")
-    if not MPIEXEC.exists():
-        pytest.skip(f"no mpiexec next to {sys.executable} (pip install mpich)")
     single = _cli(["--out", "one", "--config", "quick"], [], tmp_path)  # 1 thread by default
     assert single.returncode == 0, single.stderr
     double = _cli(["--out", "two", "--config", "quick"], [str(MPIEXEC), "-n", "2"], tmp_path)
@@ -329,11 +319,8 @@ def test_quick_smoke_single_process_and_two_ranks(tmp_path: Path) -> None:
                                       pyrbm.load(tmp_path / "two" / "runs" / archive.name).weights)
 
 
+@needs_mpi
 def test_a_failing_rank_stops_the_job(tmp_path: Path) -> None:
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        pytest.skip("mpi4py is not installed (pip install mpi4py mpich): no 2-rank run")
     pytest.importorskip("sklearn")
     config = _tiny(tmp_path, 1)
     # A corrupt archive of a run that rank 1 owns (runs are shared round-robin).

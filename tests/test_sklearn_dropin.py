@@ -8,9 +8,7 @@ and statistical equivalence with scikit-learn on digits (binarized and intensiti
 from __future__ import annotations
 
 import inspect
-import os
 import subprocess
-import sys
 import textwrap
 import warnings
 from pathlib import Path
@@ -24,6 +22,8 @@ from scipy.special import expit
 import pyrbm
 from pyrbm import _core, _pcd
 from pyrbm._rng import STREAMS, draw_key
+
+from .conftest import PYTHON, subprocess_env
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn.base import clone  # noqa: E402
@@ -440,9 +440,9 @@ def test_works_without_sklearn(tmp_path: Path) -> None:
         """
     )
     # The pyrbm under test, wherever it was imported from (source tree or installed).
-    env = {**os.environ, "PYTHONPATH": str(Path(pyrbm.__file__).resolve().parents[1])}
+    env = subprocess_env()
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+        [*PYTHON, "-c", script], cwd=tmp_path, capture_output=True, text=True,
         timeout=60, env=env,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
