@@ -28,6 +28,7 @@ import numpy as np
 
 from ._validation import finite_scalar
 from .model import RBM
+from .reciprocal import decompose
 
 #: Variance of a uniform binary unit, the Gaussian's sigma^2.
 SIGMA2 = 0.25
@@ -81,7 +82,8 @@ class Reciprocal:
 
 
 def reciprocal(rbm: RBM) -> Reciprocal:
-    """Full SVD of ``W`` (numpy) and the projected biases and uniform means.
+    """Full SVD of ``W`` (:func:`pyrbm.reciprocal.decompose`) with the projected biases
+    and the uniform-measure means (E18); ln Z is invariant under the pair sign gauge.
 
     Parameters
     ----------
@@ -94,10 +96,10 @@ def reciprocal(rbm: RBM) -> Reciprocal:
     """
     if not isinstance(rbm, RBM):
         raise TypeError(f"rbm: expected pyrbm.RBM, got {type(rbm).__name__}")
-    u, s, vt = np.linalg.svd(rbm.weights.astype(np.float64), full_matrices=True)
-    a = rbm.visible_bias.astype(np.float64)
-    b = rbm.hidden_bias.astype(np.float64)
-    return Reciprocal(s, u.T @ a, vt @ b, 0.5 * u.sum(axis=0), 0.5 * vt.sum(axis=1))
+    dec = decompose(rbm)
+    return Reciprocal(
+        dec.singular_values, dec.a0, dec.b0, 0.5 * dec.U.sum(axis=0), 0.5 * dec.V.sum(axis=0)
+    )
 
 
 def divergent_modes(rbm: RBM, *, beta: float = 1.0) -> np.ndarray:
