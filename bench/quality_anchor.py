@@ -41,6 +41,17 @@ def main() -> None:
     parser.add_argument("--lr-decay", type=float, default=0.1,
                         help="final step = lr * lr_decay (non-constant schedules)")
     parser.add_argument("--centered", action="store_true", help="centered gradient")
+    parser.add_argument("--binarize-batches", action="store_true",
+                        help="stochastic only: train on the intensities, drawing every "
+                             "mini-batch afresh (the test set stays one fixed draw)")
+    parser.add_argument("--rais-start", choices=("chains", "data"), default="chains",
+                        help="RAIS samples: the persistent chains of training (needs --out) "
+                             "or training images, then --rais-sweeps Gibbs sweeps")
+    parser.add_argument("--rais-sweeps", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--checkpoint-every", type=int, default=6000,
+                        help="updates between checkpoints (each is a copy of the archive: "
+                             "every epoch for hundreds of epochs costs minutes)")
     parser.add_argument("--ais-betas", type=int, default=10_000)
     parser.add_argument("--ais-chains", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
@@ -48,6 +59,12 @@ def main() -> None:
     parser.add_argument("--json", default=None, help="write the figures to this file")
     args = parser.parse_args()
 
+    if args.binarize_batches and args.binarization != "stochastic":
+        parser.error("--binarize-batches needs --binarization stochastic")
+    if args.rais_start == "chains" and args.out is None:
+        parser.error("--rais-start chains needs --out (the chains are read from the archive)")
+    if args.threads:
+        pyrbm.set_num_threads(args.threads)
     gen = np.random.default_rng(args.seed)
     # threshold: pixel >= 0.5 (the paper); stochastic: one Bernoulli draw per pixel with
     # the intensity as probability, fixed once (Salakhutdinov & Murray)
@@ -55,17 +72,28 @@ def main() -> None:
     train, _ = pyrbm.datasets.load("mnist", "train", binarize=binarize, rng=gen)
     test, _ = pyrbm.datasets.load("mnist", "test", binarize=binarize, rng=gen)
     rbm = pyrbm.init_rbm(train, args.hidden, rng=gen)  # W ~ N(0, 0.01^2), a = logit(mean)
+    intensities = pyrbm.datasets.load("mnist", "train", binarize=None)[0]
     start = time.perf_counter()
     pyrbm.train(
-        rbm, train, method="pcd", k=args.k, batch_size=args.batch_size, epochs=args.epochs,
+        rbm, intensities if args.binarize_batches else train, method="pcd",
+        binarize_batches=args.binarize_batches, k=args.k, batch_size=args.batch_size, epochs=args.epochs,
         optimizer=args.optimizer, lr=args.lr, lr_schedule=args.lr_schedule, lr_decay=args.lr_decay,
         centered=args.centered, rng=gen, out=args.out, progress=True,
+        checkpoint_every=args.checkpoint_every,
     )
     train_seconds = time.perf_counter() - start
 
     options = dict(n_chains=args.ais_chains, n_betas=args.ais_betas, data=train)
     ais = pyrbm.log_partition(rbm, "ais", rng=gen, **options)
-    rais = pyrbm.log_partition(rbm, "rais", rng=gen, n_gibbs=1000, **options)
+    if args.rais_start == "chains":  # the fantasy particles: closer to the model than data
+        chains = pyrbm.checkpoint.read_resume_state(args.out)[0]["chains"]
+        repeats = -(-args.ais_chains // len(chains))
+        start_states = np.tile(chains, (repeats, 1))[: args.ais_chains]
+        samples, _ = rbm.sample(len(start_states), args.rais_sweeps, v0=start_states, rng=gen)
+        rais = pyrbm.log_partition(rbm, "rais", rng=gen, samples=samples, data=train,
+                                   n_betas=args.ais_betas)
+    else:
+        rais = pyrbm.log_partition(rbm, "rais", rng=gen, n_gibbs=args.rais_sweeps, **options)
     result = {
         "binarization": args.binarization,
         "hidden": args.hidden,
@@ -77,6 +105,11 @@ def main() -> None:
         "lr_schedule": args.lr_schedule,
         "lr_decay": args.lr_decay,
         "centered": args.centered,
+        "binarize_batches": args.binarize_batches,
+        "rais_start": args.rais_start,
+        "rais_sweeps": args.rais_sweeps,
+        "ais_chains": args.ais_chains,
+        "ais_betas": args.ais_betas,
         "train_seconds": train_seconds,
         "log_z_ais": ais.value,
         "log_z_ais_se": ais.std_error,

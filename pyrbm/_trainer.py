@@ -37,7 +37,7 @@ from ._gemm import matmul
 from ._rng import draw_key
 from ._validation import finite_scalar, positive_int
 from .distributed import World
-from .model import RBM
+from .model import RBM, SPARSE_DENSITY_THRESHOLD
 from .optim import OPTIMIZERS, SCHEDULES, learning_rate, make_optimizer
 
 METHODS = ("pcd", "cd", "rdm")
@@ -147,6 +147,7 @@ class TrainConfig:
     l1: float = 0.0
     l2: float = 0.0
     centered: bool = False
+    binarize_batches: bool = False
     drop_last: bool = True
     checkpoint_every: str | int = "epoch"
     monitor: bool = True
@@ -305,27 +306,63 @@ class _Trainer:
         _core.bernoulli_states(0.5, draw_key(self.rng), self.chain_lo, start)
         return rbm.gibbs(start, k, rng=self.rng, chain_offset=self.chain_lo)[0]
 
+    def _weight_gradient(
+        self,
+        batch: np.ndarray,
+        ph_data: np.ndarray,
+        scale_d: float,
+        chains: np.ndarray,
+        ph_model: np.ndarray,
+        scale_m: float,
+        binary: bool,
+    ) -> np.ndarray:
+        """``scale_d (v_d - mu)^T (h_d - lam) - scale_m (v_m - mu)^T (h_m - lam)``, shape
+        (n_visible, n_hidden), with ``mu = lam = 0`` unless centered.
+
+        With ``c`` the signed, scaled ``h - lam`` rows of both phases this is
+        ``V^T C - mu (sum_n c_n)^T``: for sparse binary states ``V^T C`` is one gather-add
+        over the active units of the stacked states (thread-count independent, like
+        :func:`pyrbm._gemm.matmul`), several times faster than two dense GEMMs.
+        """
+        cfg, dt = self.config, self.rbm.dtype.type
+        lam = self.hidden_offset if cfg.centered else 0
+        coeffs = np.concatenate([ph_data - lam, ph_model - lam])
+        n_data = batch.shape[0]
+        coeffs[:n_data] *= dt(scale_d)
+        coeffs[n_data:] *= dt(-scale_m)
+        states = np.concatenate([batch, chains])
+        if binary and _core.density(states) < SPARSE_DENSITY_THRESHOLD:
+            states_t = np.empty((states.shape[1], states.shape[0]), states.dtype)
+            _core.transpose(states, states_t)
+            grad_w = np.empty((states.shape[1], coeffs.shape[1]), states.dtype)
+            _core.sparse_fields(states_t, coeffs, grad_w)
+        else:
+            grad_w = matmul(states.T, coeffs)
+        if cfg.centered:
+            grad_w -= np.outer(self.visible_offset, coeffs.sum(axis=0))
+        return grad_w
+
     def step(self, batch: np.ndarray) -> None:
         """One parameter update from ``batch`` (shape (batch, n_visible), the whole batch
         on every rank; each rank uses its block of rows)."""
         cfg, rbm = self.config, self.rbm
         batch_size = batch.shape[0]
+        binary = self.binary_data
+        if cfg.binarize_batches:
+            # A fresh Bernoulli draw of the whole batch from the run's stream (the same on
+            # every rank, so ranks see the same draws as one process, and resumable).
+            uniforms = self.rng.random(batch.shape, dtype=rbm.dtype)
+            batch, binary = (uniforms < batch).astype(rbm.dtype), True
         batch_lo, batch_hi = self.world.block(batch_size)
         batch = batch[batch_lo:batch_hi]
-        ph_data = self._hidden_probs(batch, self.binary_data)
+        ph_data = self._hidden_probs(batch, binary)
         chains = self._negative_chains(batch, batch_lo)
         ph_model = self._hidden_probs(chains, True)
         n_model = batch_size if cfg.method == "cd" else self.n_chains
         # Sums over this rank's rows divided by the global counts: summed over ranks
         # they are the means of one process (bit-identical to them with one rank).
         scale_d, scale_m = 1.0 / batch_size, 1.0 / n_model
-        if cfg.centered:
-            mu, lam = self.visible_offset, self.hidden_offset
-            grad_w = matmul((batch - mu).T, ph_data - lam) * scale_d
-            grad_w -= matmul((chains - mu).T, ph_model - lam) * scale_m
-        else:
-            grad_w = matmul(batch.T, ph_data) * scale_d
-            grad_w -= matmul(chains.T, ph_model) * scale_m
+        grad_w = self._weight_gradient(batch, ph_data, scale_d, chains, ph_model, scale_m, binary)
         grad_a = batch.sum(axis=0) / batch_size - chains.sum(axis=0) / n_model
         mean_h_data = ph_data.sum(axis=0) / batch_size
         grad_b = mean_h_data - ph_model.sum(axis=0) / n_model

@@ -206,9 +206,29 @@ def _reproduce(args: argparse.Namespace, mpi: distributed.World) -> None:
               f"report in {os.path.join(args.out, 'report.md')}")
 
 
+#: ``pyrbm train`` flags that define a run: a resumed run keeps those of its archive.
+RUN_SETTINGS = ("dataset", "hidden", "method", "k", "batch_size", "chains", "optimizer", "lr",
+                "init", "checkpoint_every", "seed", "out", "dtype")
+
+
+def _reject_run_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """With --resume, a run-defining flag would be silently ignored: refuse it instead."""
+    defaults = parser.parse_args(["train"])
+    given = [name for name in RUN_SETTINGS if getattr(args, name) != getattr(defaults, name)]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        parser.error(
+            f"--resume continues a run with the settings stored in its archive; "
+            f"{flags} cannot change them (only --epochs, --threads, --samples, --quiet can be given)"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pyrbm`` console script; returns the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "train" and args.resume:
+        _reject_run_settings(parser, args)
     world = distributed.world()
     try:
         with distributed.fail_fast(world):  # under MPI: one line and Abort, never a hang

@@ -103,6 +103,7 @@ def train(
     l1: float = 0.0,
     l2: float = 0.0,
     centered: bool = False,
+    binarize_batches: bool = False,
     drop_last: bool = True,
     checkpoint_every: str | int = "epoch",
     monitor: bool = True,
@@ -150,6 +151,11 @@ def train(
         Penalties on the weights (subtracted from the gradient: ``l1 sign(W) + l2 W``).
     centered : bool
         Use the centered gradient (offsets: data mean, sliding mean of p(h|v)).
+    binarize_batches : bool
+        Treat ``data`` as probabilities and draw every mini-batch afresh as Bernoulli
+        samples of them (dynamic binarization, e.g. MNIST intensities): each update sees
+        a new binary version of its images. The draws come from ``rng``, so runs stay
+        reproducible and resumable.
     drop_last : bool
         Drop the last incomplete batch of each epoch (the paper).
     checkpoint_every : "epoch", "exponential" or int
@@ -210,6 +216,7 @@ def train(
         l1=l1,
         l2=l2,
         centered=centered,
+        binarize_batches=binarize_batches,
         drop_last=drop_last,
         checkpoint_every=checkpoint_every,
         monitor=monitor,
@@ -280,7 +287,7 @@ def resume(
     path = os.fspath(world.bcast(path))
     stored = checkpoint.read_config(path)
     names = {f.name for f in dataclasses.fields(TrainConfig)}
-    config = TrainConfig(**{name: stored[name] for name in names})
+    config = TrainConfig(**{name: stored[name] for name in names if name in stored})
     config.epochs = positive_int(epochs, "epochs")
     config.validate()
     if data is None:

@@ -22,8 +22,11 @@ from .conftest import PYTHON, subprocess_env
 SETTINGS = {"k": 2, "batch_size": 20, "lr": 0.01}
 
 
-def _data() -> np.ndarray:
-    return (np.random.default_rng(0).random((210, 16)) < 0.3).astype(np.uint8)
+def _data(intensities: bool = False) -> np.ndarray:
+    probabilities = np.random.default_rng(0).random((210, 16))
+    if intensities:
+        return (0.6 * probabilities).astype(np.float32)
+    return (probabilities < 0.3).astype(np.uint8)
 
 
 def _model() -> pyrbm.RBM:
@@ -57,13 +60,15 @@ def _assert_same_run(a: Path, b: Path) -> None:
         ({"optimizer": "adam", "method": "pcd"}, 2),
         ({"optimizer": "momentum", "method": "rdm", "checkpoint_every": 7}, 1),
         ({"optimizer": "sgd", "centered": True, "lr_schedule": "linear", "decay_epochs": 4}, 3),
+        ({"optimizer": "momentum", "binarize_batches": True, "checkpoint_every": 5}, 2),
     ],
 )
 def test_resume_is_bit_identical(tmp_path: Path, options: dict, first_epochs: int) -> None:
     whole, split = tmp_path / "whole.h5", tmp_path / "split.h5"
-    pyrbm.train(_model(), _data(), epochs=4, rng=2, out=whole, **SETTINGS, **options)
-    pyrbm.train(_model(), _data(), epochs=first_epochs, rng=2, out=split, **SETTINGS, **options)
-    rbm, history = pyrbm.train.resume(split, epochs=4, data=_data())
+    data = _data(intensities=options.get("binarize_batches", False))
+    pyrbm.train(_model(), data, epochs=4, rng=2, out=whole, **SETTINGS, **options)
+    pyrbm.train(_model(), data, epochs=first_epochs, rng=2, out=split, **SETTINGS, **options)
+    rbm, history = pyrbm.train.resume(split, epochs=4, data=data)
     _assert_same_run(whole, split)
     np.testing.assert_array_equal(rbm.weights, pyrbm.load(whole).weights)
     assert len(history) == len(checkpoint.list_checkpoints(split))

@@ -65,6 +65,9 @@ def test_train_resume_info_and_sample(tmp_path: Path, capsys: pytest.CaptureFixt
         (["train", "--dataset", "cifar"], "--dataset: invalid choice"),
         (["sample"], "required: archive"),
         (["frobnicate"], "invalid choice"),
+        (["train", "--resume", "run.h5", "--hidden", "20"], "--hidden cannot change them"),
+        (["train", "--resume", "run.h5", "--lr", "0.5", "--k", "3"], "--k, --lr cannot change"),
+        (["train", "--resume", "run.h5", "--out", "other.h5"], "--out cannot change them"),
     ],
 )
 def test_bad_flags_are_one_line(argv: list[str], message: str, capsys) -> None:

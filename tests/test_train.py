@@ -23,13 +23,16 @@ def _patterns(n: int, seed: int) -> np.ndarray:
     return (rows ^ (gen.random(rows.shape) < 0.1)).astype(np.uint8)
 
 
-def _reference_update(rbm, data, *, seed, k, lr, centered, l1, l2):
+def _reference_update(rbm, data, *, seed, k, lr, centered, l1, l2, binarize=False):
     """One PCD-k plain-SGD update over the whole data set, written out with numpy."""
     gen = np.random.default_rng(seed)
     draw_key(gen)  # the trainer's monitoring stream
     chains = np.empty((data.shape[0], rbm.n_visible), rbm.dtype)
     _core.bernoulli_states(0.5, draw_key(gen), 0, chains)
-    v = data[gen.permutation(data.shape[0])].astype(np.float64)
+    v = data[gen.permutation(data.shape[0])].astype(rbm.dtype)
+    if binarize:  # the batch is drawn before the negative phase
+        v = gen.random(v.shape, dtype=rbm.dtype) < v
+    v = v.astype(np.float64)
     chains = rbm.gibbs(chains, k, rng=gen)[0].astype(np.float64)
     w, a, b = (p.astype(np.float64) for p in (rbm.weights, rbm.visible_bias, rbm.hidden_bias))
     ph_d, ph_m = expit(v @ w + b), expit(chains @ w + b)
@@ -52,6 +55,21 @@ def test_one_update_matches_reference(dtype, centered: bool, l1: float, l2: floa
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     for got, want in zip((rbm.weights, rbm.visible_bias, rbm.hidden_bias), expected):
         np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+
+
+def test_binarize_batches_draws_each_batch_from_the_intensities(dtype) -> None:
+    intensities = (0.8 * np.random.default_rng(5).random((23, 9))).astype(dtype)
+    rbm = small_rbm(9, 5, 0.3, dtype, seed=2)
+    expected = _reference_update(rbm.copy(), intensities, seed=3, k=1, lr=0.1, centered=True,
+                                 l1=0.0, l2=0.0, binarize=True)
+    history = pyrbm.train(rbm, intensities, method="pcd", k=1, batch_size=23, optimizer="sgd",
+                          lr=0.1, centered=True, binarize_batches=True, rng=3)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for got, want in zip((rbm.weights, rbm.visible_bias, rbm.hidden_bias), expected):
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+    assert "pll" not in history.keys()
+    with pytest.raises(ValueError, match=r"data: values must lie in \[0, 1\]"):
+        pyrbm.train(rbm, 2 * intensities, batch_size=23, binarize_batches=True)
 
 
 def test_model_statistics_agree_with_exact_enumeration() -> None:
