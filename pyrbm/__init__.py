@@ -5,12 +5,16 @@ from __future__ import annotations
 import os as _os
 from typing import Any
 
-# Before the OpenMP runtime loads with pyrbm._core: the dense path alternates OpenMP
-# kernels with BLAS calls that run on BLAS's own threads, and OpenMP workers that spin
-# after a parallel region steal the cores BLAS needs (measured on 2 cores: a dense
-# sweep up to 2x slower, tiny calls 100x slower under load). A user's own setting wins.
+# Before the OpenMP runtime loads with pyrbm._core: after a parallel region, libgomp's
+# workers spin 300 000 times by default, stealing the cores that BLAS needs between
+# kernels (measured on 2 cores: a dense sweep up to 2x slower, tiny calls 100x slower
+# under load); with no spinning at all (OMP_WAIT_POLICY=PASSIVE) every region pays the
+# wake-up of sleeping workers, and the back-to-back kernels of a PCD update lose their
+# second core (scikit-learn drop-in fit 2.8 against 2.1 ms per update). A short spin
+# keeps both: 10 000 (measured against 1 000, 100 000 and PASSIVE, quiet and loaded,
+# bench/RESULTS.md). A user's own setting wins.
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
-    _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    _os.environ["GOMP_SPINCOUNT"] = "10000"
 
 from . import (
     bosons,

@@ -33,7 +33,23 @@ def sample_from_fields(
     states: FloatArray,
     probs: Optional[FloatArray] = None,
 ) -> int: ...
-def sparse_fields(states: FloatArray, rows: FloatArray, out: FloatArray) -> None: ...
+def sparse_fields(
+    states: FloatArray, rows: FloatArray, out: FloatArray, *, accumulate: bool = False
+) -> None: ...
+def pcd_update(
+    v_pos: FloatArray,
+    h_samples: FloatArray,
+    weights: FloatArray,
+    visible_bias: FloatArray,
+    hidden_bias: FloatArray,
+    learning_rate: float,
+    key: Key,
+    sweep: int,
+    h_next: FloatArray,
+) -> None:
+    """One PCD-1 update of scikit-learn's algorithm on binary ``v_pos`` (n, n_visible) and
+    binary ``h_samples`` (n_chains, n_hidden), in place on ``weights`` (n_visible,
+    n_hidden) and the biases; the new chains go to ``h_next``. Inputs must hold only 0/1."""
 def gibbs_sparse(
     visible: FloatArray,
     hidden: FloatArray,

@@ -267,6 +267,15 @@ def pcd_update(
         The new persistent hidden states.
     """
     n_chains, n_pos = h_samples.shape[0], v_pos.shape[0]
+    if binary and (is_binary(h_samples) if chains_binary is None else chains_binary):
+        dense = v_pos.toarray() if sp.issparse(v_pos) else v_pos
+        dense = np.ascontiguousarray(dense, dtype=weights.dtype)
+        if _core.density(dense) < SPARSE_DENSITY_THRESHOLD:
+            # The whole update in one C++ call: gather-adds only, no Python in between.
+            h_next = np.empty_like(h_samples)
+            _core.pcd_update(dense, h_samples, weights, visible_bias, hidden_bias,
+                             learning_rate, key, sweep, h_next)
+            return h_next
     if work is None or work.stacked.shape[0] < n_chains + n_pos:
         work = PCDWorkspace.allocate(n_chains, n_pos, weights)
     rows = n_chains + n_pos
@@ -313,11 +322,13 @@ def pcd_update(
     fields[:n_chains] *= -lr
     fields[n_chains:] *= lr
     for part, sparse in zip(parts, gather):
-        if sparse:
-            _core.sparse_fields(work.transposed(stacked[part]), fields[part], work.gradient)
+        if sparse:  # added to W as it is summed: no gradient buffer
+            _core.sparse_fields(
+                work.transposed(stacked[part]), fields[part], weights, accumulate=True
+            )
         else:
             np.matmul(stacked[part].T, fields[part], out=work.gradient)
-        weights += work.gradient
+            weights += work.gradient
     hidden_bias += fields.sum(axis=0)
     visible_bias += lr * (stacked[n_chains:].sum(axis=0) - stacked[:n_chains].sum(axis=0))
     return h_next

@@ -96,6 +96,21 @@ def test_sparse_fields_match_matmul(dtype: type, density: float, n_out: int) -> 
     np.testing.assert_allclose(out, ref, rtol=rtol(dtype) * 10, atol=1e-4 if dtype == np.float32 else 1e-12)
 
 
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_sparse_fields_many_chunks_and_tiles(dtype: type, accumulate: bool) -> None:
+    """More rows than one round of active lists (256) and several column tiles, added to
+    ``out`` or replacing it."""
+    states = binary((600, 90), 0.2, dtype, 9)
+    rows = np.random.default_rng(10).normal(size=(90, 300)).astype(dtype)
+    start = np.random.default_rng(11).normal(size=(600, 300)).astype(dtype)
+    out = start.copy()
+    _core.sparse_fields(states, rows, out, accumulate=accumulate)
+    ref = states.astype(np.float64) @ rows.astype(np.float64)
+    if accumulate:
+        ref += start
+    np.testing.assert_allclose(out, ref, rtol=rtol(dtype) * 10, atol=1e-4 if dtype == np.float32 else 1e-12)
+
+
 def test_density_counts_ones(dtype: type) -> None:
     states = binary((N_ROWS, N_VISIBLE), 0.3, dtype, 8)
     assert _core.density(states) == pytest.approx(states.mean(), abs=1e-12)

@@ -29,6 +29,11 @@ SCRIPT = textwrap.dedent(
         out.update(rbm.sample(50, 3, rng=3)[0].tobytes())
         out.update(rbm.free_energy(v0).tobytes())
         out.update(rbm.hidden_probs(v0).tobytes())
+        # the gather-add over column tiles and rounds of 256 rows, added in place
+        states = (gen.random((600, 300)) < 0.2).astype(dtype)
+        acc = gen.normal(size=(600, 700)).astype(dtype)
+        _core.sparse_fields(states, gen.normal(size=(300, 700)).astype(dtype), acc, accumulate=True)
+        out.update(acc.tobytes())
     # training: its gradient GEMMs have K = batch = 500, a size at which OpenBLAS's own
     # result depends on its thread count (pyrbm._gemm makes it independent)
     x = (np.random.default_rng(1).random((1000, 300)) < 0.2).astype(np.uint8)
@@ -36,6 +41,9 @@ SCRIPT = textwrap.dedent(
     pyrbm.train(model, x, method="pcd", k=2, batch_size=500, epochs=2, optimizer="adam",
                 lr=1e-2, rng=1, progress=False, monitor=False)
     out.update(model.weights.tobytes()); out.update(model.hidden_bias.tobytes())
+    pyrbm.train(model, x * 0.7, method="pcd", k=1, batch_size=100, epochs=1, optimizer="sgd",
+                lr=1e-2, centered=True, binarize_batches=True, rng=2, monitor=False)
+    out.update(model.weights.tobytes())
     print(_core.get_max_threads(), out.hexdigest())
     """
 )

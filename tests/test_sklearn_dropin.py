@@ -285,6 +285,48 @@ def test_pcd_update_matches_numpy_reference(
     assert h_new.dtype == dtype
 
 
+@pytest.mark.parametrize("h_density", [0.1, 0.6])
+def test_fused_pcd_kernel_matches_numpy_reference(dtype: type, h_density: float) -> None:
+    """``_core.pcd_update`` (the whole update in C++) on shapes with several column
+    tiles and a partial one, more chains than batch rows."""
+    gen = np.random.default_rng(9)
+    n_visible, n_hidden, n_pos, n_chains = 301, 157, 37, 53
+    v_pos = (gen.random((n_pos, n_visible)) < 0.15).astype(dtype)
+    comp = gen.normal(0, 0.3, (n_hidden, n_visible)).astype(dtype)
+    a, b = gen.normal(0, 0.5, n_visible).astype(dtype), gen.normal(-1, 0.5, n_hidden).astype(dtype)
+    h_samples = (gen.random((n_chains, n_hidden)) < h_density).astype(dtype)
+    key, sweep = draw_key(gen), 5
+    expected = reference_update(v_pos, comp, a, b, h_samples, 0.2, key, sweep)
+    weights, h_next = np.ascontiguousarray(comp.T), np.empty_like(h_samples)
+    _core.pcd_update(v_pos, h_samples, weights, a, b, 0.2, key, sweep, h_next)
+    tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+    np.testing.assert_allclose(weights.T, expected[0], **tol)
+    np.testing.assert_allclose(a, expected[1], **tol)
+    np.testing.assert_allclose(b, expected[2], **tol)
+    np.testing.assert_array_equal(h_next, expected[3])
+
+
+def test_fused_pcd_kernel_rejects_bad_arrays() -> None:
+    w, a, b = np.zeros((6, 4)), np.zeros(6), np.zeros(4)
+    v, h, out = np.zeros((3, 6)), np.zeros((2, 4)), np.zeros((2, 4))
+    cases = [
+        ({"v_pos": np.zeros((3, 5))}, ValueError, "v_pos"),
+        ({"v_pos": np.zeros((0, 6))}, ValueError, "v_pos: empty"),
+        ({"h_samples": np.zeros((2, 3))}, ValueError, "h_samples"),
+        ({"h_next": np.zeros((3, 4))}, ValueError, "h_next"),
+        ({"hidden_bias": np.zeros(5)}, ValueError, "hidden_bias"),
+        ({"weights": np.zeros((4, 6)).T}, ValueError, "weights"),
+        ({"v_pos": v.astype(np.float32)}, TypeError, "v_pos"),
+    ]
+    for change, error, match in cases:
+        args = {"v_pos": v, "h_samples": h, "weights": w, "visible_bias": a,
+                "hidden_bias": b, "h_next": out} | change
+        with pytest.raises(error, match=match):
+            _core.pcd_update(args["v_pos"], args["h_samples"], args["weights"],
+                             args["visible_bias"], args["hidden_bias"], 0.1, (1, 2), 0,
+                             args["h_next"])
+
+
 def test_pcd_update_with_non_binary_chains(dtype: type) -> None:
     """Sparse but non-binary persistent states (set by a user) must not take the
     gather-add, which only sums rows."""

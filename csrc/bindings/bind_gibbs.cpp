@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "arrays.hpp"
+#include "gather.hpp"
 #include "gibbs.hpp"
 
 namespace py = pybind11;
@@ -49,7 +50,7 @@ void bind_gibbs(py::module_& m) {
 
     m.def(
         "sparse_fields",
-        [](py::array states, py::array rows, py::array out) {
+        [](py::array states, py::array rows, py::array out, bool accumulate) {
             dispatch_float(states, "states", [&](auto tag) {
                 using T = decltype(tag);
                 const T* s = checked<T>(states, "states", {-1, -1});
@@ -58,10 +59,11 @@ void bind_gibbs(py::module_& m) {
                 const auto n_out = rows.shape(1);
                 T* o = checked<T>(out, "out", {n, n_out}, true);
                 py::gil_scoped_release release;
-                sparse_fields<T>(s, n, n_in, r, n_out, o);
+                gather_rows<T>(s, n, n_in, r, n_out, o, accumulate);
             });
         },
-        py::arg("states"), py::arg("rows"), py::arg("out"));
+        py::arg("states"), py::arg("rows"), py::arg("out"), py::kw_only(),
+        py::arg("accumulate") = false);
 
     m.def(
         "gibbs_sparse",

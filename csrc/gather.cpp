@@ -1,0 +1,167 @@
+#include "gather.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "parallel.hpp"
+
+namespace pyrbm {
+namespace {
+
+// Chains per round: their active-unit lists are built first (in parallel), then every
+// column tile is streamed once for all of them.
+constexpr std::int64_t kChunk = 256;
+// Vectors of 64 bytes per tile row: 8 gave the best single-core rate for 784 x 500
+// (measured: 0.59 ms against 0.70 ms with 4 and 0.98 ms with 2, 200 MNIST rows).
+constexpr int kVectors = 8;
+
+template <typename T> struct Vec64;
+template <> struct Vec64<float> { typedef float type __attribute__((vector_size(64))); };
+template <> struct Vec64<double> { typedef double type __attribute__((vector_size(64))); };
+
+// Active-unit lists of one round of chains: chain c's list starts at c * stride
+// (stride = n_in + 1: the branch-free compaction writes one slot past the list's end).
+struct ActiveLists {
+    const std::int32_t* index;
+    std::int64_t stride;
+    const std::int64_t* count;
+};
+
+// NV 64-byte column vectors from t0: explicit accumulators per chain (GCC vector
+// extensions: left to itself GCC turns this loop into slow hardware gathers).
+template <typename T, int NV>
+void vector_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
+                 std::int64_t n_out, std::int64_t t0, T* out, bool accumulate) {
+    using Vec = typename Vec64<T>::type;
+    constexpr std::int64_t kLanes = 64 / sizeof(T);
+    for (std::int64_t c = c_lo; c < c_hi; ++c) {
+        T* dst = out + c * n_out + t0;
+        Vec acc[NV];
+        for (int k = 0; k < NV; ++k) {
+            if (accumulate) std::memcpy(&acc[k], dst + k * kLanes, sizeof(Vec));
+            else acc[k] = Vec{};
+        }
+        const std::int32_t* active = lists.index + c * lists.stride;
+        for (std::int64_t a = 0; a < lists.count[c]; ++a) {
+            const T* row = rows + static_cast<std::int64_t>(active[a]) * n_out + t0;
+            for (int k = 0; k < NV; ++k) {
+                Vec r;
+                std::memcpy(&r, row + k * kLanes, sizeof(Vec));
+                acc[k] += r;
+            }
+        }
+        for (int k = 0; k < NV; ++k) std::memcpy(dst + k * kLanes, &acc[k], sizeof(Vec));
+    }
+}
+
+// Fewer than one vector of columns from t0, in a local accumulator (same order).
+template <typename T>
+void scalar_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
+                 std::int64_t n_out, std::int64_t t0, T* out, bool accumulate) {
+    constexpr std::int64_t kLanes = 64 / sizeof(T);
+    const std::int64_t width = n_out - t0;
+    for (std::int64_t c = c_lo; c < c_hi; ++c) {
+        T* dst = out + c * n_out + t0;
+        T acc[kLanes] = {};
+        if (accumulate) std::copy(dst, dst + width, acc);
+        const std::int32_t* active = lists.index + c * lists.stride;
+        for (std::int64_t a = 0; a < lists.count[c]; ++a) {
+            const T* row = rows + static_cast<std::int64_t>(active[a]) * n_out + t0;
+            for (std::int64_t j = 0; j < width; ++j) acc[j] += row[j];
+        }
+        std::copy(acc, acc + width, dst);
+    }
+}
+
+// The tile at t0: whole vectors in registers, then the columns left (the last tile).
+template <typename T>
+void tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
+          std::int64_t n_out, std::int64_t t0, T* out, bool accumulate) {
+    constexpr std::int64_t kLanes = 64 / sizeof(T);
+    const std::int64_t vectors = std::min<std::int64_t>(kVectors, (n_out - t0) / kLanes);
+    switch (vectors) {
+#define PYRBM_TILE_CASE(NV)                                                              \
+    case NV:                                                                             \
+        vector_tile<T, NV>(lists, c_lo, c_hi, rows, n_out, t0, out, accumulate);         \
+        break;
+        PYRBM_TILE_CASE(1)
+        PYRBM_TILE_CASE(2)
+        PYRBM_TILE_CASE(3)
+        PYRBM_TILE_CASE(4)
+        PYRBM_TILE_CASE(5)
+        PYRBM_TILE_CASE(6)
+        PYRBM_TILE_CASE(7)
+        PYRBM_TILE_CASE(8)
+#undef PYRBM_TILE_CASE
+        default:
+            break;
+    }
+    const std::int64_t rest = t0 + vectors * kLanes;
+    if (rest < n_out && vectors < kVectors)
+        scalar_tile<T>(lists, c_lo, c_hi, rows, n_out, rest, out, accumulate);
+}
+
+}  // namespace
+
+template <typename T>
+void gather_rows(const T* states, std::int64_t n_chains, std::int64_t n_in, const T* rows,
+                 std::int64_t n_out, T* out, bool accumulate) {
+    if (n_chains <= 0 || n_out <= 0) return;
+    constexpr std::int64_t kTile = kVectors * (64 / sizeof(T));
+    const std::int64_t n_tiles = (n_out + kTile - 1) / kTile;
+    const std::int64_t chunk = std::min(kChunk, n_chains);
+    const std::int64_t stride = n_in + 1;
+    // Scratch kept by the calling thread: no allocation (or page faults) per call.
+    thread_local std::vector<std::int32_t> index;
+    thread_local std::vector<std::int64_t> count;
+    index.resize(std::max(index.size(), static_cast<std::size_t>(chunk * stride)));
+    count.resize(std::max(count.size(), static_cast<std::size_t>(chunk)));
+    const ActiveLists lists{index.data(), stride, count.data()};
+    std::int32_t* index_data = index.data();
+    std::int64_t* count_data = count.data();
+    // Work items: (tile, group of chains), tile-major, so that a static split hands each
+    // thread whole tiles where possible (its slice of rows then stays in its L2).
+    const std::int64_t groups = std::max<std::int64_t>(
+        1, std::min<std::int64_t>(chunk, (4 * max_threads() + n_tiles - 1) / n_tiles));
+    // One parallel region per call: with OMP_WAIT_POLICY=PASSIVE every region start
+    // wakes the sleeping workers, which costs more than a small gather.
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp parallel
+#endif
+    for (std::int64_t c0 = 0; c0 < n_chains; c0 += chunk) {
+        const std::int64_t n_block = std::min(chunk, n_chains - c0);
+        const T* block_states = states + c0 * n_in;
+        T* block_out = out + c0 * n_out;
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (std::int64_t c = 0; c < n_block; ++c) {
+            const T* x = block_states + c * n_in;
+            std::int32_t* dst = index_data + c * stride;
+            std::int64_t k = 0;
+            for (std::int64_t i = 0; i < n_in; ++i) {  // branch-free: MNIST is 13 % ones
+                dst[k] = static_cast<std::int32_t>(i);
+                k += x[i] != T(0);
+            }
+            count_data[c] = k;
+        }
+        const std::int64_t per_group = (n_block + groups - 1) / groups;
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (std::int64_t item = 0; item < n_tiles * groups; ++item) {
+            const std::int64_t t_index = item / groups, group = item % groups;
+            const std::int64_t c_lo = group * per_group;
+            const std::int64_t c_hi = std::min(n_block, c_lo + per_group);
+            pyrbm::tile<T>(lists, c_lo, c_hi, rows, n_out, t_index * kTile, block_out, accumulate);
+        }  // the implicit barrier: the lists are rebuilt for the next round only after it
+    }
+}
+
+template void gather_rows<float>(const float*, std::int64_t, std::int64_t, const float*,
+                                 std::int64_t, float*, bool);
+template void gather_rows<double>(const double*, std::int64_t, std::int64_t, const double*,
+                                  std::int64_t, double*, bool);
+
+}  // namespace pyrbm

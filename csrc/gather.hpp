@@ -1,0 +1,17 @@
+// Gather-add of weight rows selected by binary states, parallel over column tiles.
+#pragma once
+
+#include <cstdint>
+
+namespace pyrbm {
+
+// out[c, :] (+)= sum over i with states[c, i] != 0 of rows[i, :]  (rows: n_in x n_out).
+// With accumulate, the sums are added to out; otherwise out is overwritten.
+// Each output entry is summed in ascending i by one thread: the result does not depend on
+// the thread count. The threads split the columns, so each core streams only its slice of
+// rows (a 784 x 500 float32 W is 1.5 MB, more than one core's L2; half of it fits).
+template <typename T>
+void gather_rows(const T* states, std::int64_t n_chains, std::int64_t n_in, const T* rows,
+                 std::int64_t n_out, T* out, bool accumulate);
+
+}  // namespace pyrbm
