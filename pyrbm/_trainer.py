@@ -62,6 +62,10 @@ class CheckpointInfo:
         Position of this checkpoint in the archive.
     metrics : dict of str to float
         The trainer's own metrics at this checkpoint.
+    end_of_epoch : bool
+        Whether this checkpoint closes an epoch (``epoch`` epochs are complete and no
+        update of the next one is done). Checkpoints every n updates or at powers of two
+        can fall inside an epoch; per-epoch observers should skip those.
     """
 
     epoch: int
@@ -69,6 +73,7 @@ class CheckpointInfo:
     wall_time: float
     index: int = 0
     metrics: dict[str, float] = field(default_factory=dict)
+    end_of_epoch: bool = True
 
 
 class History:
@@ -496,7 +501,8 @@ def _run(
                 built_in["monitor_seconds"] = time.perf_counter() - started
             trainer.wall_time = wall_before + started - session_start
             info = CheckpointInfo(
-                trainer.epoch, trainer.update, trainer.wall_time, trainer.n_checkpoints, built_in
+                trainer.epoch, trainer.update, trainer.wall_time, trainer.n_checkpoints, built_in,
+                end_of_epoch=trainer.position == 0,
             )
             values = {**built_in, **_call_callbacks(callbacks, rbm, info)}
         if world.size > 1:  # every rank keeps the same history

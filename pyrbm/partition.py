@@ -241,13 +241,16 @@ class LikelihoodObserver:
         rbm : RBM
             The model being trained, ``W`` of shape (n_visible, n_hidden).
         info : CheckpointInfo-like
-            Needs ``epoch`` and ``update``.
+            Needs ``epoch`` and ``update``; checkpoints whose ``end_of_epoch`` is False
+            are skipped.
 
         Returns
         -------
         dict of str to float, or None
         """
-        if info.epoch % self.every != 0:
+        # Only where an epoch ends: a run checkpointed every n updates (or at powers of
+        # two) reports the same completed-epoch count at several checkpoints.
+        if not getattr(info, "end_of_epoch", True) or info.epoch % self.every != 0:
             return None
         gen = np.random.default_rng([self.seed, int(info.update)])
         metrics: dict[str, float] = {}

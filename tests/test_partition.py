@@ -372,3 +372,19 @@ def test_likelihood_observer():
         partition.LikelihoodObserver(train, methods=("mf",))
     with pytest.raises(ValueError, match="train_data"):
         partition.LikelihoodObserver(np.full((3, 11), 0.5))
+
+
+def test_likelihood_observer_runs_only_where_epochs_end() -> None:
+    """With checkpoints every 7 updates of 5-update epochs, several checkpoints report the
+    same completed-epoch count; the observer evaluates only those that close an epoch."""
+    gen = np.random.default_rng(4)
+    data = (gen.random((50, 6)) < 0.3).astype(np.uint8)
+    rbm = pyrbm.init_rbm(data, 4, rng=0)
+    observer = partition.LikelihoodObserver(data, every=2, methods=("exact",))
+    history = pyrbm.train(rbm, data, batch_size=10, epochs=8, checkpoint_every=7, rng=1,
+                          callbacks=[observer], monitor=False)
+    evaluated = ~np.isnan(history["log_z_exact"])
+    # updates 7, 14, ..., 35, 40: epoch ends at 35 (epoch 7) and 40 (epoch 8, even)
+    assert list(history["update"]) == [7, 14, 21, 28, 35, 40]
+    assert list(history["update"][evaluated]) == [40]
+    assert observer(rbm, pyrbm.train.CheckpointInfo(4, 21, 0.0, end_of_epoch=False)) is None

@@ -105,18 +105,6 @@ class ModeRecorder:
         return out
 
 
-class _AtEpochEnd:
-    """Calls ``callback`` only at checkpoints that end an epoch (``every`` epochs apart)."""
-
-    def __init__(self, callback: Any, updates_per_epoch: int):
-        self.callback, self.updates_per_epoch = callback, updates_per_epoch
-
-    def __call__(self, rbm: RBM, info: Any) -> dict[str, float] | None:
-        if info.update % self.updates_per_epoch:
-            return None
-        return self.callback(rbm, info)
-
-
 def updates_per_epoch(config: Config, n_train: int) -> int:
     """Updates in one epoch (the last incomplete batch is dropped)."""
     return n_train // config.runs["batch_size"]
@@ -141,8 +129,7 @@ def _initial_model(spec: RunSpec, seed: int,
 def _callbacks(spec: RunSpec, config: Config, seed: int, x_train: np.ndarray,
                x_test: np.ndarray) -> list[Any]:
     observer = _observer(spec, config, seed, x_train, x_test)
-    return [ModeRecorder(config.runs["top_modes"]),
-            _AtEpochEnd(observer, updates_per_epoch(config, len(x_train)))]
+    return [ModeRecorder(config.runs["top_modes"]), observer]  # the observer skips mid-epoch
 
 
 #: Options of ``[runs]`` that an existing archive must have been trained with.
