@@ -1,6 +1,7 @@
 #include "pcd.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -12,12 +13,18 @@
 namespace pyrbm {
 namespace {
 
-// Buffers kept by the calling thread between updates (a fit makes thousands of calls).
+// Buffers kept by the calling thread between updates (a fit makes thousands of calls),
+// starting on 64-byte boundaries: the gather-adds' 64-byte loads of their rows are then
+// split over two cache lines as rarely as the row length allows.
 template <typename T> struct PcdScratch {
+    static constexpr std::size_t kAlign = 64 / sizeof(T);
     std::vector<T> weights_t, visible_fields, stacked, fields, stacked_t;
     static T* sized(std::vector<T>& v, std::int64_t n) {
-        if (v.size() < static_cast<std::size_t>(n)) v.resize(static_cast<std::size_t>(n));
-        return v.data();
+        if (v.size() < static_cast<std::size_t>(n) + kAlign)
+            v.resize(static_cast<std::size_t>(n) + kAlign);
+        const auto address = reinterpret_cast<std::uintptr_t>(v.data());
+        const std::size_t skip = ((64 - address % 64) % 64) / sizeof(T);
+        return v.data() + skip;
     }
 };
 

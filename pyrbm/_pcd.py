@@ -76,6 +76,34 @@ def update_threads(
             _core.set_num_threads(previous)
 
 
+#: Byte alignment of the weights a fit updates: the gather-add's 64-byte loads of W's
+#: rows run about 1.3x faster when the rows start on cache lines as often as the row
+#: length allows (measured: 784 x 500 float64 gather, 1.01 ms from a 64-byte-aligned
+#: base, 1.26 ms from base + 16 bytes; NumPy only guarantees 16).
+ALIGNMENT = 64
+
+
+def aligned(array: np.ndarray) -> np.ndarray:
+    """``array`` itself if C-contiguous and its data starts on a multiple of
+    :data:`ALIGNMENT` bytes, else such a copy.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+
+    Returns
+    -------
+    numpy.ndarray, same shape, dtype and values
+    """
+    if array.flags.c_contiguous and array.ctypes.data % ALIGNMENT == 0:
+        return array
+    buffer = np.empty(array.nbytes + ALIGNMENT, np.uint8)
+    start = -buffer.ctypes.data % ALIGNMENT
+    out = buffer[start : start + array.nbytes].view(array.dtype).reshape(array.shape)
+    np.copyto(out, array)
+    return out
+
+
 def is_binary(X: np.ndarray | sp.spmatrix | sp.sparray) -> bool:
     """Return True when every entry of ``X`` is 0 or 1.
 

@@ -333,7 +333,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         dtype = self.components_.dtype
         if dtype not in FLOAT_DTYPES:
             dtype = np.dtype(np.float64)
-        weights = np.ascontiguousarray(self.components_.T, dtype=dtype)
+        weights = _pcd.aligned(np.ascontiguousarray(self.components_.T, dtype=dtype))
         self.components_ = weights.T
         self.intercept_visible_ = np.ascontiguousarray(self.intercept_visible_, dtype=dtype)
         self.intercept_hidden_ = np.ascontiguousarray(self.intercept_hidden_, dtype=dtype)
