@@ -488,3 +488,19 @@ def test_works_without_sklearn(tmp_path: Path) -> None:
         timeout=60, env=env,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_fit_keeps_weights_cache_aligned() -> None:
+    """The weights a fit updates start on a 64-byte boundary (the gather-adds' loads);
+    ``aligned`` copies only when needed and keeps the values."""
+    model = small().fit(binary_data())
+    assert model.components_.T.ctypes.data % _pcd.ALIGNMENT == 0
+    assert model.components_.flags.f_contiguous
+    for offset in range(0, 64, 8):
+        buffer = np.arange(200, dtype=np.float64)
+        start = (-buffer.ctypes.data % 64 + offset) // 8
+        view = buffer[start : start + 60].reshape(6, 10)
+        result = _pcd.aligned(view)
+        assert result.ctypes.data % 64 == 0 and result.flags.c_contiguous
+        np.testing.assert_array_equal(result, view)
+        assert (result is view) == (offset == 0)
