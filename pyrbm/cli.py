@@ -23,7 +23,7 @@ from ._threads import get_num_threads, set_num_threads
 from .checkpoint import ArchiveError
 from .datasets import DatasetNotFoundError
 from .model import RBM
-from .optim import OPTIMIZERS
+from .optim import OPTIMIZERS, SCHEDULES
 from .train import METHODS, init_rbm, resume, train
 
 #: Defaults of ``pyrbm train``: a model that trains on MNIST in a few minutes on two
@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--epochs", type=_positive, default=DEFAULTS["epochs"])
     tr.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     tr.add_argument("--lr", type=float, default=DEFAULTS["lr"])
+    tr.add_argument("--lr-schedule", choices=SCHEDULES, default="constant")
+    tr.add_argument("--lr-decay", type=float, default=0.1,
+                    help="final step = lr * lr-decay (decaying schedules)")
+    tr.add_argument("--centered", action="store_true", help="centered gradient")
+    tr.add_argument("--binarize-batches", action="store_true",
+                    help="train on the intensities, each mini-batch a fresh Bernoulli draw")
     tr.add_argument("--init", choices=("paper", "normal"), default="paper")
     tr.add_argument("--checkpoint-every", type=_checkpoint_every, default="epoch",
                     help="'epoch', 'exponential' or a number of updates")
@@ -146,14 +152,16 @@ def _train(args: argparse.Namespace, world: distributed.World) -> None:
     else:
         if os.path.exists(args.out):
             raise FileExistsError(f"--out: {args.out} exists (continue it with --resume {args.out})")
-        data = datasets.load(args.dataset, "train", 0.5)[0]
+        binarize = None if args.binarize_batches else 0.5
+        data = datasets.load(args.dataset, "train", binarize)[0]
         gen = np.random.default_rng(args.seed)
         rbm = init_rbm(data, args.hidden, scheme=args.init, dtype=args.dtype, rng=gen)
         history = train(
             rbm, args.dataset, method=args.method, k=args.k, batch_size=args.batch_size,
             n_chains=args.chains, epochs=args.epochs, optimizer=args.optimizer, lr=args.lr,
-            checkpoint_every=args.checkpoint_every, rng=gen, out=args.out, progress=progress,
-            world=world,
+            lr_schedule=args.lr_schedule, lr_decay=args.lr_decay, centered=args.centered,
+            binarize_batches=args.binarize_batches, checkpoint_every=args.checkpoint_every,
+            rng=gen, out=args.out, progress=progress, world=world,
         )
         out = args.out
     if not world.is_root:
@@ -208,7 +216,8 @@ def _reproduce(args: argparse.Namespace, mpi: distributed.World) -> None:
 
 #: ``pyrbm train`` flags that define a run: a resumed run keeps those of its archive.
 RUN_SETTINGS = ("dataset", "hidden", "method", "k", "batch_size", "chains", "optimizer", "lr",
-                "init", "checkpoint_every", "seed", "out", "dtype")
+                "lr_schedule", "lr_decay", "centered", "binarize_batches", "init",
+                "checkpoint_every", "seed", "out", "dtype")
 
 
 def _reject_run_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -122,7 +122,8 @@ def train(
         The model (its parameters are updated in place). See :func:`init_rbm`.
     data : numpy.ndarray, shape (n_samples, n_visible), or str
         Training data in [0, 1] (binary, or intensities for PCD/Rdm), or a dataset name
-        of :func:`pyrbm.datasets.load` (training split binarized at 0.5).
+        of :func:`pyrbm.datasets.load` (training split binarized at 0.5; its
+        intensities with ``binarize_batches``).
     method : {"pcd", "cd", "rdm"}
         Negative phase: persistent chains, chains started at the batch, or at uniform
         random bits; ``k`` Gibbs sweeps per update in each case.
@@ -194,7 +195,7 @@ def train(
         raise TypeError(f"rbm: expected pyrbm.RBM, got {type(rbm).__name__}")
     dataset = None
     if isinstance(data, str):
-        dataset, data = data, datasets.load(data, "train", 0.5)[0]
+        dataset, data = data, datasets.load(data, "train", None if binarize_batches else 0.5)[0]
     data = _as_data(data, "data")
     if data.shape[1] != rbm.n_visible:
         raise ValueError(f"data: expected {rbm.n_visible} columns (n_visible), got {data.shape[1]}")
@@ -293,7 +294,7 @@ def resume(
     if data is None:
         if config.dataset is None:
             raise ValueError(f"data: {path} was trained on user data; pass it again")
-        data = datasets.load(config.dataset, "train", 0.5)[0]
+        data = datasets.load(config.dataset, "train", None if config.binarize_batches else 0.5)[0]
     data = _as_data(data, "data")
     rbm = checkpoint.load(path, -1)
     trainer = _Trainer(rbm, data, config, np.random.default_rng(0), world)

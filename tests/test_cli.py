@@ -113,3 +113,21 @@ def test_checkpoint_every_flag(tmp_path: Path, every: str, updates: list[int]) -
     run = tmp_path / "run.h5"
     assert main([*TRAIN, "--epochs", "1", "--checkpoint-every", every, "--out", str(run)]) == 0
     assert [r.update for r in checkpoint.list_checkpoints(run)] == updates
+
+
+def test_train_with_the_anchor_recipe_flags_resumes_exactly(tmp_path: Path) -> None:
+    """--binarize-batches trains on the intensities (also when resumed, without data)."""
+    flags = [*TRAIN, "--optimizer", "momentum", "--lr", "0.05", "--centered",
+             "--binarize-batches"]
+    split, whole = tmp_path / "split.h5", tmp_path / "whole.h5"
+    assert main([*flags, "--epochs", "1", "--out", str(split)]) == 0
+    assert main(["train", "--resume", str(split), "--epochs", "2", "--quiet"]) == 0
+    assert main([*flags, "--epochs", "2", "--out", str(whole)]) == 0
+    np.testing.assert_array_equal(pyrbm.load(split).weights, pyrbm.load(whole).weights)
+    config = checkpoint.read_config(split)
+    assert config["binarize_batches"] and config["centered"]
+    decaying = tmp_path / "decaying.h5"
+    assert main([*flags, "--epochs", "1", "--lr-schedule", "linear", "--lr-decay", "0.5",
+                 "--out", str(decaying)]) == 0
+    config = checkpoint.read_config(decaying)
+    assert (config["lr_schedule"], config["lr_decay"]) == ("linear", 0.5)
