@@ -233,6 +233,13 @@ class _Trainer:
         self.wall_time = 0.0
         step = max(1, n // config.monitor_size)
         self.monitor_data = np.ascontiguousarray(self.data[::step][: config.monitor_size])
+        self.monitor_binary = self.binary_data
+        if config.binarize_batches and not self.binary_data:
+            # The metrics see one fixed draw of their samples (a constant seed, so that a
+            # resumed run measures exactly what the uninterrupted one does).
+            draw = np.random.default_rng(0).random(self.monitor_data.shape)
+            self.monitor_data = (draw < self.monitor_data).astype(rbm.dtype)
+            self.monitor_binary = True
         self.history = History()
 
     def _check_split(self, rest: int) -> None:
@@ -400,7 +407,7 @@ class _Trainer:
         # oversubscription when the machine is busy.
         with _blas_controller().limit(limits=1, user_api="blas"):
             out = {"recon_error": metrics.reconstruction_error(rbm, v)}
-            if self.binary_data:
+            if self.monitor_binary:
                 out["pll"] = metrics.pseudo_log_likelihood(rbm, v, rng=self.monitor_rng)
             edge = metrics.marchenko_pastur_edge(rbm.n_visible, rbm.n_hidden, self.init_std)
             out.update(metrics.spectrum_metrics(rbm, edge))

@@ -164,7 +164,8 @@ def train(
         or every that many updates; the final update is always saved.
     monitor : bool
         Record the built-in metrics at each checkpoint: ``recon_error``, ``pll``
-        (pseudo-log-likelihood per visible unit; binary data only), ``sv_max`` and
+        (pseudo-log-likelihood per visible unit; binary data, or one fixed draw of the
+        samples with ``binarize_batches``), ``sv_max`` and
         ``n_sv_above_mp`` (singular values above the Marchenko–Pastur edge of the
         initial weights).
     monitor_size : int

@@ -67,7 +67,8 @@ def test_binarize_batches_draws_each_batch_from_the_intensities(dtype) -> None:
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     for got, want in zip((rbm.weights, rbm.visible_bias, rbm.hidden_bias), expected):
         np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
-    assert "pll" not in history.keys()
+    # the metrics use one fixed binarization of their samples, so the pll is there
+    assert np.isfinite(history["pll"]).all()
     with pytest.raises(ValueError, match=r"data: values must lie in \[0, 1\]"):
         pyrbm.train(rbm, 2 * intensities, batch_size=23, binarize_batches=True)
 
