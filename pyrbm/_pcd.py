@@ -5,9 +5,12 @@ n_features)`` in Fortran order, so ``components_.T`` is exactly pyrbm's C-contig
 ``W`` of shape ``(n_visible, n_hidden)``: the functions here take that ``W`` view and
 update it in place, which updates ``components_``.
 
-Binary inputs use the C++ gather-add (``_core.sparse_fields``) for the fields and for the
-gradient; real-valued inputs (scikit-learn accepts intensities in [0, 1]) use BLAS GEMMs.
-Every random number comes from the Philox key of the call (``_core.sample_from_fields``).
+Sparse binary batches (under 25 % ones, e.g. binarized MNIST) go through one C++ call
+per update (``_core.pcd_update``: gather-adds only, thread-count independent); other
+binary batches use the gather-add (``_core.sparse_fields``) where it pays and GEMMs
+elsewhere; real-valued inputs (scikit-learn accepts intensities in [0, 1]) use BLAS
+GEMMs for the data terms. Every random number comes from the Philox key of the call, at
+the same counters on every path.
 """
 
 from __future__ import annotations
@@ -263,6 +266,7 @@ def pcd_update(
         h_samples <- Bernoulli(h_neg)                 (stream "hidden", this sweep)
 
     Every term is computed from the parameters before the update, as scikit-learn does.
+    Binary ``v_pos`` with under 25 % ones and binary chains take the fused C++ update.
 
     Parameters
     ----------
