@@ -17,7 +17,7 @@ from scipy.special import logit
 
 from . import checkpoint, datasets
 from ._rng import RngLike, as_generator
-from ._trainer import (
+from ._train_config import (
     METHODS,
     Callback,
     CheckpointInfo,
@@ -25,10 +25,8 @@ from ._trainer import (
     TrainConfig,
     _as_data,
     _fingerprint,
-    _run,
-    _Trainer,
-    check_same_start,
 )
+from ._trainer import _run, _Trainer, check_same_start
 from ._validation import positive_int
 from .distributed import World
 from .model import RBM
