@@ -299,28 +299,27 @@ def pcd_update(
         The new persistent hidden states.
     """
     n_chains, n_pos = h_samples.shape[0], v_pos.shape[0]
-    if binary and (is_binary(h_samples) if chains_binary is None else chains_binary):
-        dense = v_pos.toarray() if sp.issparse(v_pos) else v_pos
-        dense = np.ascontiguousarray(dense, dtype=weights.dtype)
-        if _core.density(dense) < SPARSE_DENSITY_THRESHOLD:
+    if chains_binary is None:
+        chains_binary = is_binary(h_samples)
+    dense_pos = v_pos.toarray() if sp.issparse(v_pos) else v_pos
+    if binary and chains_binary:
+        fused_pos = np.ascontiguousarray(dense_pos, dtype=weights.dtype)
+        if _core.density(fused_pos) < SPARSE_DENSITY_THRESHOLD:
             # The whole update in one C++ call: gather-adds only, no Python in between.
             h_next = np.empty_like(h_samples)
-            _core.pcd_update(dense, h_samples, weights, visible_bias, hidden_bias,
+            _core.pcd_update(fused_pos, h_samples, weights, visible_bias, hidden_bias,
                              learning_rate, key, sweep, h_next)
             return h_next
     if work is None or work.stacked.shape[0] < n_chains + n_pos:
         work = PCDWorkspace.allocate(n_chains, n_pos, weights)
     rows = n_chains + n_pos
     stacked, fields = work.stacked[:rows], work.fields[:rows]
-    if sp.issparse(v_pos):
-        stacked[n_chains:] = v_pos.toarray()
-    else:
-        np.copyto(stacked[n_chains:], v_pos)
+    np.copyto(stacked[n_chains:], dense_pos)
 
     # v_neg ~ p(v | h_samples). Sparse binary chains: gather-add over the rows of W^T
     # (the tiled transpose costs about a tenth of the GEMM); otherwise a GEMM.
     sparse_chains = _core.density(h_samples) < CHAIN_GATHER_BELOW
-    if sparse_chains and (is_binary(h_samples) if chains_binary is None else chains_binary):
+    if sparse_chains and chains_binary:
         _core.transpose(weights, work.weights_t)
         _core.sparse_fields(h_samples, work.weights_t, work.visible_fields)
     else:
