@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 import pyrbm
+from quality_anchor import anchor_data  # bench/ is on sys.path when run as a script
 
 
 def main() -> None:
@@ -31,10 +32,8 @@ def main() -> None:
     if args.threads:
         pyrbm.set_num_threads(args.threads)
     rbm = pyrbm.load(args.archive)
-    data_gen = np.random.default_rng(args.seed)  # draws the test set as quality_anchor.py
-    binarize = 0.5 if args.binarization == "threshold" else "bernoulli"
-    train, _ = pyrbm.datasets.load("mnist", "train", binarize=binarize, rng=data_gen)
-    test, _ = pyrbm.datasets.load("mnist", "test", binarize=binarize, rng=data_gen)
+    # the same draws as quality_anchor.py with the same --seed
+    train, test = anchor_data(args.binarization, np.random.default_rng(args.seed))
     chains = pyrbm.checkpoint.read_resume_state(args.archive)[0]["chains"]
     gen = np.random.default_rng(123)
 

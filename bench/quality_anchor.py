@@ -30,6 +30,19 @@ import numpy as np
 import pyrbm
 
 
+def anchor_data(binarization: str, gen: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The binarized MNIST training and test images, shapes (60000, 784) and (10000, 784).
+
+    threshold: pixel >= 0.5 (the paper); stochastic: one Bernoulli draw per pixel with
+    the intensity as probability, fixed once (Salakhutdinov & Murray), training images
+    first, then test images, from ``gen`` (a generator seeded with ``--seed``).
+    """
+    binarize = 0.5 if binarization == "threshold" else "bernoulli"
+    train, _ = pyrbm.datasets.load("mnist", "train", binarize=binarize, rng=gen)
+    test, _ = pyrbm.datasets.load("mnist", "test", binarize=binarize, rng=gen)
+    return train, test
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binarization", choices=("stochastic", "threshold"), default="stochastic")
@@ -69,16 +82,15 @@ def main() -> None:
     if args.threads:
         pyrbm.set_num_threads(args.threads)
     gen = np.random.default_rng(args.seed)
-    # threshold: pixel >= 0.5 (the paper); stochastic: one Bernoulli draw per pixel with
-    # the intensity as probability, fixed once (Salakhutdinov & Murray)
-    binarize = 0.5 if args.binarization == "threshold" else "bernoulli"
-    train, _ = pyrbm.datasets.load("mnist", "train", binarize=binarize, rng=gen)
-    test, _ = pyrbm.datasets.load("mnist", "test", binarize=binarize, rng=gen)
+    train, test = anchor_data(args.binarization, gen)
     rbm = pyrbm.init_rbm(train, args.hidden, rng=gen)  # W ~ N(0, 0.01^2), a = logit(mean)
-    intensities = pyrbm.datasets.load("mnist", "train", binarize=None)[0]
+    if args.binarize_batches:
+        train_data = pyrbm.datasets.load("mnist", "train", binarize=None)[0]
+    else:
+        train_data = train
     start = time.perf_counter()
     pyrbm.train(
-        rbm, intensities if args.binarize_batches else train, method="pcd",
+        rbm, train_data, method="pcd",
         binarize_batches=args.binarize_batches, k=args.k, batch_size=args.batch_size, epochs=args.epochs,
         optimizer=args.optimizer, lr=args.lr, lr_schedule=args.lr_schedule, lr_decay=args.lr_decay,
         centered=args.centered, rng=gen, out=args.out, progress=True,
