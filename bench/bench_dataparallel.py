@@ -35,7 +35,7 @@ MPIEXEC = Path(sys.executable).parent / "mpiexec"
 
 def _setup(n_updates: int):
     """The first ``n_updates`` batches of binarized MNIST and the initial model."""
-    data = pyrbm.datasets.load("mnist", "train", 0.5)[0][: n_updates * BATCH]
+    data = pyrbm.io.datasets.load("mnist", "train", 0.5)[0][: n_updates * BATCH]
     return data, pyrbm.init_rbm(data, N_HIDDEN, rng=0)
 
 

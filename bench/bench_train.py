@@ -26,7 +26,7 @@ N_UPDATES = 20  # per timed call: 10 000 images
 
 
 def _mnist() -> np.ndarray:
-    return pyrbm.datasets.load("mnist")[0]
+    return pyrbm.io.datasets.load("mnist")[0]
 
 
 def numpy_pcd(rbm: pyrbm.RBM, data: np.ndarray, k: int, seed: int) -> pyrbm.RBM:

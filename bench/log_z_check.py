@@ -34,7 +34,7 @@ def main() -> None:
     rbm = pyrbm.load(args.archive)
     # the same draws as quality_anchor.py with the same --seed
     train, test = anchor_data(args.binarization, np.random.default_rng(args.seed))
-    chains = pyrbm.checkpoint.read_resume_state(args.archive)[0]["chains"]
+    chains = pyrbm.io.archive.read_resume_state(args.archive)[0]["chains"]
     gen = np.random.default_rng(123)
 
     def show(name: str, estimate: pyrbm.LogZ, seconds: float) -> None:

@@ -38,8 +38,8 @@ def anchor_data(binarization: str, gen: np.random.Generator) -> tuple[np.ndarray
     first, then test images, from ``gen`` (a generator seeded with ``--seed``).
     """
     binarize = 0.5 if binarization == "threshold" else "bernoulli"
-    train, _ = pyrbm.datasets.load("mnist", "train", binarize=binarize, rng=gen)
-    test, _ = pyrbm.datasets.load("mnist", "test", binarize=binarize, rng=gen)
+    train, _ = pyrbm.io.datasets.load("mnist", "train", binarize=binarize, rng=gen)
+    test, _ = pyrbm.io.datasets.load("mnist", "test", binarize=binarize, rng=gen)
     return train, test
 
 
@@ -85,7 +85,7 @@ def main() -> None:
     train, test = anchor_data(args.binarization, gen)
     rbm = pyrbm.init_rbm(train, args.hidden, rng=gen)  # W ~ N(0, 0.01^2), a = logit(mean)
     if args.binarize_batches:
-        train_data = pyrbm.datasets.load("mnist", "train", binarize=None)[0]
+        train_data = pyrbm.io.datasets.load("mnist", "train", binarize=None)[0]
     else:
         train_data = train
     start = time.perf_counter()
@@ -101,7 +101,7 @@ def main() -> None:
     options = dict(n_chains=args.ais_chains, n_betas=args.ais_betas, data=train)
     ais = pyrbm.log_partition(rbm, "ais", rng=gen, **options)
     if args.rais_start == "chains":  # the fantasy particles: closer to the model than data
-        chains = pyrbm.checkpoint.read_resume_state(args.out)[0]["chains"]
+        chains = pyrbm.io.archive.read_resume_state(args.out)[0]["chains"]
         repeats = -(-args.ais_chains // len(chains))
         start_states = np.tile(chains, (repeats, 1))[: args.ais_chains]
         samples, _ = rbm.sample(len(start_states), args.rais_sweeps, v0=start_states, rng=gen)

@@ -1,7 +1,16 @@
-"""pyrbm: fast CPU Restricted Boltzmann Machines and their reciprocal-space analysis."""
+"""pyrbm: fast CPU Restricted Boltzmann Machines and their reciprocal-space analysis.
+
+The names most code needs are here: :class:`RBM`, :func:`train`, :func:`resume`,
+:func:`init_rbm`, :func:`load`, :func:`log_partition`, :func:`log_likelihood`,
+:class:`BernoulliRBM` and the thread controls. The rest lives in subpackages by concern:
+:mod:`pyrbm.training`, :mod:`pyrbm.partition`, :mod:`pyrbm.analysis`,
+:mod:`pyrbm.dynamics`, :mod:`pyrbm.sklearn`, :mod:`pyrbm.plots`, :mod:`pyrbm.io`,
+:mod:`pyrbm.reproduce` and :mod:`pyrbm.distributed` (docs/layout.md).
+"""
 
 from __future__ import annotations
 
+import importlib as _importlib
 import os as _os
 from typing import Any
 
@@ -16,64 +25,78 @@ from typing import Any
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["GOMP_SPINCOUNT"] = "10000"
 
-from . import (
-    bosons,
-    checkpoint,
-    datasets,
-    diffusion,
-    distributed,
-    gaussian,
-    probing,
-    reciprocal,
-    spectrum,
-    symmetry,
-)
+from . import _compat, distributed
 from ._threads import get_num_threads, num_threads, set_num_threads
-from .checkpoint import load
+from .io import archive as checkpoint
+from .io import datasets
+from .io.archive import load
 from .model import RBM
 from .partition import LogZ, log_likelihood, log_partition
-from .train import init_rbm, train
+from .training import init_rbm, resume, train
+
+_compat.install()
 
 __version__ = "0.1.0"
 
+# Loaded on first use (``pyrbm.plots`` and ``pyrbm.reproduce`` import matplotlib,
+# ``pyrbm.BernoulliRBM`` scikit-learn); the flat names of the analysis modules are the
+# modules of their subpackages.
+_LAZY = {
+    "analysis": "pyrbm.analysis",
+    "dynamics": "pyrbm.dynamics",
+    "io": "pyrbm.io",
+    "partition": "pyrbm.partition",
+    "plots": "pyrbm.plots",
+    "reproduce": "pyrbm.reproduce",
+    "sklearn": "pyrbm.sklearn",
+    "training": "pyrbm.training",
+    **{name: target for name, target in _compat.MOVED.items()},
+}
 
 __all__ = [
     "BernoulliRBM",
     "LogZ",
     "RBM",
     "__version__",
+    "analysis",
     "bosons",
     "checkpoint",
     "datasets",
     "diffusion",
     "distributed",
+    "dynamics",
     "gaussian",
     "get_num_threads",
     "init_rbm",
+    "io",
     "load",
     "log_likelihood",
     "log_partition",
     "num_threads",
+    "partition",
     "plots",
     "probing",
     "reciprocal",
     "reproduce",
+    "resume",
     "set_num_threads",
+    "sklearn",
     "spectrum",
     "symmetry",
     "train",
+    "training",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # Loaded on first use, since their imports are slow (~1 s each): pyrbm.plots and
-    # pyrbm.reproduce import matplotlib, pyrbm.BernoulliRBM imports scikit-learn.
-    if name in ("plots", "reproduce"):
-        import importlib
-
-        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        return _importlib.import_module(_LAZY[name])
     if name == "BernoulliRBM":
         from .sklearn import BernoulliRBM
 
         return BernoulliRBM
     raise AttributeError(f"module 'pyrbm' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

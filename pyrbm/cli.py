@@ -18,13 +18,15 @@ from typing import NoReturn
 
 import numpy as np
 
-from . import checkpoint, datasets, distributed
+from .io import archive as checkpoint
+from .io import datasets
+from . import distributed
 from ._threads import get_num_threads, set_num_threads
-from .checkpoint import ArchiveError
-from .datasets import DatasetNotFoundError
+from .io.archive import ArchiveError
+from .io.datasets import DatasetNotFoundError
 from .model import RBM
-from .optim import OPTIMIZERS, SCHEDULES
-from .train import METHODS, init_rbm, resume, train
+from .training.optim import OPTIMIZERS, SCHEDULES
+from .training.api import METHODS, init_rbm, resume, train
 
 #: Defaults of ``pyrbm train``: a model that trains on MNIST in a few minutes on two
 #: cores (measured, see docs/training.md). Adam's step is 1e-2: with the paper's 1e-3

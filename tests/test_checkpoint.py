@@ -15,7 +15,7 @@ import pytest
 
 import pyrbm
 from pyrbm import checkpoint
-from pyrbm.checkpoint import ArchiveError
+from pyrbm.io.archive import ArchiveError
 
 from .conftest import PYTHON, subprocess_env
 
@@ -68,7 +68,7 @@ def test_resume_is_bit_identical(tmp_path: Path, options: dict, first_epochs: in
     data = _data(intensities=options.get("binarize_batches", False))
     pyrbm.train(_model(), data, epochs=4, rng=2, out=whole, **SETTINGS, **options)
     pyrbm.train(_model(), data, epochs=first_epochs, rng=2, out=split, **SETTINGS, **options)
-    rbm, history = pyrbm.train.resume(split, epochs=4, data=data)
+    rbm, history = pyrbm.resume(split, epochs=4, data=data)
     _assert_same_run(whole, split)
     np.testing.assert_array_equal(rbm.weights, pyrbm.load(whole).weights)
     assert len(history) == len(checkpoint.list_checkpoints(split))
@@ -108,13 +108,13 @@ def test_resume_rejects_bad_requests(tmp_path: Path) -> None:
     path = tmp_path / "run.h5"
     pyrbm.train(_model(), _data(), epochs=2, rng=4, out=path, **SETTINGS)
     with pytest.raises(ValueError, match="epochs"):
-        pyrbm.train.resume(path, epochs=1, data=_data())
+        pyrbm.resume(path, epochs=1, data=_data())
     with pytest.raises(ValueError, match="data: .* user data"):
-        pyrbm.train.resume(path, epochs=3)
+        pyrbm.resume(path, epochs=3)
     other = _data()
     other[0, 0] = 1 - other[0, 0]
     with pytest.raises(ValueError, match="data: differs"):
-        pyrbm.train.resume(path, epochs=3, data=other)
+        pyrbm.resume(path, epochs=3, data=other)
 
 
 def test_foreign_and_corrupt_files_give_clear_errors(tmp_path: Path) -> None:
@@ -212,7 +212,7 @@ def _check_survivor(path: Path, reference: Path, n_expected: int | None) -> None
         assert len(records) == n_expected
     assert records and [r.index for r in records] == list(range(len(records)))
     pyrbm.load(path)  # the last complete checkpoint loads
-    pyrbm.train.resume(path, epochs=2, data=_data())
+    pyrbm.resume(path, epochs=2, data=_data())
     _assert_same_run(path, reference)
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
 

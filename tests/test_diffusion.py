@@ -1,4 +1,4 @@
-"""pyrbm.diffusion and the Langevin kernel (csrc/modes.*): paper-notes E12-E16."""
+"""pyrbm.dynamics.diffusion and the Langevin kernel (csrc/modes.*): paper-notes E12-E16."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import pyrbm
 from pyrbm import _core, diffusion
 from pyrbm._rng import STREAMS
-from pyrbm._svd import thin_svd
+from pyrbm.analysis.svd import thin_svd
 from .conftest import all_states, small_rbm
 
 
@@ -271,7 +271,7 @@ def test_mode_coordinates_match_reciprocal_module():
     gen = np.random.default_rng(3)
     v = (gen.random((20, 9)) < 0.5).astype(np.float64)
     h = (gen.random((20, 5)) < 0.5).astype(np.float64)
-    dec = pyrbm.reciprocal.decompose(rbm)
+    dec = pyrbm.analysis.reciprocal.decompose(rbm)
     u_all, w_all = dec.to_uw(*dec.to_reciprocal(v, h))
     for mode in (0, 4):
         u, w = diffusion.mode_coordinates(rbm, v, h, mode)

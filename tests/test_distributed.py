@@ -14,7 +14,7 @@ import pytest
 from pyrbm import checkpoint, distributed
 from pyrbm import load as pyrbm_load
 from pyrbm.distributed import World, fail_fast
-from pyrbm.train import resume as pyrbm_resume
+from pyrbm.training import resume as pyrbm_resume
 
 from .conftest import MPIEXEC, PACKAGE_ROOT, PYTHON, needs_mpi, subprocess_env
 
@@ -246,7 +246,7 @@ if __name__ == "__main__":
             np.savez(f"fit-{world.rank}.npz", **arrays)
         elif mode == "resume":  # 2 epochs, then continue to 4 in the same archive
             run("pcd", world, out="run.h5", epochs=2)
-            pyrbm.train.resume("run.h5", epochs=4, data=data(), world=world)
+            pyrbm.resume("run.h5", epochs=4, data=data(), world=world)
         elif mode == "mismatch":  # ValueError on every rank, caught, then a fatal one
             x = data()
             try:

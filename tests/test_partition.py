@@ -13,7 +13,7 @@ from tests.conftest import all_states, small_rbm
 import pyrbm
 from pyrbm import _core, annealing, meanfield, partition
 from pyrbm._rng import STREAMS
-from pyrbm.exact import sample_exact
+from pyrbm.partition.exact import sample_exact
 
 
 # -- NumPy references ----------------------------------------------------------------
@@ -387,4 +387,4 @@ def test_likelihood_observer_runs_only_where_epochs_end() -> None:
     # updates 7, 14, ..., 35, 40: epoch ends at 35 (epoch 7) and 40 (epoch 8, even)
     assert list(history["update"]) == [7, 14, 21, 28, 35, 40]
     assert list(history["update"][evaluated]) == [40]
-    assert observer(rbm, pyrbm.train.CheckpointInfo(4, 21, 0.0, end_of_epoch=False)) is None
+    assert observer(rbm, pyrbm.training.CheckpointInfo(4, 21, 0.0, end_of_epoch=False)) is None

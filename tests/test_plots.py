@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 import pyrbm
-from pyrbm import _plotting, plots
-from pyrbm.spectrum import mp_density, mp_edges
+from pyrbm import plots
+from pyrbm.plots import _style as _plotting
+from pyrbm.analysis.spectrum import mp_density, mp_edges
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SIZES = (11, 23, 47)  # hidden sizes (distinct primes)

@@ -1,4 +1,4 @@
-"""pyrbm.probing and the low-rank visible kernel (csrc/modes.*): hierarchical probing."""
+"""pyrbm.dynamics.probing and the low-rank visible kernel (csrc/modes.*): hierarchical probing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import pyrbm
 from pyrbm import _core, probing
 from pyrbm._rng import STREAMS, draw_key
-from pyrbm._svd import thin_svd
+from pyrbm.analysis.svd import thin_svd
 from .conftest import small_rbm
 
 
@@ -141,7 +141,7 @@ def test_bad_input():
 def test_gauge_matches_reciprocal_decompose():
     rbm = small_rbm(11, 7, std=0.5, dtype=np.float64, seed=8)
     svd = thin_svd(rbm.weights)
-    full = pyrbm.reciprocal.decompose(rbm)
+    full = pyrbm.analysis.reciprocal.decompose(rbm)
     np.testing.assert_allclose(svd.s, full.singular_values, atol=1e-12)
     np.testing.assert_allclose(svd.u, full.U[:, :7], atol=1e-10)
     np.testing.assert_allclose(svd.v, full.V, atol=1e-10)

@@ -14,7 +14,7 @@ import pytest
 
 import pyrbm
 from pyrbm.cli import main
-from pyrbm.reciprocal import decompose
+from pyrbm.analysis.reciprocal import decompose
 from pyrbm.reproduce import BUILTIN, ConfigError, load_config, reproduce
 from pyrbm.reproduce.report import FIGURES, claims
 from pyrbm.reproduce.runs import ModeRecorder, mode1_uw
@@ -142,7 +142,7 @@ def test_estimate_prints_a_cost(capsys: pytest.CaptureFixture) -> None:
     assert "6 runs" in lines[-1] and float(lines[-1].split()[2]) > 0
 
 
-# -- per-checkpoint quantities against their reference in pyrbm.reciprocal ------------------
+# -- per-checkpoint quantities against their reference in pyrbm.analysis.reciprocal ------------------
 def test_mode_recorder_and_mode1_match_decompose() -> None:
     rbm = small_rbm(13, 7, 1.0, np.float64, seed=5)
     dec = decompose(rbm)
@@ -241,9 +241,9 @@ def test_killed_job_resumes_to_the_same_models(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and job.poll() is None:
         try:
-            if pyrbm.checkpoint.list_checkpoints(first):
+            if pyrbm.io.archive.list_checkpoints(first):
                 break
-        except (pyrbm.checkpoint.ArchiveError, OSError):
+        except (pyrbm.io.archive.ArchiveError, OSError):
             pass
         time.sleep(0.02)
     job.send_signal(signal.SIGKILL)  # somewhere in the first runs

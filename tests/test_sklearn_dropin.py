@@ -20,7 +20,8 @@ from scipy import stats
 from scipy.special import expit
 
 import pyrbm
-from pyrbm import _core, _pcd
+from pyrbm import _core
+from pyrbm.sklearn import _kernels as _pcd
 from pyrbm._rng import STREAMS, draw_key
 
 from .conftest import PYTHON, subprocess_env

@@ -10,7 +10,7 @@ from scipy.special import expit, logsumexp
 import pyrbm
 from pyrbm import _core
 from pyrbm._rng import draw_key
-from pyrbm.train import CheckpointInfo, History
+from pyrbm.training import CheckpointInfo, History
 
 from .conftest import all_states, small_rbm
 

@@ -17,10 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import diffusion, gaussian, probing, spectrum, symmetry
-from ..meanfield import MeanFieldDivergence
+from ..dynamics import diffusion
+from ..analysis import gaussian
+from ..dynamics import probing
+from ..analysis import spectrum
+from ..analysis import symmetry
+from ..partition.meanfield import MeanFieldDivergence
 from ..model import RBM
-from ..partition import log_partition
+from ..partition.estimators import log_partition
 from .config import Config
 
 __all__ = ["EXPERIMENTS", "Models", "experiment_rng", "run_experiment"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import checkpoint
+from ..io import archive as checkpoint
 from ..distributed import World, fail_fast, world as mpi_world
 from ..model import RBM
 from .analysis import EXPERIMENTS, Models, run_experiment

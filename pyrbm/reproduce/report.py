@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import plots
-from ..spectrum import count_outliers, mp_edges
+from ..plots import figures as plots
+from ..analysis.spectrum import count_outliers, mp_edges
 
 __all__ = ["FIGURES", "claims", "write_report"]
 

@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .. import checkpoint, datasets
-from .._svd import ThinSVD, thin_svd
+from ..io import archive as checkpoint
+from ..io import datasets
+from ..analysis.svd import ThinSVD, thin_svd
 from ..model import RBM
-from ..partition import LikelihoodObserver
-from ..train import CheckpointInfo, init_rbm, resume, train
+from ..partition.estimators import LikelihoodObserver
+from ..training.api import CheckpointInfo, init_rbm, resume, train
 from .config import Config
 
 __all__ = ["ModeRecorder", "RunSpec", "load_data", "mode1_uw", "run_specs", "summarize",
@@ -80,7 +81,7 @@ class ModeRecorder:
     """Training callback: leading singular values and saddle energies at each checkpoint.
 
     Returns ``sv_<i>`` (``lambda_i``, descending) and ``eps_<i>`` (E8, in the gauge of
-    :func:`pyrbm.reciprocal.decompose`) for ``i < n_modes`` and ``eps_total``, the sum of
+    :func:`pyrbm.analysis.reciprocal.decompose`) for ``i < n_modes`` and ``eps_total``, the sum of
     the saddle energies of all modes.
 
     Parameters

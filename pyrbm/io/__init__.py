@@ -1,0 +1,16 @@
+"""Files: run archives (:mod:`~pyrbm.io.archive`, HDF5, atomic writes, bit-identical
+resume) and data sets (:mod:`~pyrbm.io.datasets`: MNIST, Fashion-MNIST, digits).
+"""
+
+from . import archive, datasets
+from .archive import ArchiveError, CheckpointRecord, list_checkpoints, load, read_config
+
+__all__ = [
+    "ArchiveError",
+    "CheckpointRecord",
+    "archive",
+    "datasets",
+    "list_checkpoints",
+    "load",
+    "read_config",
+]

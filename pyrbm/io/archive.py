@@ -1,0 +1,361 @@
+"""HDF5 run archives: one file per training run, written atomically.
+
+Layout (``format = "pyrbm-run"``, ``format_version = 1``)::
+
+    /                 attrs: format, format_version, pyrbm_version, git_hash, config (JSON)
+    /checkpoints/NNNNNN   weights, visible_bias, hidden_bias;
+                          attrs: epoch, update, wall_time, metrics (JSON)
+    /resume           state of the latest checkpoint needed to continue bit for bit:
+                      arrays (persistent chains, optimizer state, batch order, ...) and
+                      attrs (epoch, update, position, wall_time, rng states as JSON)
+
+Atomicity: every write copies the archive to a temporary file in the same directory,
+adds the new checkpoint there, flushes and fsyncs it, then ``os.replace``-s it over the
+archive and fsyncs the directory. A process killed at any moment leaves either the old
+or the new archive, both complete. The copy costs one archive read+write per
+checkpoint, small next to an epoch of training.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import h5py
+import numpy as np
+
+from ..model import RBM
+
+FORMAT = "pyrbm-run"
+FORMAT_VERSION = 1
+
+
+class ArchiveError(ValueError):
+    """The file is not a readable pyrbm archive (missing, foreign, corrupt)."""
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    """Summary of one saved point, read without loading its arrays."""
+
+    index: int
+    epoch: int
+    update: int
+    wall_time: float
+    metrics: dict[str, float]
+
+
+# -- JSON with numpy arrays (bit-generator states of Philox/SFC64 hold arrays) -------------
+def _to_json(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, Mapping):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "__ndarray__" in value:
+            return np.array(value["__ndarray__"], dtype=value["dtype"])
+        return {k: _from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
+
+
+def dumps(value: Any) -> str:
+    """JSON text of ``value``; numpy arrays and scalars are encoded losslessly."""
+    return json.dumps(_to_json(value))
+
+
+def loads(text: str) -> Any:
+    """Inverse of :func:`dumps`."""
+    return _from_json(json.loads(text))
+
+
+def generator_state(gen: np.random.Generator) -> str:
+    """The full state of ``gen``'s bit generator as JSON text."""
+    return dumps(gen.bit_generator.state)
+
+
+def restore_generator(text: str) -> np.random.Generator:
+    """A new Generator whose bit generator has the state saved by :func:`generator_state`."""
+    state = loads(text)
+    bit_generator = getattr(np.random, state["bit_generator"])()
+    bit_generator.state = state
+    return np.random.Generator(bit_generator)
+
+
+@functools.lru_cache(maxsize=1)
+def git_hash() -> str:
+    """Commit of the pyrbm source tree, or "" when it is not a git checkout.
+
+    Only a checkout whose top level holds this package counts: an installed pyrbm
+    inside some other repository (a virtual environment in a project) has no hash.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "HEAD"],
+            cwd=package,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    lines = result.stdout.splitlines()
+    if result.returncode != 0 or len(lines) != 2:
+        return ""
+    top, commit = lines
+    return commit if os.path.samefile(top, os.path.dirname(package)) else ""
+
+
+# -- reading ------------------------------------------------------------------------------
+def open_archive(path: str | os.PathLike[str]) -> h5py.File:
+    """Open ``path`` read-only and check it is a pyrbm run archive.
+
+    Raises
+    ------
+    ArchiveError
+        If the file is missing, not HDF5, or not a pyrbm archive of a known version.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ArchiveError(f"{path}: no such file")
+    try:
+        handle = h5py.File(path, "r")
+    except OSError as exc:
+        raise ArchiveError(f"{path}: not an HDF5 file or corrupt ({exc})") from None
+    fmt = handle.attrs.get("format")
+    if fmt != FORMAT:
+        handle.close()
+        raise ArchiveError(f"{path}: not a pyrbm run archive (format attribute {fmt!r})")
+    version = int(handle.attrs.get("format_version", -1))
+    if version != FORMAT_VERSION:
+        handle.close()
+        raise ArchiveError(f"{path}: archive format version {version} is not supported")
+    return handle
+
+
+def _checked(path: str, action: Any) -> Any:
+    """Run ``action(handle)`` on the open archive; damaged content -> ArchiveError."""
+    with open_archive(path) as handle:
+        try:
+            return action(handle)
+        except (KeyError, OSError, ValueError, TypeError) as exc:
+            if isinstance(exc, ArchiveError):
+                raise
+            raise ArchiveError(f"{path}: damaged archive ({exc})") from None
+
+
+def _records(handle: h5py.File) -> list[CheckpointRecord]:
+    group = handle["checkpoints"]
+    out = []
+    for name in sorted(group):
+        attrs = group[name].attrs
+        out.append(
+            CheckpointRecord(
+                index=int(name),
+                epoch=int(attrs["epoch"]),
+                update=int(attrs["update"]),
+                wall_time=float(attrs["wall_time"]),
+                metrics=json.loads(attrs["metrics"]),
+            )
+        )
+    return out
+
+
+def list_checkpoints(path: str | os.PathLike[str]) -> list[CheckpointRecord]:
+    """Saved points of an archive, oldest first, from attributes only (no arrays read).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    list of CheckpointRecord
+        Each with ``index``, ``epoch``, ``update``, ``wall_time`` and ``metrics``.
+    """
+    return _checked(os.fspath(path), _records)
+
+
+def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The run configuration and provenance stored in an archive.
+
+    Returns
+    -------
+    dict
+        The training configuration plus ``pyrbm_version`` and ``git_hash``.
+    """
+
+    def action(handle: h5py.File) -> dict[str, Any]:
+        config = loads(handle.attrs["config"])
+        config["pyrbm_version"] = str(handle.attrs["pyrbm_version"])
+        config["git_hash"] = str(handle.attrs["git_hash"])
+        return config
+
+    return _checked(os.fspath(path), action)
+
+
+def load(path: str | os.PathLike[str], checkpoint: int = -1) -> RBM:
+    """Return the RBM saved at one checkpoint of an archive.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A run archive written by :func:`pyrbm.train`.
+    checkpoint : int
+        Position in the list of checkpoints (Python indexing: -1 = latest).
+
+    Returns
+    -------
+    RBM
+
+    Raises
+    ------
+    ArchiveError
+        If the file is not a readable pyrbm archive.
+    IndexError
+        If ``checkpoint`` is out of range.
+    """
+    if isinstance(checkpoint, bool) or not isinstance(checkpoint, (int, np.integer)):
+        raise TypeError(f"checkpoint: expected an int, got {type(checkpoint).__name__}")
+
+    def action(handle: h5py.File) -> RBM:
+        names = sorted(handle["checkpoints"])
+        if not -len(names) <= checkpoint < len(names):
+            raise IndexError(
+                f"checkpoint: {checkpoint} out of range for {len(names)} checkpoint(s)"
+            )
+        group = handle["checkpoints"][names[checkpoint]]
+        return RBM(group["weights"][()], group["visible_bias"][()], group["hidden_bias"][()])
+
+    return _checked(os.fspath(path), action)
+
+
+def read_resume_state(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Arrays and attributes of the ``/resume`` group (the latest checkpoint's state)."""
+
+    def action(handle: h5py.File) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        group = handle["resume"]
+        arrays = {name: group[name][()] for name in group}
+        attrs = {name: group.attrs[name] for name in group.attrs}
+        return arrays, attrs
+
+    return _checked(os.fspath(path), action)
+
+
+# -- writing ------------------------------------------------------------------------------
+def _fsync_dir(directory: str) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def remove_stale_temporaries(path: str) -> None:
+    """Delete temporaries left by a process killed during :func:`append_checkpoint`."""
+    directory, name = os.path.split(os.path.abspath(path))
+    for stale in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*.tmp")):
+        os.remove(stale)
+
+
+def _write_arrays(group: h5py.Group, arrays: Mapping[str, np.ndarray]) -> None:
+    for name, value in arrays.items():
+        value = np.asarray(value)
+        if name in group and group[name].shape == value.shape and group[name].dtype == value.dtype:
+            group[name][...] = value  # same place: the file does not grow
+        else:
+            if name in group:
+                del group[name]
+            group.create_dataset(name, data=value)
+
+
+def append_checkpoint(
+    path: str,
+    *,
+    config: Mapping[str, Any] | None,
+    rbm: RBM,
+    record: CheckpointRecord,
+    resume_arrays: Mapping[str, np.ndarray],
+    resume_attrs: Mapping[str, Any],
+    version: str,
+) -> None:
+    """Atomically add a checkpoint (and replace the resume state) in the archive ``path``.
+
+    Parameters
+    ----------
+    path : str
+        Archive path; created (with ``config``) when it does not exist.
+    config : mapping or None
+        Run configuration, written only when the archive is created.
+    rbm : RBM
+        Parameters to save.
+    record : CheckpointRecord
+        Position, wall time and metrics of this checkpoint.
+    resume_arrays, resume_attrs : mapping
+        Everything needed to continue training from here.
+    version : str
+        pyrbm version to record.
+    """
+    directory, name = os.path.split(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the archive the usual mode
+    try:
+        exists = os.path.exists(path)
+        if exists:
+            shutil.copyfile(path, tmp)
+        with h5py.File(tmp, "r+" if exists else "w") as handle:
+            if not exists:
+                handle.attrs["format"] = FORMAT
+                handle.attrs["format_version"] = FORMAT_VERSION
+                handle.attrs["pyrbm_version"] = version
+                handle.attrs["git_hash"] = git_hash()
+                handle.attrs["config"] = dumps(dict(config or {}))
+                handle.create_group("checkpoints")
+            group = handle["checkpoints"].create_group(f"{record.index:06d}")
+            _write_arrays(
+                group,
+                {"weights": rbm.weights, "visible_bias": rbm.visible_bias,
+                 "hidden_bias": rbm.hidden_bias},
+            )
+            group.attrs["epoch"] = record.epoch
+            group.attrs["update"] = record.update
+            group.attrs["wall_time"] = record.wall_time
+            group.attrs["metrics"] = json.dumps(record.metrics)
+            resume = handle.require_group("resume")
+            _write_arrays(resume, resume_arrays)
+            for key, value in resume_attrs.items():
+                resume.attrs[key] = value
+        with open(tmp, "rb+") as raw:
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(directory)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise

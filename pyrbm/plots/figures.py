@@ -1,0 +1,537 @@
+"""Figures of ``pyrbm reproduce`` (issue 6), one function per figure.
+
+Every function takes plain numpy arrays and dicts, validates them (errors name the
+argument), writes one PNG to ``path`` (its folder is created if needed) and returns
+``path`` as a :class:`pathlib.Path`. matplotlib renders with Agg through a bare
+:class:`~matplotlib.figure.Figure`, so no display is needed and no pyplot state is
+touched. Hidden sizes ``M`` key the dicts and are drawn in increasing order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _style as P
+from ..analysis.spectrum import mp_density, mp_edges
+
+__all__ = [
+    "plot_js_vs_inverse_hidden",
+    "plot_kurtosis",
+    "plot_langevin_variance",
+    "plot_log_likelihood",
+    "plot_log_z_comparison",
+    "plot_mode_trajectory",
+    "plot_mp_histogram",
+    "plot_probing",
+    "plot_saddle_energies",
+    "plot_samples",
+    "plot_singular_value_trajectories",
+    "plot_trained_spectra",
+]
+
+PathLike = str | os.PathLike
+
+
+def plot_mp_histogram(
+    singular_values: Any,
+    n_visible: int,
+    n_hidden: int,
+    std: float,
+    ks_pvalue: float,
+    path: PathLike,
+) -> Path:
+    """Figure 1: pooled singular values at initialization against Marchenko–Pastur.
+
+    Parameters
+    ----------
+    singular_values : array_like, any shape (flattened), entries >= 0
+        Singular values pooled over random ``(N, M)`` initializations.
+    n_visible, n_hidden : int
+        ``N`` and ``M``.
+    std : float
+        Entry standard deviation of the initializations, > 0.
+    ks_pvalue : float
+        p-value of the Kolmogorov–Smirnov test against MP, in ``[0, 1]``.
+    path : str or os.PathLike
+        Output PNG.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = P.output_path(path)
+    lam = P.array(singular_values, "singular_values", None, minimum=0.0)
+    lo, hi = mp_edges(n_visible, n_hidden, std)
+    p = P.probability(ks_pvalue, "ks_pvalue")
+    fig, (ax,) = P.new_figure(1, panel=(6.4, 4.4))
+    ax.hist(lam, bins=min(80, max(10, lam.size // 50)), density=True, color="tab:blue",
+            alpha=0.55, label=f"{lam.size:,} pooled singular values")
+    grid = np.linspace(lo, hi, 400)
+    shown = f"{p:.3f}" if p >= 1e-3 else f"{p:.2e}"  # "1" for 0.9996 would read as exact
+    ax.plot(grid, mp_density(grid, n_visible, n_hidden, std), color="black", linewidth=1.8,
+            label=f"Marchenko–Pastur, KS p = {shown}")
+    for edge, name in ((lo, r"$\lambda_-$"), (hi, r"$\lambda_+$")):
+        ax.axvline(edge, color="tab:red", linestyle="--", linewidth=1.0,
+                   label=f"MP edge {name} = {edge:.3g}")
+    ax.set_ylim(0.0, 1.45 * ax.get_ylim()[1])  # headroom for the legend
+    ax.set_xlabel(r"singular value $\lambda$ (weight units)")
+    ax.set_ylabel(r"density $\rho(\lambda)$")
+    ax.set_title(f"Singular values at initialization, N = {n_visible}, M = {n_hidden}, "
+                 f"σ = {std:g}")
+    ax.legend(loc="upper center", fontsize="small", ncols=2)
+    return P.save(fig, out)
+
+
+def plot_trained_spectra(
+    spectra: Mapping[int, Any], mp_edge: Mapping[int, float], beta: float, path: PathLike
+) -> Path:
+    """Figure 2: sorted singular values of the trained models, one curve per ``M``.
+
+    Parameters
+    ----------
+    spectra : dict of int to array_like, shape (L_M,)
+        Singular values (>= 0, any order) of one trained model per hidden size.
+    mp_edge : dict of int to float
+        Upper Marchenko–Pastur edge ``lambda_+`` for each ``M`` (same keys).
+    beta : float
+        Inverse temperature; the line ``lambda = 4 / beta`` is drawn.
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = P.output_path(path)
+    sizes = P.sizes_dict(spectra, "spectra")
+    P.same_keys(sizes, mp_edge, "mp_edge", "spectra")
+    b = P.positive_scalar(beta, "beta")
+    fig, (ax,) = P.new_figure(1, panel=(6.4, 4.4))
+    for m, color in zip(sizes, P.mode_colors(len(sizes))):
+        lam = np.sort(P.array(spectra[m], f"spectra[{m}]", 1, minimum=0.0))[::-1]
+        edge = P.positive_scalar(mp_edge[m], f"mp_edge[{m}]")
+        ax.plot(np.arange(1, lam.size + 1), lam, color=color, marker=".", markersize=3,
+                label=f"M = {m}")
+        ax.axhline(edge, color=color, linestyle=":", linewidth=1.2)
+    ax.plot([], [], color="gray", linestyle=":", label=r"MP edge $\lambda_+$ (per M)")
+    P.hline(ax, 4.0 / b, rf"$\lambda = 4/\beta$ = {4.0 / b:.3g}")
+    ax.set_yscale("log")
+    ax.set_xlabel("index i (sorted, largest first)")
+    ax.set_ylabel(r"singular value $\lambda_i$ (weight units)")
+    ax.set_title(rf"Trained spectra ($\beta$ = {b:g})")
+    ax.legend()
+    return P.save(fig, out)
+
+
+def plot_singular_value_trajectories(
+    epochs: Any,
+    values: Mapping[int, Any],
+    mp_edge: Mapping[int, float],
+    beta: float,
+    path: PathLike,
+) -> Path:
+    """Figure 3: top singular values versus epoch, one panel per ``M`` (log y).
+
+    Parameters
+    ----------
+    epochs : array_like, shape (T,)
+    values : dict of int to array_like, shape (T, k)
+        ``lambda_i(epoch)`` of the ``k`` largest modes for each hidden size; > 0.
+    mp_edge : dict of int to float
+        Upper MP edge per ``M`` (same keys).
+    beta : float
+        The line ``lambda = 4 / beta`` is drawn.
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = P.output_path(path)
+    x, sizes = P.array(epochs, "epochs", 1), P.sizes_dict(values, "values")
+    P.same_keys(sizes, mp_edge, "mp_edge", "values")
+    b = P.positive_scalar(beta, "beta")
+    lams = [P.array(values[m], f"values[{m}]", 2, shape=(x.size, None), positive=True)
+            for m in sizes]
+    edges = [P.positive_scalar(mp_edge[m], f"mp_edge[{m}]") for m in sizes]
+    fig, axes = P.new_figure(len(sizes), sharey=True)
+    for ax, m, lam, edge in zip(axes, sizes, lams, edges):
+        P.mode_lines(ax, x, lam, r"\lambda")
+        P.hline(ax, edge, rf"MP edge $\lambda_+$ = {edge:.3g}", color="tab:red", linestyle=":")
+        P.hline(ax, 4.0 / b, rf"$\lambda = 4/\beta$ = {4.0 / b:.3g}")
+        ax.set_yscale("log")
+        ax.set_title(f"M = {m}")
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize="small")
+    axes[0].set_ylabel(r"singular value $\lambda_i$ (weight units)")
+    fig.suptitle("Singular values during training")
+    return P.save(fig, out)
+
+
+def plot_saddle_energies(
+    epochs: Any, energies: Mapping[int, Any], totals: Mapping[int, Any], path: PathLike
+) -> Path:
+    """Figure 4: saddle energies ``eps_i`` per ``M`` and their totals versus epoch.
+
+    Parameters
+    ----------
+    epochs : array_like, shape (T,)
+    energies : dict of int to array_like, shape (T, k)
+        ``eps_i(epoch)`` of ``k`` modes for each hidden size (e.g. columns of
+        ``pyrbm.analysis.reciprocal.track_modes(...).saddle_energies``); NaN entries are not drawn.
+    totals : dict of int to array_like, shape (T,)
+        ``sum_i eps_i(epoch)`` over all modes (same keys).
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = P.output_path(path)
+    x, sizes = P.array(epochs, "epochs", 1), P.sizes_dict(energies, "energies")
+    P.same_keys(sizes, totals, "totals", "energies")
+    # NaN allowed: pyrbm.analysis.reciprocal.track_modes gives NaN where a mode's lam is 0
+    eps = [P.array(energies[m], f"energies[{m}]", 2, shape=(x.size, None), allow_nan=True)
+           for m in sizes]
+    for m, e in zip(sizes, eps):
+        if np.isnan(e).all():
+            raise ValueError(f"energies[{m}]: all NaN, nothing to draw")
+    tot = [P.array(totals[m], f"totals[{m}]", 1, shape=(x.size,)) for m in sizes]
+    fig, axes = P.new_figure(len(sizes) + 1)
+    for ax, m, e in zip(axes, sizes, eps):
+        P.mode_lines(ax, x, e, r"\varepsilon")
+        ax.axhline(0.0, color="gray", linewidth=0.8)
+        ax.set_title(f"M = {m}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(r"saddle energy $\varepsilon_i$ (units of $1/\beta$)")
+        ax.legend(fontsize="small")
+    ax = axes[-1]
+    for m, t, color in zip(sizes, tot, P.mode_colors(len(sizes))):
+        ax.plot(x, t, color=color, marker=".", label=f"M = {m}")
+    ax.set_title("Total saddle energy")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(r"$\sum_i \varepsilon_i$ (units of $1/\beta$)")
+    ax.legend(fontsize="small")
+    fig.suptitle(r"Saddle energies $\varepsilon_i = a^0_i b^0_i / \lambda_i$ during training")
+    return P.save(fig, out)
+
+
+def plot_js_vs_inverse_hidden(
+    inv_m: Any,
+    js_mean: Any,
+    js_std: Any,
+    untrained_mean: Any,
+    untrained_std: Any,
+    path: PathLike,
+) -> Path:
+    """Figure 5: rotation JS divergence of trained weights versus ``1/M`` (log y).
+
+    Parameters
+    ----------
+    inv_m : array_like, shape (S,)
+        ``1 / M`` for each hidden size.
+    js_mean, js_std : array_like, shape (S,)
+        Mean (> 0) and standard deviation (>= 0) over replicas of the trained models.
+    untrained_mean, untrained_std : float or array_like, shape (S,)
+        Untrained (random-matrix) level: one value, or one per hidden size; drawn as a
+        dashed line with a ``± std`` band.
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+
+    Notes
+    -----
+    On the log axis a lower error bar with ``std >= mean`` runs off the bottom of the plot.
+    """
+    out = P.output_path(path)
+    x = P.array(inv_m, "inv_m", 1, positive=True)
+    mean = P.array(js_mean, "js_mean", 1, shape=(x.size,), positive=True)
+    std = P.array(js_std, "js_std", 1, shape=(x.size,), minimum=0.0)
+    u_mean = P.level(untrained_mean, "untrained_mean", x.size, positive=True)
+    u_std = P.level(untrained_std, "untrained_std", x.size, minimum=0.0)
+    order = np.argsort(x)
+    x, mean, std, u_mean, u_std = (a[order] for a in (x, mean, std, u_mean, u_std))
+    fig, (ax,) = P.new_figure(1, panel=(6.4, 4.4))
+    lower = np.minimum(std, 0.999 * mean)
+    ax.errorbar(x, mean, yerr=[lower, std], marker="o", capsize=4, color="tab:blue",
+                label="trained (mean ± std over replicas)")
+    span = x if x.size > 1 else np.array([0.8, 1.2]) * x
+    ax.plot(span, np.resize(u_mean, span.size), color="tab:gray", linestyle="--",
+            label="untrained (random weights)")
+    band_lo = np.maximum(u_mean - u_std, 1e-3 * u_mean)
+    ax.fill_between(span, np.resize(band_lo, span.size), np.resize(u_mean + u_std, span.size),
+                    color="tab:gray", alpha=0.25, label="untrained ± std")
+    ax.set_yscale("log")
+    # Limits from the means and the band: a lower bar that reaches 0 runs off the axis.
+    top = max((mean + std).max(), (u_mean + u_std).max())
+    ax.set_ylim(min(mean.min(), band_lo.min()) / 3, 2 * top)
+    ax.set_xlabel(r"$1/M$ (inverse number of hidden units)")
+    ax.set_ylabel("JS divergence, rotated vs original W (nats)")
+    ax.set_title("Rotation symmetry breaking versus hidden size")
+    ax.legend()
+    return P.save(fig, out)
+
+
+def plot_kurtosis(inv_n: Any, mean_kurtosis: Any, path: PathLike) -> Path:
+    """Figure 6: mean kurtosis of the paired coordinates ``x_i`` versus ``1/N``.
+
+    Parameters
+    ----------
+    inv_n : array_like, shape (S,)
+        ``1 / N`` for each visible size; > 0.
+    mean_kurtosis : array_like, shape (S,)
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+        The figure also shows the least-squares line when there are >= 2 sizes.
+    """
+    out = P.output_path(path)
+    x = P.array(inv_n, "inv_n", 1, positive=True)
+    k = P.array(mean_kurtosis, "mean_kurtosis", 1, shape=(x.size,))
+    fig, (ax,) = P.new_figure(1, panel=(6.4, 4.4))
+    grid = np.linspace(0.0, 1.1 * x.max(), 100)
+    ax.plot(grid, 3.0 - 6.0 * grid, color="black", linestyle="--", label=r"$3 - 6/N$")
+    if np.unique(x).size >= 2:
+        slope, intercept = np.polyfit(x, k, 1)
+        ax.plot(grid, intercept + slope * grid, color="tab:orange", linewidth=1.0,
+                label=f"fit: {intercept:.4f} {'−' if slope < 0 else '+'} {abs(slope):.2f}/N")
+    ax.plot(x, k, "o", color="tab:blue", label=r"measured mean kurtosis of $x_i$")
+    ax.axhline(3.0, color="gray", linewidth=0.8, linestyle=":")
+    ax.set_xlabel(r"$1/N$ (inverse number of visible units)")
+    ax.set_ylabel(r"mean kurtosis of $x_i$ (dimensionless; Gaussian = 3)")
+    ax.set_title("Gaussianity of the reciprocal coordinates")
+    ax.legend()
+    return P.save(fig, out)
+
+
+def plot_log_z_comparison(
+    labels: Sequence[str],
+    exact: Any,
+    meanfield: Any,
+    ais: Any,
+    ais_se: Any,
+    rais: Any,
+    rais_se: Any,
+    path: PathLike,
+) -> Path:
+    """Figure 7: ``ln Z - (N+M) ln 2`` of small RBMs by four methods.
+
+    Parameters
+    ----------
+    labels : sequence of str, length S
+        One label per model (e.g. ``"N=12, M=8, λ=2"``), drawn on the x axis.
+    exact, meanfield, ais, rais : array_like, shape (S,)
+        ``ln Z - (N+M) ln 2`` from each method; ``meanfield`` may hold NaN where the
+        mean-field expansion is undefined (``beta lambda >= 4``), marked on the axis.
+    ais_se, rais_se : array_like, shape (S,)
+        Standard errors (>= 0), drawn as error bars.
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = P.output_path(path)
+    names = P.str_list(labels, "labels")
+    n = (len(names),)
+    ex = P.array(exact, "exact", 1, shape=n)
+    mf = P.array(meanfield, "meanfield", 1, shape=n, allow_nan=True)
+    est = {"AIS": (P.array(ais, "ais", 1, shape=n), P.array(ais_se, "ais_se", 1, shape=n,
+                                                            minimum=0.0)),
+           "reverse AIS": (P.array(rais, "rais", 1, shape=n),
+                           P.array(rais_se, "rais_se", 1, shape=n, minimum=0.0))}
+    x = np.arange(len(names), dtype=np.float64)
+    fig, (ax,) = P.new_figure(1, panel=(max(6.4, 0.9 * len(names) + 2), 4.6))
+    ax.plot(x, ex, "s", color="black", markersize=8, fillstyle="none", label="exact")
+    ok = np.isfinite(mf)
+    ax.plot(x[ok], mf[ok], "D", color="tab:green", label="mean-field (E20)")
+    if not ok.all():
+        ax.plot(x[~ok], np.full((~ok).sum(), 0.04), "x", color="tab:green", markersize=10,
+                markeredgewidth=2, transform=ax.get_xaxis_transform(), clip_on=False,
+                label=r"mean-field undefined ($\beta\lambda \geq 4$)")
+    for (name, (val, se)), dx, color in zip(est.items(), (-0.15, 0.15), ("tab:blue", "tab:red")):
+        ax.errorbar(x + dx, val, yerr=se, fmt="o", capsize=3, color=color, label=f"{name} ± s.e.")
+    ax.set_xticks(x, names, rotation=30 if max(map(len, names)) > 8 else 0, ha="right"
+                  if max(map(len, names)) > 8 else "center")
+    ax.set_ylabel(r"$\ln Z - (N+M)\ln 2$ (nats)")
+    ax.set_xlabel("model")
+    ax.set_title("Log partition function of small RBMs")
+    ax.legend(fontsize="small")
+    return P.save(fig, out)
+
+
+def plot_langevin_variance(times: Any, variances: Mapping[str, Any], path: PathLike) -> Path:
+    """Figure 8: variance of Langevin mode coordinates versus time (log y).
+
+    Parameters
+    ----------
+    times : array_like, shape (T,)
+    variances : dict of str to array_like, shape (T,)
+        Variance per labelled mode, e.g. ``"λ=2.1 (βλ<4)"``; entries >= 0. Non-finite
+        entries (a diverged run) are allowed and left out of the curve.
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = P.output_path(path)
+    t = P.array(times, "times", 1)
+    labels = P.labelled_dict(variances, "variances")
+    curves = {}
+    for name in labels:
+        v = P.array(variances[name], f"variances[{name!r}]", 1, shape=t.shape, minimum=0.0,
+                    allow_nan=True, allow_inf=True)
+        if not (np.isfinite(v) & (v > 0)).any():
+            raise ValueError(f"variances[{name!r}]: no finite value > 0 to draw on a log axis")
+        curves[name] = np.where(np.isfinite(v) & (v > 0), v, np.nan)
+    fig, (ax,) = P.new_figure(1, panel=(6.4, 4.4))
+    for (name, v), color in zip(curves.items(), P.mode_colors(len(curves))):
+        ax.plot(t, v, color=color, linewidth=1.6, label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("Langevin time t = steps × dt")
+    ax.set_ylabel("variance of the mode coordinate")
+    ax.set_title("Langevin dynamics of reciprocal modes")
+    ax.legend()
+    return P.save(fig, out)
+
+
+def plot_mode_trajectory(
+    epochs: Any, data_uw: Sequence[Any], model_uw: Sequence[Any], path: PathLike
+) -> Path:
+    """Figure 9: mode-1 rotated coordinates of data and model samples, one panel per epoch.
+
+    Parameters
+    ----------
+    epochs : array_like, shape (T,)
+    data_uw, model_uw : sequence of T array_like, each shape (n, 2)
+        ``(u_1, w_1)`` of test images and of model samples at each epoch, relative to
+        the mode-1 saddle (gauge-fixed); ``n`` may differ between entries.
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = P.output_path(path)
+    ep = P.array(epochs, "epochs", 1)
+    data = P.point_lists(data_uw, "data_uw", ep.size)
+    model = P.point_lists(model_uw, "model_uw", ep.size)
+    fig, axes = P.new_figure(ep.size, panel=(3.8, 3.6))
+    for ax, e, d, m in zip(axes, ep, data, model):
+        ax.scatter(d[:, 0], d[:, 1], s=8, alpha=0.4, color="tab:gray", label="test data",
+                   rasterized=True)
+        ax.scatter(m[:, 0], m[:, 1], s=8, alpha=0.4, color="tab:blue", label="model samples",
+                   rasterized=True)
+        ax.plot(0.0, 0.0, "X", color="tab:red", markersize=10, markeredgecolor="white",
+                label="saddle")
+        ax.set_title(f"epoch {e:g}")
+        ax.set_xlabel(r"$u_1$")
+        ax.set_ylabel(r"$w_1$")
+    axes[0].legend(fontsize="small")
+    fig.suptitle(r"Mode 1 in rotated coordinates $(u_1, w_1)$ about its saddle")
+    return P.save(fig, out)
+
+
+def plot_probing(grids: Mapping[str, Any], image_shape: tuple[int, int], path: PathLike) -> Path:
+    """Figure 10: rows of image grids from hierarchical probing.
+
+    Parameters
+    ----------
+    grids : dict of str to array_like, shape (n, H*W) or (n, H, W)
+        Images (pixel values in [0, 1]) per labelled row, e.g. ``"original"``,
+        ``"modes ≥ 6 scrambled"``, ``"modes 1–2 rotated"``; rows keep the dict order.
+    image_shape : tuple of int
+        ``(H, W)``, e.g. ``(28, 28)``.
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = P.output_path(path)
+    shape = P.image_shape_of(image_shape)
+    labels = P.labelled_dict(grids, "grids")
+    rows = [P.images(grids[k], f"grids[{k!r}]", shape) for k in labels]
+    ncols = max(r.shape[0] for r in rows)
+    # ~0.75 in per 28-pixel image; bounded so that tiny or many images stay legible
+    width = min(16.0, max(6.0, 0.75 * ncols * shape[1] / 28 + 1.0))
+    height = max(1.4, 0.9 * shape[0] / 28 + 0.5)
+    fig, axes = P.new_figure(len(rows), ncols=1, panel=(width, height))
+    for ax, name, tiles in zip(axes, labels, rows):
+        P.show_mosaic(ax, tiles, ncols, name)
+    fig.suptitle("Hierarchical probing of reciprocal modes")
+    return P.save(fig, out)
+
+
+def plot_log_likelihood(
+    epochs: Mapping[int, Any], ais: Mapping[int, Any], rais: Mapping[int, Any], path: PathLike
+) -> Path:
+    """Figure 11: test log-likelihood versus epoch per ``M``, AIS and reverse AIS.
+
+    AIS (a stochastic lower bound of ``ln Z``, hence an upper estimate of the
+    likelihood) and reverse AIS bracket the true value; the bracket is shaded.
+
+    Parameters
+    ----------
+    epochs : dict of int to array_like, shape (T_M,)
+    ais, rais : dict of int to array_like, shape (T_M,)
+        Mean test log-likelihood per image (nats) at those epochs (same keys).
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = P.output_path(path)
+    sizes = P.sizes_dict(epochs, "epochs")
+    P.same_keys(sizes, ais, "ais", "epochs")
+    P.same_keys(sizes, rais, "rais", "epochs")
+    fig, (ax,) = P.new_figure(1, panel=(6.4, 4.4))
+    for m, color in zip(sizes, P.mode_colors(len(sizes))):
+        x = P.array(epochs[m], f"epochs[{m}]", 1)
+        a = P.array(ais[m], f"ais[{m}]", 1, shape=x.shape)
+        r = P.array(rais[m], f"rais[{m}]", 1, shape=x.shape)
+        ax.plot(x, a, color=color, marker="o", markersize=4, label=f"M = {m}, AIS")
+        ax.plot(x, r, color=color, marker="v", markersize=4, linestyle="--",
+                label=f"M = {m}, reverse AIS")
+        ax.fill_between(x, np.minimum(a, r), np.maximum(a, r), color=color, alpha=0.2)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test log-likelihood (nats per image)")
+    ax.set_title("Test log-likelihood during training")
+    ax.legend(fontsize="small", ncols=2 if len(sizes) > 2 else 1)
+    return P.save(fig, out)
+
+
+def plot_samples(samples: Mapping[int, Any], image_shape: tuple[int, int], path: PathLike) -> Path:
+    """Figure 12: a grid of model samples for each hidden size.
+
+    Parameters
+    ----------
+    samples : dict of int to array_like, shape (n, H*W) or (n, H, W)
+        Samples (binary or probabilities in [0, 1]) of the trained model per ``M``.
+    image_shape : tuple of int
+        ``(H, W)``.
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = P.output_path(path)
+    shape = P.image_shape_of(image_shape)
+    sizes = P.sizes_dict(samples, "samples")
+    tiles = [P.images(samples[m], f"samples[{m}]", shape) for m in sizes]
+    fig, axes = P.new_figure(len(sizes), panel=(3.8, 4.0))
+    for ax, m, t in zip(axes, sizes, tiles):
+        P.show_mosaic(ax, t, int(np.ceil(np.sqrt(t.shape[0]))), f"M = {m} ({t.shape[0]} samples)")
+    fig.suptitle("Samples of the trained models")
+    return P.save(fig, out)

@@ -1,0 +1,411 @@
+"""Array-level kernels of the scikit-learn drop-in (:mod:`pyrbm.sklearn`).
+
+scikit-learn stores the weights as ``components_`` of shape ``(n_components,
+n_features)`` in Fortran order, so ``components_.T`` is exactly pyrbm's C-contiguous
+``W`` of shape ``(n_visible, n_hidden)``: the functions here take that ``W`` view and
+update it in place, which updates ``components_``.
+
+Sparse binary batches (under 25 % ones, e.g. binarized MNIST) go through one C++ call
+per update (``_core.pcd_update``: gather-adds only, thread-count independent); other
+binary batches use the gather-add (``_core.sparse_fields``) where it pays and GEMMs
+elsewhere; real-valued inputs (scikit-learn accepts intensities in [0, 1]) use BLAS
+GEMMs for the data terms. Every random number comes from the Philox key of the call, at
+the same counters on every path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from threadpoolctl import ThreadpoolController
+
+from .. import _core
+from .._rng import STREAMS
+from ..model import SPARSE_DENSITY_THRESHOLD
+
+Key = tuple[int, int]
+
+#: Rows per chunk when scanning a large dense input for non-binary values.
+_SCAN_ROWS = 8192
+
+#: Below this many multiply-adds per update, OpenMP's fork/join costs more than it saves
+#: (on 2 cores: about 400 us per update of 20 x 64 x 37 with 2 threads, 35 us with one).
+SERIAL_BELOW = 1 << 20
+
+
+#: Below this fraction of active persistent hidden units, the h -> v fields are a
+#: gather-add over the rows of a transposed W instead of a GEMM on one BLAS thread.
+#: Measured (784x500, 100 chains, float32, one thread): GEMM 1.0 ms; transpose 0.11 ms +
+#: gather 0.31 / 0.73 / 1.48 ms at densities 0.1 / 0.29 / 0.5. The gather also runs on
+#: every OpenMP thread, so the break-even is about 0.3 on one thread and higher on more.
+#: A fixed value: the choice must not depend on the thread count (bit-identical results).
+CHAIN_GATHER_BELOW = 0.35
+
+_blas: ThreadpoolController | None = None
+
+
+@contextlib.contextmanager
+def update_threads(
+    n_rows: int, n_visible: int, n_hidden: int, one_blas_thread: bool
+) -> Iterator[None]:
+    """Thread settings for kernels over ``n_rows`` rows (a PCD update: chains + batch).
+
+    Small problems run on one OpenMP thread (and one BLAS thread). ``one_blas_thread``
+    is for PCD updates on binary data: the one GEMM left (h -> v) then runs on one BLAS
+    thread while the OpenMP kernels use every core, because BLAS workers that spin
+    between calls otherwise take the cores from the OpenMP workers (measured on 2 busy
+    cores: 5x the CPU time, 3-8x the wall time of a fit).
+    The OpenMP kernels give the same results for any thread count; only the speed changes.
+    """
+    global _blas
+    previous = _core.get_max_threads()
+    small = n_rows * n_visible * n_hidden < SERIAL_BELOW and previous > 1
+    if small:
+        _core.set_num_threads(1)
+    try:
+        if one_blas_thread or small:
+            if _blas is None:
+                _blas = ThreadpoolController()  # inspecting the loaded libraries: once
+            with _blas.limit(limits=1, user_api="blas"):
+                yield
+        else:
+            yield
+    finally:
+        if small:
+            _core.set_num_threads(previous)
+
+
+#: Byte alignment of the weights a fit updates: the gather-add's 64-byte loads of W's
+#: rows run about 1.3x faster when the rows start on cache lines as often as the row
+#: length allows (measured: 784 x 500 float64 gather, 1.01 ms from a 64-byte-aligned
+#: base, 1.26 ms from base + 16 bytes; NumPy only guarantees 16).
+ALIGNMENT = 64
+
+
+def aligned(array: np.ndarray) -> np.ndarray:
+    """``array`` itself if C-contiguous and its data starts on a multiple of
+    :data:`ALIGNMENT` bytes, else such a copy.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+
+    Returns
+    -------
+    numpy.ndarray, same shape, dtype and values
+    """
+    if array.flags.c_contiguous and array.ctypes.data % ALIGNMENT == 0:
+        return array
+    buffer = np.empty(array.nbytes + ALIGNMENT, np.uint8)
+    start = -buffer.ctypes.data % ALIGNMENT
+    out = buffer[start : start + array.nbytes].view(array.dtype).reshape(array.shape)
+    np.copyto(out, array)
+    return out
+
+
+def is_binary(X: np.ndarray | sp.spmatrix | sp.sparray) -> bool:
+    """Return True when every entry of ``X`` is 0 or 1.
+
+    Parameters
+    ----------
+    X : numpy.ndarray or scipy sparse matrix, shape (n, n_features)
+
+    Returns
+    -------
+    bool
+    """
+    if sp.issparse(X):
+        data = X.data
+        return bool(np.all((data == 0) | (data == 1)))
+    for start in range(0, X.shape[0], _SCAN_ROWS):  # chunks: no full-size temporaries
+        chunk = X[start : start + _SCAN_ROWS]
+        if not np.all((chunk == 0) | (chunk == 1)):
+            return False
+    return True
+
+
+def hidden_fields(
+    v: np.ndarray | sp.spmatrix | sp.sparray, weights: np.ndarray, binary: bool
+) -> np.ndarray:
+    """Return ``v @ W`` as a C-contiguous array in the dtype of ``weights``.
+
+    Parameters
+    ----------
+    v : numpy.ndarray or scipy sparse matrix, shape (n, n_visible)
+        Visible values; dense arrays must already have the dtype of ``weights``.
+    weights : numpy.ndarray, shape (n_visible, n_hidden)
+        C-contiguous ``W``.
+    binary : bool
+        Whether ``v`` is known to be {0, 1}: sparse enough binary rows use the
+        gather-add kernel instead of a GEMM.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n_hidden)
+    """
+    if sp.issparse(v):
+        return np.ascontiguousarray(v @ weights, dtype=weights.dtype)
+    out = np.empty((v.shape[0], weights.shape[1]), weights.dtype)
+    if binary and v.flags.c_contiguous and _core.density(v) < SPARSE_DENSITY_THRESHOLD:
+        _core.sparse_fields(v, weights, out)
+    else:
+        np.matmul(v, weights, out=out)
+    return out
+
+
+def hidden_probs(
+    v: np.ndarray | sp.spmatrix | sp.sparray,
+    weights: np.ndarray,
+    hidden_bias: np.ndarray,
+    binary: bool,
+) -> np.ndarray:
+    """Return ``sigmoid(v @ W + b)``, shape ``(n, n_hidden)`` (see :func:`hidden_fields`)."""
+    fields = hidden_fields(v, weights, binary)
+    _core.probs_from_fields(fields, hidden_bias, 1.0, fields)
+    return fields
+
+
+def gibbs_step(
+    v: np.ndarray | sp.spmatrix | sp.sparray,
+    weights: np.ndarray,
+    visible_bias: np.ndarray,
+    hidden_bias: np.ndarray,
+    binary: bool,
+    key: Key,
+) -> np.ndarray:
+    """One Gibbs step v -> h -> v (sweep 0 of ``key``).
+
+    Parameters
+    ----------
+    v : numpy.ndarray or scipy sparse matrix, shape (n, n_visible)
+    weights : numpy.ndarray, shape (n_visible, n_hidden)
+    visible_bias : numpy.ndarray, shape (n_visible,)
+    hidden_bias : numpy.ndarray, shape (n_hidden,)
+    binary : bool
+        Whether ``v`` is known to be {0, 1}.
+    key : tuple of int
+        Philox key.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n_visible), the dtype of ``weights``, entries 0 or 1
+    """
+    fields = hidden_fields(v, weights, binary)
+    hidden = np.empty_like(fields)
+    _core.sample_from_fields(fields, hidden_bias, 1.0, key, 0, 0, STREAMS["hidden"], hidden)
+    visible_fields = np.matmul(hidden, weights.T)
+    visible = np.empty_like(visible_fields)
+    _core.sample_from_fields(
+        visible_fields, visible_bias, 1.0, key, 0, 0, STREAMS["visible"], visible
+    )
+    return visible
+
+
+@dataclass
+class PCDWorkspace:
+    """Buffers of one PCD-1 update, reused across the mini-batches of a fit.
+
+    Row layout of ``stacked``: the ``n_chains`` negative (model) visible states first,
+    then the mini-batch, so a short last batch is a prefix of the same buffers.
+    """
+
+    stacked: np.ndarray  # (n_chains + batch, n_visible): [v_neg; v_pos]
+    fields: np.ndarray  # (n_chains + batch, n_hidden): [v_neg; v_pos] @ W, then probs
+    visible_fields: np.ndarray  # (n_chains, n_visible)
+    gradient: np.ndarray  # (n_visible, n_hidden)
+    weights_t: np.ndarray  # (n_hidden, n_visible)
+    stacked_t: np.ndarray  # (n_visible, n_chains + batch)
+
+    @classmethod
+    def allocate(cls, n_chains: int, batch: int, weights: np.ndarray) -> PCDWorkspace:
+        n_visible, n_hidden = weights.shape
+        dt = weights.dtype
+        return cls(
+            np.empty((n_chains + batch, n_visible), dt),
+            np.empty((n_chains + batch, n_hidden), dt),
+            np.empty((n_chains, n_visible), dt),
+            np.empty((n_visible, n_hidden), dt),
+            np.empty((n_hidden, n_visible), dt),
+            np.empty((n_visible, n_chains + batch), dt),
+        )
+
+    def transposed(self, states: np.ndarray) -> np.ndarray:
+        """``states.T`` as a C-contiguous array (in ``stacked_t`` when the shape fits)."""
+        shape = (states.shape[1], states.shape[0])
+        out = self.stacked_t if self.stacked_t.shape == shape else np.empty(shape, states.dtype)
+        _core.transpose(states, out)
+        return out
+
+
+def pcd_update(
+    v_pos: np.ndarray | sp.spmatrix | sp.sparray,
+    weights: np.ndarray,
+    visible_bias: np.ndarray,
+    hidden_bias: np.ndarray,
+    h_samples: np.ndarray,
+    learning_rate: float,
+    binary: bool,
+    key: Key,
+    sweep: int,
+    work: PCDWorkspace | None = None,
+    chains_binary: bool | None = None,
+) -> np.ndarray:
+    """One PCD-1 update, scikit-learn's ``BernoulliRBM._fit``, in place on the parameters.
+
+    With ``P = sigmoid(.)`` the hidden probabilities and ``lr = learning_rate / n``::
+
+        h_pos = P(v_pos W + b)
+        v_neg ~ p(v | h_samples)                      (stream "visible", this sweep)
+        h_neg = P(v_neg W + b)
+        W += lr (v_pos^T h_pos - v_neg^T h_neg)
+        b += lr (sum h_pos - sum h_neg) ;  a += lr (sum v_pos - sum v_neg)
+        h_samples <- Bernoulli(h_neg)                 (stream "hidden", this sweep)
+
+    Every term is computed from the parameters before the update, as scikit-learn does.
+    Binary ``v_pos`` with under 25 % ones and binary chains take the fused C++ update.
+
+    Parameters
+    ----------
+    v_pos : numpy.ndarray or scipy sparse matrix, shape (n, n_visible)
+        The mini-batch (any float dtype; copied into the workspace).
+    weights : numpy.ndarray, shape (n_visible, n_hidden)
+        C-contiguous ``W``, updated in place.
+    visible_bias : numpy.ndarray, shape (n_visible,)
+        Updated in place.
+    hidden_bias : numpy.ndarray, shape (n_hidden,)
+        Updated in place.
+    h_samples : numpy.ndarray, shape (n_chains, n_hidden)
+        Persistent hidden states (not modified).
+    learning_rate : float
+        scikit-learn's ``learning_rate`` (divided by ``n`` here).
+    binary : bool
+        Whether ``v_pos`` is known to be {0, 1} (enables the gather-add kernels).
+    key : tuple of int
+        Philox key of this fit.
+    sweep : int
+        Update index within the key: the counter of this update's random numbers.
+    work : PCDWorkspace, optional
+        Buffers sized for at least ``n`` batch rows and exactly ``n_chains`` chains.
+    chains_binary : bool, optional
+        Whether ``h_samples`` is known to be {0, 1} (checked when None).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_chains, n_hidden)
+        The new persistent hidden states.
+    """
+    n_chains, n_pos = h_samples.shape[0], v_pos.shape[0]
+    if chains_binary is None:
+        chains_binary = is_binary(h_samples)
+    dense_pos = v_pos.toarray() if sp.issparse(v_pos) else v_pos
+    if binary and chains_binary:
+        fused_pos = np.ascontiguousarray(dense_pos, dtype=weights.dtype)
+        if _core.density(fused_pos) < SPARSE_DENSITY_THRESHOLD:
+            # The whole update in one C++ call: gather-adds only, no Python in between.
+            h_next = np.empty_like(h_samples)
+            _core.pcd_update(fused_pos, h_samples, weights, visible_bias, hidden_bias,
+                             learning_rate, key, sweep, h_next)
+            return h_next
+    if work is None or work.stacked.shape[0] < n_chains + n_pos:
+        work = PCDWorkspace.allocate(n_chains, n_pos, weights)
+    rows = n_chains + n_pos
+    stacked, fields = work.stacked[:rows], work.fields[:rows]
+    np.copyto(stacked[n_chains:], dense_pos)
+
+    # v_neg ~ p(v | h_samples). Sparse binary chains: gather-add over the rows of W^T
+    # (the tiled transpose costs about a tenth of the GEMM); otherwise a GEMM.
+    sparse_chains = _core.density(h_samples) < CHAIN_GATHER_BELOW
+    if sparse_chains and chains_binary:
+        _core.transpose(weights, work.weights_t)
+        _core.sparse_fields(h_samples, work.weights_t, work.visible_fields)
+    else:
+        np.matmul(h_samples, weights.T, out=work.visible_fields)
+    _core.sample_from_fields(
+        work.visible_fields, visible_bias, 1.0, key, sweep, 0, STREAMS["visible"],
+        stacked[:n_chains],
+    )
+
+    # Binary data: [v_neg; v_pos] in one part. Real-valued data: v_neg (always binary)
+    # and v_pos in separate parts, so that the model half still gets the gather-add.
+    parts = [slice(0, rows)] if binary else [slice(0, n_chains), slice(n_chains, rows)]
+    gather = [
+        (binary or part.start == 0) and _core.density(stacked[part]) < SPARSE_DENSITY_THRESHOLD
+        for part in parts
+    ]
+    for part, sparse in zip(parts, gather):
+        if sparse:
+            _core.sparse_fields(stacked[part], weights, fields[part])
+        else:
+            np.matmul(stacked[part], weights, out=fields[part])
+    h_next = np.empty((n_chains, weights.shape[1]), weights.dtype)
+    _core.sample_from_fields(
+        fields[:n_chains], hidden_bias, 1.0, key, sweep, 0, STREAMS["hidden"], h_next,
+        fields[:n_chains],
+    )
+    _core.probs_from_fields(fields[n_chains:], hidden_bias, 1.0, fields[n_chains:])
+
+    # Signed, scaled probabilities: gradient = [v_neg; v_pos]^T [-lr h_neg; lr h_pos].
+    lr = learning_rate / n_pos
+    fields[:n_chains] *= -lr
+    fields[n_chains:] *= lr
+    for part, sparse in zip(parts, gather):
+        if sparse:  # added to W as it is summed: no gradient buffer
+            _core.sparse_fields(
+                work.transposed(stacked[part]), fields[part], weights, accumulate=True
+            )
+        else:
+            np.matmul(stacked[part].T, fields[part], out=work.gradient)
+            weights += work.gradient
+    hidden_bias += fields.sum(axis=0)
+    visible_bias += lr * (stacked[n_chains:].sum(axis=0) - stacked[:n_chains].sum(axis=0))
+    return h_next
+
+
+def pseudo_likelihood(
+    v: np.ndarray | sp.spmatrix | sp.sparray,
+    weights: np.ndarray,
+    visible_bias: np.ndarray,
+    hidden_bias: np.ndarray,
+    flip: np.ndarray,
+    binary: bool,
+) -> np.ndarray:
+    """scikit-learn's stochastic pseudo-likelihood, one flipped unit per sample.
+
+    ``-n_visible * log(1 + exp(-(F(v') - F(v))))`` where ``v'`` is ``v`` with unit
+    ``flip[r]`` of row ``r`` set to ``1 - v``. The flip changes the hidden fields by
+    ``(1 - 2 v_i) W[i, :]``, so the fields of ``v'`` cost one row gather, not a GEMM.
+
+    Parameters
+    ----------
+    v : numpy.ndarray or scipy sparse matrix, shape (n, n_visible)
+    weights : numpy.ndarray, shape (n_visible, n_hidden)
+    visible_bias : numpy.ndarray, shape (n_visible,)
+    hidden_bias : numpy.ndarray, shape (n_hidden,)
+    flip : numpy.ndarray of int, shape (n,)
+        Index of the unit flipped in each row.
+    binary : bool
+        Whether ``v`` is known to be {0, 1}.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,), the dtype of ``weights``
+    """
+    n = v.shape[0]
+    rows = np.arange(n)
+    values = np.asarray(v[rows, flip], dtype=weights.dtype).ravel()
+    delta = 1 - 2 * values  # v'_i - v_i
+    fields = hidden_fields(v, weights, binary)
+    flipped = fields + delta[:, None] * weights[flip]
+    # F(v) = -a.v - S(v); only S differs beyond the flipped unit, so the kernel gets an
+    # empty visible part (one zero column) and returns -S.
+    zero_v = np.zeros((n, 1), weights.dtype)
+    zero_a = np.zeros(1, weights.dtype)
+    minus_s, minus_s_flipped = np.empty(n, weights.dtype), np.empty(n, weights.dtype)
+    _core.free_energy_from_fields(zero_v, fields, zero_a, hidden_bias, 1.0, minus_s)
+    _core.free_energy_from_fields(zero_v, flipped, zero_a, hidden_bias, 1.0, minus_s_flipped)
+    fe_diff = -visible_bias[flip] * delta + minus_s_flipped - minus_s
+    return (-weights.shape[0] * np.logaddexp(0, -fe_diff)).astype(weights.dtype, copy=False)
