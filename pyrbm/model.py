@@ -115,6 +115,41 @@ class RBM:
         w = gen.normal(0.0, std, size=(n_visible, n_hidden)).astype(dt)
         return cls(w, np.zeros(n_visible, dt), np.zeros(n_hidden, dt))
 
+    @classmethod
+    def from_sklearn(cls, estimator: Any) -> RBM:
+        """Return the RBM of a fitted scikit-learn ``BernoulliRBM`` (or pyrbm's drop-in).
+
+        Parameters
+        ----------
+        estimator : sklearn.neural_network.BernoulliRBM
+            Fitted: ``components_`` (n_hidden, n_visible), ``intercept_visible_``,
+            ``intercept_hidden_``.
+
+        Returns
+        -------
+        RBM
+            ``weights = components_.T``; the estimator's dtype is kept.
+        """
+        from .io.formats import from_estimator
+
+        return from_estimator(estimator)
+
+    def to_sklearn(self, *, batch_size: int = 10) -> Any:
+        """Return a fitted :class:`sklearn.neural_network.BernoulliRBM` with these parameters.
+
+        Parameters
+        ----------
+        batch_size : int
+            The estimator's ``batch_size`` (its ``h_samples_`` are zeros of that many rows).
+
+        Returns
+        -------
+        sklearn.neural_network.BernoulliRBM
+        """
+        from .io.formats import to_estimator
+
+        return to_estimator(self, batch_size=batch_size)
+
     # -- parameters -----------------------------------------------------------------
     @property
     def weights(self) -> np.ndarray:

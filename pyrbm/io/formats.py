@@ -1,0 +1,556 @@
+"""Binary RBMs in and out of the formats other tools write.
+
+:func:`read_model` returns an :class:`~pyrbm.RBM` from any of
+
+``"pyrbm"``
+    pyrbm run archives (:mod:`pyrbm.io.archive`; one model per checkpoint).
+``"npz"``
+    numpy ``.npz`` files with the arrays ``weights`` (n_visible, n_hidden),
+    ``visible_bias`` and ``hidden_bias``.
+``"rbms"``
+    HDF5 archives of DsysDML/rbms and fastrbm (which saves through rbms): one group
+    ``update_<n>`` per checkpoint with ``params/{weight_matrix, vbias, hbias}``
+    (``weight_matrix`` of shape (n_visible, n_hidden)), or the older layout with the
+    arrays directly under ``update_<n>``; the dataset ``model_type`` must be
+    ``"BBRBM"`` (Potts and Gaussian models are refused).
+``"julia"``
+    HDF5 files of RestrictedBoltzmannMachinesHDF5.jl, the ``save_rbm`` companion of
+    cossio/RestrictedBoltzmannMachines.jl (file format version 1.0.0, all releases
+    1.x and 2.x, with or without the ``rbm_type`` dataset): ``weights``,
+    ``visible_par``, ``hidden_par``, ``visible_type``, ``hidden_type``. Julia arrays
+    are column-major, so h5py sees every array with its dimensions reversed: the
+    weights as (n_hidden, n_visible) and a ``Binary`` layer's parameters as
+    (n_units, 1). Only ``Binary`` layers of a plain ``RBM`` are read (``Spin``,
+    ``Potts``, ``Gaussian``, ``xReLU`` layers and ``StandardizedRBM`` are refused).
+``"sklearn"``
+    a fitted :class:`sklearn.neural_network.BernoulliRBM` (or pyrbm's drop-in), the
+    object itself or its pickle / joblib file (``components_`` is (n_hidden,
+    n_visible)). Unpickling runs code from the file: open only files you trust.
+
+The format is detected from the content (HDF5 signature and layout, zip, pickle and
+compressor magic numbers), never from the extension alone. Every failure is a
+:class:`ModelFileError` (a ``ValueError``) that names the file and what is wrong.
+:func:`write_model` writes ``"npz"``, ``"rbms"``, ``"julia"`` and ``"sklearn"``.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from ..model import RBM
+from . import archive
+
+__all__ = ["FORMATS", "ModelCheckpoint", "ModelFileError", "detect_format",
+           "list_model_checkpoints", "read_model", "write_model"]
+
+#: Formats :func:`read_model` knows.
+FORMATS = ("pyrbm", "npz", "rbms", "julia", "sklearn")
+#: Formats :func:`write_model` writes.
+WRITABLE = ("npz", "rbms", "julia", "sklearn")
+
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+#: First bytes of a pickle (protocol >= 2) and of the compressors joblib uses.
+_PICKLE_MAGIC = (b"\x80", b"\x1f\x8b", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda",
+                 b"BZh", b"\xfd7zXZ\x00", b"\x5d\x00\x00", b"\x04\x22\x4d\x18")
+_JULIA_HEADER = "rbm_hdf5_file_format_version"
+_JULIA_VERSIONS = ("1.0.0",)
+_UPDATE = re.compile(r"^update_(\d+)$")
+_RBMS_NAMES = ("weight_matrix", "vbias", "hbias")
+_NPZ_NAMES = ("weights", "visible_bias", "hidden_bias")
+
+
+class ModelFileError(ValueError):
+    """A model file or object that cannot be read or written (the message says why)."""
+
+
+@dataclass(frozen=True)
+class ModelCheckpoint:
+    """One saved model of a file, listed without reading its arrays.
+
+    Attributes
+    ----------
+    index : int
+        Position in the file's list (what ``read_model(..., checkpoint=index)`` takes).
+    name : str
+        Group of the checkpoint in the file ("" for single-model formats).
+    update : int or None
+        Training updates at that point, where the format records them.
+    epoch : int or None
+    time : float or None
+        Wall time of training at that point (s), where recorded.
+    flags : tuple of str
+        rbms checkpoint flags (e.g. ``"ptt"``).
+    """
+
+    index: int
+    name: str
+    update: int | None
+    epoch: int | None = None
+    time: float | None = None
+    flags: tuple[str, ...] = ()
+
+
+# -- parameters ---------------------------------------------------------------------------
+def _model(source: str, weights: Any, visible_bias: Any, hidden_bias: Any) -> RBM:
+    """An RBM from three arrays read from ``source``; every problem names ``source``."""
+    arrays = [np.asarray(x) for x in (weights, visible_bias, hidden_bias)]
+    for name, x in zip(("weights", "visible bias", "hidden bias"), arrays):
+        if x.dtype.kind not in "iuf":
+            raise ModelFileError(f"{source}: {name} has dtype {x.dtype}, not a real number")
+    dtype = np.result_type(*arrays)
+    if dtype == np.float16:
+        dtype = np.dtype(np.float32)
+    elif dtype not in (np.float32, np.float64):
+        dtype = np.dtype(np.float64)
+    try:
+        return RBM(*(x.astype(dtype, copy=False) for x in arrays))
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{source}: {exc}") from None
+
+
+def from_estimator(estimator: Any, source: str = "estimator") -> RBM:
+    """The RBM of a fitted scikit-learn-style ``BernoulliRBM``.
+
+    Parameters
+    ----------
+    estimator : object
+        Has ``components_`` (n_hidden, n_visible), ``intercept_visible_`` (n_visible,)
+        and ``intercept_hidden_`` (n_hidden,).
+    source : str
+        Name used in error messages.
+
+    Returns
+    -------
+    RBM
+        ``W = components_.T``; the dtype of the fitted arrays is kept.
+    """
+    missing = [n for n in ("components_", "intercept_visible_", "intercept_hidden_")
+               if not hasattr(estimator, n)]
+    if missing:
+        raise ModelFileError(f"{source}: {type(estimator).__name__} is not a fitted "
+                             f"BernoulliRBM (no {', '.join(missing)})")
+    components = np.asarray(estimator.components_)
+    if components.ndim != 2:
+        raise ModelFileError(f"{source}: components_ has shape {components.shape}, "
+                             "expected (n_hidden, n_visible)")
+    return _model(source, components.T, estimator.intercept_visible_, estimator.intercept_hidden_)
+
+
+def to_estimator(rbm: RBM, *, batch_size: int = 10) -> Any:
+    """A fitted :class:`sklearn.neural_network.BernoulliRBM` with ``rbm``'s parameters.
+
+    Parameters
+    ----------
+    rbm : RBM
+    batch_size : int
+        The estimator's ``batch_size`` (rows of its persistent chains ``h_samples_``,
+        zeros, as after ``fit``'s initialization).
+
+    Returns
+    -------
+    sklearn.neural_network.BernoulliRBM
+    """
+    try:
+        from sklearn.neural_network import BernoulliRBM
+    except ImportError:  # pragma: no cover - scikit-learn is a test dependency
+        raise ModelFileError("scikit-learn is not installed (pip install scikit-learn)") from None
+    est = BernoulliRBM(n_components=rbm.n_hidden, batch_size=batch_size)
+    est.components_ = np.array(rbm.weights.T, order="C")
+    est.intercept_hidden_ = rbm.hidden_bias.copy()
+    est.intercept_visible_ = rbm.visible_bias.copy()
+    est.h_samples_ = np.zeros((batch_size, rbm.n_hidden), rbm.dtype)
+    est.n_features_in_ = rbm.n_visible
+    return est
+
+
+# -- detection ----------------------------------------------------------------------------
+def _head(path: str, n: int = 8) -> bytes:
+    if not os.path.exists(path):
+        raise ModelFileError(f"{path}: no such file")
+    if not os.path.isfile(path):
+        raise ModelFileError(f"{path}: not a regular file")
+    with open(path, "rb") as fh:
+        return fh.read(n)
+
+
+def _open_h5(path: str) -> h5py.File:
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise ModelFileError(f"{path}: truncated or corrupt HDF5 file ({exc})") from None
+
+
+def _hdf5_layout(handle: h5py.File, path: str) -> str:
+    if handle.attrs.get("format") == archive.FORMAT:
+        return "pyrbm"
+    keys = list(handle.keys())
+    if _JULIA_HEADER in keys:
+        return "julia"
+    if "model_type" in keys or any(_UPDATE.match(k) for k in keys):
+        return "rbms"
+    shown = ", ".join(keys[:8]) or "nothing"
+    raise ModelFileError(f"{path}: HDF5 file of an unknown layout (top level: {shown}); "
+                         f"known formats: {', '.join(FORMATS)}")
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The format of the model file ``path``, from its content.
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS`.
+
+    Raises
+    ------
+    ModelFileError
+        Missing file, or a content no reader knows.
+    """
+    path = os.fspath(path)
+    head = _head(path)
+    if head.startswith(_HDF5_MAGIC) or h5py.is_hdf5(path):  # is_hdf5: user blocks
+        with _open_h5(path) as handle:
+            return _hdf5_layout(handle, path)
+    if head.startswith(b"PK"):
+        return "npz"
+    if head.startswith(_PICKLE_MAGIC):
+        return "sklearn"
+    if not head:
+        raise ModelFileError(f"{path}: empty file")
+    raise ModelFileError(f"{path}: unknown file format (starts with {head!r}); "
+                         f"known formats: {', '.join(FORMATS)}")
+
+
+def _resolve(source: Any, fmt: str) -> tuple[str, str]:
+    if fmt not in ("auto", *FORMATS):
+        raise ValueError(f"format: expected 'auto' or one of {FORMATS}, got {fmt!r}")
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"path: expected a str or os.PathLike, got {type(source).__name__}")
+    path = os.fspath(source)
+    found = detect_format(path)
+    if fmt != "auto" and fmt != found:
+        raise ModelFileError(f"{path}: format={fmt!r} requested, but the file is {found!r}")
+    return path, found
+
+
+def _position(checkpoint: Any, count: int, path: str) -> int:
+    if isinstance(checkpoint, bool) or not isinstance(checkpoint, (int, np.integer)):
+        raise TypeError(f"checkpoint: expected an int, got {type(checkpoint).__name__}")
+    if not -count <= checkpoint < count:
+        raise IndexError(f"checkpoint: {checkpoint} out of range for {count} "
+                         f"checkpoint(s) in {path}")
+    return int(checkpoint) % count
+
+
+# -- rbms ---------------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    value = value[()] if isinstance(value, h5py.Dataset) else value
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(()).item()
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _rbms_updates(handle: h5py.File) -> list[tuple[int, str]]:
+    found = [(int(m.group(1)), k) for k in handle.keys() if (m := _UPDATE.match(k))]
+    return sorted(found)
+
+
+def _rbms_binary(handle: h5py.File, path: str) -> None:
+    """Refuse an rbms archive whose ``model_type`` is not the binary-binary RBM."""
+    if "model_type" in handle:
+        kind = _text(handle["model_type"])
+        if kind != "BBRBM":
+            what = {"PBRBM": "a Potts-Bernoulli", "BGRBM": "a Bernoulli-Gaussian",
+                    "IGRBM": "an Ising-Gaussian"}.get(kind, "not a Bernoulli-Bernoulli")
+            raise ModelFileError(f"{path}: model_type {kind!r} is {what} RBM; only binary "
+                                 "(BBRBM) models can be read or added")
+
+
+def _rbms_check(handle: h5py.File, path: str) -> list[tuple[int, str]]:
+    _rbms_binary(handle, path)
+    updates = _rbms_updates(handle)
+    if not updates:
+        raise ModelFileError(f"{path}: rbms archive without any update_<n> checkpoint")
+    return updates
+
+
+def _rbms_arrays(group: h5py.Group, path: str) -> tuple[np.ndarray, ...]:
+    source = group["params"] if "params" in group else group  # older: arrays in update_<n>
+    missing = [n for n in _RBMS_NAMES if n not in source]
+    if missing:
+        raise ModelFileError(f"{path}: checkpoint {group.name} has no {', '.join(missing)}")
+    w, a, b = (source[n][()] for n in _RBMS_NAMES)
+    if np.ndim(w) != 2:
+        raise ModelFileError(f"{path}: {group.name} weight_matrix has shape {np.shape(w)}, "
+                             "expected (n_visible, n_hidden): not a binary-binary RBM")
+    return w, a, b
+
+
+def _rbms_listing(handle: h5py.File, path: str) -> list[ModelCheckpoint]:
+    out = []
+    for i, (update, name) in enumerate(_rbms_check(handle, path)):
+        group = handle[name]
+        time = float(group["time"][()]) if "time" in group else None
+        flags = tuple(sorted(k for k in group["flags"] if bool(group["flags"][k][()]))
+                      ) if "flags" in group else ()
+        out.append(ModelCheckpoint(i, name, update, None, time, flags))
+    return out
+
+
+def _write_rbms(rbm: RBM, path: str, update: int, chains: np.ndarray | None,
+                hyperparameters: Mapping[str, Any] | None) -> None:
+    """The layout of rbms' ``save_model`` and of its training script's ``hyperparameters``
+    group (no torch RNG state: rbms cannot resume training from it)."""
+    legacy = np.random.RandomState(0).get_state()
+    with h5py.File(path, "a") as f:
+        _rbms_binary(f, path)
+        name = f"update_{update}"
+        if name in f:
+            raise ModelFileError(f"{path}: already has a checkpoint {name}")
+        group = f.create_group(name)
+        params = group.create_group("params")
+        for key, value in zip(_RBMS_NAMES, (rbm.weights, rbm.visible_bias, rbm.hidden_bias)):
+            params[key] = value
+            group[key] = params[key]  # the older layout, as rbms keeps it
+        for i in range(5):
+            group[f"numpy_rng_arg{i}"] = legacy[i]
+        group["time"] = 0.0
+        group.create_group("flags")
+        visible = (np.zeros((1, rbm.n_visible), rbm.dtype) if chains is None
+                   else np.asarray(chains, dtype=rbm.dtype))
+        if visible.ndim != 2 or visible.shape[1] != rbm.n_visible:
+            raise ValueError(f"chains: expected shape (n, {rbm.n_visible}), got {visible.shape}")
+        if "parallel_chains" in f:
+            del f["parallel_chains"]
+        f["parallel_chains"] = visible
+        if "model_type" not in f:
+            f["model_type"] = "BBRBM"
+        group = f.require_group("hyperparameters")
+        given = {"num_visibles": rbm.n_visible, "num_hiddens": rbm.n_hidden,
+                 "num_chains": visible.shape[0], **dict(hyperparameters or {})}
+        for key, value in given.items():
+            if key in group:
+                del group[key]
+            group[key] = value
+
+
+# -- julia --------------------------------------------------------------------------------
+def _julia_layer(handle: h5py.File, side: str, path: str) -> np.ndarray:
+    kind = _text(handle[f"{side}_type"])
+    par = handle[f"{side}_par"][()]
+    # Julia's par is (1, units...) for Binary; h5py shows it reversed: (units_rev..., 1).
+    if kind != "Binary" or par.ndim < 2 or par.shape[-1] != 1:
+        raise ModelFileError(f"{path}: {side} layer is {kind!r} with parameters of shape "
+                             f"{par.shape[::-1]} (Julia order); only Binary layers can be read")
+    return par[..., 0].reshape(-1)
+
+
+def _read_julia(handle: h5py.File, path: str) -> RBM:
+    version = _text(handle[_JULIA_HEADER])
+    if version not in _JULIA_VERSIONS:
+        raise ModelFileError(f"{path}: RestrictedBoltzmannMachinesHDF5 file format version "
+                             f"{version} is not supported (known: {', '.join(_JULIA_VERSIONS)})")
+    kind = _text(handle["rbm_type"]) if "rbm_type" in handle else "RBM"
+    if kind != "RBM":
+        raise ModelFileError(f"{path}: rbm_type {kind!r} is not supported (only a plain RBM)")
+    a = _julia_layer(handle, "visible", path)
+    b = _julia_layer(handle, "hidden", path)
+    w = handle["weights"][()]
+    if w.size != a.size * b.size:
+        raise ModelFileError(f"{path}: weights of shape {w.shape[::-1]} (Julia order) do not "
+                             f"match {a.size} visible and {b.size} hidden units")
+    # Reversed (hidden_rev..., visible_rev...): C order of each half is Julia's linear order.
+    return _model(path, w.reshape(b.size, a.size).T, a, b)
+
+
+def _write_julia(rbm: RBM, path: str) -> None:
+    """What HDF5.jl writes for ``save_rbm(path, RBM(Binary, Binary, w))``."""
+    text = h5py.string_dtype("utf-8")
+    with h5py.File(path, "w") as f:
+        f.create_dataset(_JULIA_HEADER, data=_JULIA_VERSIONS[-1], dtype=text)
+        f.create_dataset("rbm_type", data="RBM", dtype=text)
+        f["weights"] = np.ascontiguousarray(rbm.weights.T)  # Julia (N, M) column-major
+        f["visible_par"] = rbm.visible_bias[:, None]  # Julia (1, N)
+        f["hidden_par"] = rbm.hidden_bias[:, None]
+        f.create_dataset("visible_type", data="Binary", dtype=text)
+        f.create_dataset("hidden_type", data="Binary", dtype=text)
+
+
+# -- npz, pickle --------------------------------------------------------------------------
+def _read_npz(path: str) -> RBM:
+    try:  # our own file object: np.load leaks its own when the zip is corrupt
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
+            missing = [n for n in _NPZ_NAMES if n not in data.files]
+            if missing:
+                raise ModelFileError(f"{path}: .npz without {', '.join(missing)} "
+                                     f"(has {', '.join(data.files) or 'nothing'})")
+            arrays = [data[n] for n in _NPZ_NAMES]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        if isinstance(exc, ModelFileError):
+            raise
+        raise ModelFileError(f"{path}: truncated or corrupt .npz file ({exc})") from None
+    return _model(path, *arrays)
+
+
+def _read_pickle(path: str) -> RBM:
+    import joblib
+
+    try:
+        estimator = joblib.load(path)
+    except (pickle.UnpicklingError, EOFError, OSError, ValueError, AttributeError,
+            ImportError, IndexError, KeyError, TypeError, MemoryError) as exc:
+        # MemoryError: a corrupt frame header can announce an absurd length
+        raise ModelFileError(f"{path}: truncated or corrupt pickle/joblib file "
+                             f"({type(exc).__name__}: {exc})") from None
+    return from_estimator(estimator, path)
+
+
+# -- public -------------------------------------------------------------------------------
+def list_model_checkpoints(path: str | os.PathLike[str], *,
+                           format: str = "auto") -> list[ModelCheckpoint]:
+    """The models saved in ``path``, oldest first, read from metadata only.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    format : {"auto", "pyrbm", "npz", "rbms", "julia", "sklearn"}
+
+    Returns
+    -------
+    list of ModelCheckpoint
+        One entry for the single-model formats (npz, julia, sklearn).
+    """
+    path, fmt = _resolve(path, format)
+    if fmt == "pyrbm":
+        return [ModelCheckpoint(i, f"{r.index:06d}", r.update, r.epoch, r.wall_time)
+                for i, r in enumerate(archive.list_checkpoints(path))]
+    if fmt == "rbms":
+        with _open_h5(path) as handle:
+            return _guarded(path, lambda: _rbms_listing(handle, path))
+    return [ModelCheckpoint(0, "", None)]
+
+
+def _guarded(path: str, action: Any) -> Any:
+    """Run ``action``; a damaged HDF5 content becomes a ModelFileError naming ``path``."""
+    try:
+        return action()
+    except ModelFileError:
+        raise
+    except (KeyError, OSError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: damaged file ({type(exc).__name__}: {exc})") from None
+
+
+def read_model(source: Any, *, checkpoint: int = -1, format: str = "auto") -> RBM:
+    """Read a binary RBM from a file of any known format, or from a fitted estimator.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or estimator
+        A model file (see the module docstring for the formats) or a fitted
+        scikit-learn ``BernoulliRBM`` (or pyrbm's drop-in).
+    checkpoint : int
+        Position in the file's list of checkpoints (:func:`list_model_checkpoints`;
+        Python indexing, -1 = latest). Single-model formats accept 0 and -1.
+    format : {"auto", "pyrbm", "npz", "rbms", "julia", "sklearn"}
+        "auto" detects it from the content; any other value must match the content.
+
+    Returns
+    -------
+    RBM
+        ``W`` (n_visible, n_hidden) float32 or float64, the file's precision kept.
+
+    Raises
+    ------
+    ModelFileError
+        Unknown or non-binary format, truncated or corrupt file, mismatched shapes,
+        non-finite parameters (the message names the file).
+    IndexError
+        ``checkpoint`` out of range.
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        if format not in ("auto", "sklearn"):
+            raise ValueError(f"format: an estimator object is 'sklearn', not {format!r}")
+        _position(checkpoint, 1, type(source).__name__)
+        return from_estimator(source, type(source).__name__)
+    path, fmt = _resolve(source, format)
+    if fmt == "pyrbm":
+        count = len(archive.list_checkpoints(path))
+        return archive.load(path, _position(checkpoint, count, path))
+    if fmt in ("npz", "sklearn"):
+        _position(checkpoint, 1, path)
+        return _read_npz(path) if fmt == "npz" else _read_pickle(path)
+    with _open_h5(path) as handle:
+        if fmt == "julia":
+            _position(checkpoint, 1, path)
+            return _guarded(path, lambda: _read_julia(handle, path))
+
+        def rbms() -> RBM:
+            updates = _rbms_check(handle, path)
+            name = updates[_position(checkpoint, len(updates), path)][1]
+            return _model(path, *_rbms_arrays(handle[name], path))
+
+        return _guarded(path, rbms)
+
+
+def write_model(rbm: RBM, path: str | os.PathLike[str], *, format: str,
+                update: int = 0, chains: np.ndarray | None = None,
+                hyperparameters: Mapping[str, Any] | None = None) -> Path:
+    """Write ``rbm`` so that another tool opens it.
+
+    Parameters
+    ----------
+    rbm : RBM
+    path : str or os.PathLike
+        Written as given (no extension added).
+    format : {"npz", "rbms", "julia", "sklearn"}
+        ``"npz"``: ``weights``, ``visible_bias``, ``hidden_bias``. ``"rbms"``: the
+        DsysDML/rbms archive layout (``update_<update>/params/...``, ``model_type``
+        "BBRBM", ``parallel_chains``); an existing rbms archive gets one more
+        checkpoint. ``"julia"``: RestrictedBoltzmannMachinesHDF5.jl format 1.0.0.
+        ``"sklearn"``: a fitted ``BernoulliRBM`` saved with joblib.
+    update : int
+        rbms only: the checkpoint's update number.
+    chains : numpy.ndarray, shape (n, n_visible), optional
+        rbms only: the ``parallel_chains`` to store (default one row of zeros).
+    hyperparameters : mapping, optional
+        rbms only: entries of the ``hyperparameters`` group besides ``num_visibles``,
+        ``num_hiddens`` and ``num_chains``. rbms' ``load_params`` needs none;
+        its ``load_model`` needs ``batch_size``, ``gibbs_steps``, ``learning_rate``,
+        ``L1`` and ``L2`` (the training settings, which an RBM alone does not know).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    if not isinstance(rbm, RBM):
+        raise TypeError(f"rbm: expected a pyrbm.RBM, got {type(rbm).__name__}")
+    if format not in WRITABLE:
+        raise ValueError(f"format: expected one of {WRITABLE}, got {format!r}")
+    if isinstance(update, bool) or not isinstance(update, (int, np.integer)) or update < 0:
+        raise ValueError(f"update: expected a non-negative int, got {update!r}")
+    out = Path(path)
+    if format == "npz":
+        with open(out, "wb") as fh:  # a file object: numpy adds no ".npz"
+            np.savez(fh, weights=rbm.weights, visible_bias=rbm.visible_bias,
+                     hidden_bias=rbm.hidden_bias)
+    elif format == "rbms":
+        if out.exists() and detect_format(out) != "rbms":
+            raise ModelFileError(f"{out}: exists and is not an rbms archive")
+        _write_rbms(rbm, os.fspath(out), int(update), chains, hyperparameters)
+    elif format == "julia":
+        _write_julia(rbm, os.fspath(out))
+    else:
+        import joblib
+
+        joblib.dump(to_estimator(rbm), out)
+    return out
