@@ -1,5 +1,6 @@
-"""The ``pyrbm`` command: ``train``, ``sample`` and ``info`` on HDF5 run archives, and
-``reproduce`` (the paper end to end, :mod:`pyrbm.reproduce`).
+"""The ``pyrbm`` command: ``train``, ``sample`` and ``info`` on HDF5 run archives,
+``reproduce`` (the paper end to end, :mod:`pyrbm.reproduce`) and ``analyze`` (any binary
+RBM file, :mod:`pyrbm.analyze`).
 
 Every error (bad flag, missing dataset, foreign archive, ...) is one line on stderr and
 a non-zero exit status. ``mpiexec -n R pyrbm train ...`` trains one model data-parallel
@@ -104,6 +105,20 @@ def _parser() -> argparse.ArgumentParser:
                     help="threads per process (default 1: run R ranks with mpiexec instead)")
     rp.add_argument("--estimate", action="store_true",
                     help="print the predicted training cost and exit")
+    an = commands.add_parser("analyze", help="reciprocal-space analysis of any binary RBM file")
+    an.add_argument("models", nargs="+", metavar="MODEL",
+                    help="pyrbm archive, .npz, rbms/fastrbm or RestrictedBoltzmannMachines.jl "
+                         "HDF5, scikit-learn pickle/joblib")
+    an.add_argument("--out", required=True, help="output folder")
+    which = an.add_mutually_exclusive_group()
+    which.add_argument("--checkpoint", type=int, default=-1,
+                       help="checkpoint of an archive (Python index, default -1: latest)")
+    which.add_argument("--all-checkpoints", action="store_true",
+                       help="also every checkpoint versus training time")
+    an.add_argument("--data", default=None,
+                    help="mnist, fashion-mnist, digits or a .npz of binary test data")
+    an.add_argument("--seed", type=int, default=0)
+    an.add_argument("--threads", type=_positive, default=None)
     return parser
 
 
@@ -257,6 +272,12 @@ def _command(args: argparse.Namespace, world: distributed.World) -> None:
         _train(args, world)
     elif args.command == "reproduce":  # runs and experiments spread over the ranks
         _reproduce(args, world)
+    elif args.command == "analyze" and world.is_root:
+        from .analyze import analyze  # matplotlib: only when needed
+
+        analyze(args.models, args.out, checkpoint=args.checkpoint,
+                all_checkpoints=args.all_checkpoints, data=args.data, seed=args.seed)
+        print(f"{args.out}: report in {os.path.join(args.out, 'report.md')}")
     elif not world.is_root:  # only training is data-parallel; the root does the rest
         return
     elif args.command == "sample":

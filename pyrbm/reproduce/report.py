@@ -19,7 +19,7 @@ import numpy as np
 from ..plots import figures as plots
 from ..analysis.spectrum import count_outliers, mp_edges
 
-__all__ = ["FIGURES", "claims", "write_report"]
+__all__ = ["FIGURES", "claims", "jsonable", "render_documents", "write_report"]
 
 #: File name and caption of each figure, in the order of the paper's list.
 FIGURES = {
@@ -218,6 +218,60 @@ def _figures(out: Path, runs: list[dict[str, Any]], ex: dict[str, Any], n_visibl
     return f
 
 
+jsonable = _jsonable
+
+
+def _html_cell(text: str) -> str:
+    if len(text) > 4 and text.startswith("**") and text.endswith("**"):
+        return f"<b>{html.escape(text[2:-2])}</b>"
+    return html.escape(text)
+
+
+def render_documents(out: str | Path, *, title: str, intro: str,
+                     tables: list[tuple[str, list[str], list[list[str]]]],
+                     figures: dict[str, str]) -> None:
+    """Write ``report.md`` and ``report.html`` (figures embedded) into ``out``.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        Folder holding the figure files.
+    title, intro : str
+        Heading and first paragraph.
+    tables : list of (heading, header, rows)
+        Each table under its own heading ("" for none); a cell ``**text**`` is bold.
+    figures : dict of str to str
+        File name (in ``out``) to caption, in order.
+    """
+    out = Path(out)
+    lines = [f"# {title}", "", intro, ""]
+    parts = []
+    for heading, header, rows in tables:
+        if heading:
+            lines += [f"## {heading}", ""]
+            parts.append(f"<h2>{html.escape(heading)}</h2>")
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines.append("")
+        cells = "".join(f"<tr>{''.join(f'<td>{_html_cell(c)}</td>' for c in row)}</tr>"
+                        for row in rows)
+        parts.append("<table border='1'><tr>" + "".join(f"<th>{html.escape(h)}</th>"
+                                                         for h in header)
+                     + f"</tr>{cells}</table>")
+    lines += ["## Figures", ""]
+    lines += [f"![{caption}]({name})" for name, caption in figures.items()]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+    imgs = "".join(
+        f"<figure><img src='data:image/png;base64,"
+        f"{base64.b64encode((out / name).read_bytes()).decode()}' style='max-width:100%'>"
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        for name, caption in figures.items())
+    (out / "report.html").write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title.split(':')[0])}"
+        f"</title></head><body><h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p>"
+        + "".join(parts) + f"{imgs}</body></html>\n")
+
+
 _SKIP_IN_JSON = {"final_weights", "final_samples", "data_uw", "model_uw"}
 
 
@@ -253,7 +307,7 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
     verdicts = claims(runs, experiments, n_visible, std)
     shown = FIGURES if figures else {}
     if figures:
-        paths = _figures(out, runs, experiments, n_visible, std, image_shape)
+        _figures(out, runs, experiments, n_visible, std, image_shape)
     runs_json = [{k: v for k, v in r.items() if k not in _SKIP_IN_JSON} for r in runs]
     ex_json = {name: {k: v for k, v in res.items() if k not in ("singular_values", "grids")}
                for name, res in experiments.items()}
@@ -261,28 +315,13 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
                          "claims": verdicts, "runs": runs_json, "experiments": ex_json})
     (out / "results.json").write_text(json.dumps(results, indent=1))
     held = sum(c["holds"] for c in verdicts)
-    lines = [f"# pyrbm reproduce: {config['name']} configuration, seed {seed}", "",
-             f"{len(runs)} training runs (hidden sizes {sorted({r['hidden'] for r in runs})}, "
-             f"{config['runs']['replicas']} replicas, {config['runs']['epochs']} epochs) on "
-             f"{n_ranks} rank(s). {held} of {len(verdicts)} claims hold. Every number is in "
-             "`results.json`; the archives are in `runs/`.", "",
-             "| claim | measured | criterion | holds |", "|---|---|---|---|"]
-    lines += [f"| {c['claim']} | {c['measured']} | {c['criterion']} | "
-              f"{'yes' if c['holds'] else '**no**'} |" for c in verdicts]
-    lines += ["", "## Figures", ""]
-    lines += [f"![{caption}]({name})" for name, caption in shown.items()]
-    (out / "report.md").write_text("\n".join(lines) + "\n")
-    rows = "".join(f"<tr><td>{html.escape(c['claim'])}</td><td>{html.escape(c['measured'])}</td>"
-                   f"<td>{html.escape(c['criterion'])}</td><td>{'yes' if c['holds'] else '<b>no</b>'}"
-                   "</td></tr>" for c in verdicts)
-    imgs = "".join(
-        f"<figure><img src='data:image/png;base64,"
-        f"{base64.b64encode(paths[name].read_bytes()).decode()}' style='max-width:100%'>"
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        for name, caption in shown.items())
-    (out / "report.html").write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>pyrbm reproduce</title></head>"
-        f"<body><h1>{html.escape(lines[0][2:])}</h1><p>{html.escape(lines[2])}</p>"
-        f"<table border='1'><tr><th>claim</th><th>measured</th><th>criterion</th><th>holds</th>"
-        f"</tr>{rows}</table>{imgs}</body></html>\n")
+    rows = [[c["claim"], c["measured"], c["criterion"], "yes" if c["holds"] else "**no**"]
+            for c in verdicts]
+    render_documents(
+        out, title=f"pyrbm reproduce: {config['name']} configuration, seed {seed}",
+        intro=(f"{len(runs)} training runs (hidden sizes {sorted({r['hidden'] for r in runs})}, "
+               f"{config['runs']['replicas']} replicas, {config['runs']['epochs']} epochs) on "
+               f"{n_ranks} rank(s). {held} of {len(verdicts)} claims hold. Every number is in "
+               "`results.json`; the archives are in `runs/`."),
+        tables=[("", ["claim", "measured", "criterion", "holds"], rows)], figures=shown)
     return results
