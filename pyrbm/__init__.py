@@ -38,11 +38,12 @@ _compat.install()
 
 __version__ = "0.1.0"
 
-# Loaded on first use (``pyrbm.plots`` and ``pyrbm.reproduce`` import matplotlib,
+# Loaded on first use (``pyrbm.plots``, ``pyrbm.reproduce``, ``pyrbm.analyze`` import matplotlib,
 # ``pyrbm.BernoulliRBM`` scikit-learn); the flat names of the analysis modules are the
 # modules of their subpackages.
 _LAZY = {
     "analysis": "pyrbm.analysis",
+    "analyze": "pyrbm.analyze",
     "dynamics": "pyrbm.dynamics",
     "io": "pyrbm.io",
     "partition": "pyrbm.partition",
@@ -59,6 +60,7 @@ __all__ = [
     "RBM",
     "__version__",
     "analysis",
+    "analyze",
     "bosons",
     "checkpoint",
     "datasets",

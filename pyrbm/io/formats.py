@@ -402,11 +402,18 @@ def _read_npz(path: str) -> RBM:
     return _model(path, *arrays)
 
 
-def _read_pickle(path: str) -> RBM:
-    import joblib
-
+def _load_pickle(path: str) -> Any:
     try:
-        estimator = joblib.load(path)
+        import joblib  # comes with scikit-learn; reads plain and compressed pickles
+    except ImportError:  # pragma: no cover - no scikit-learn: plain pickles only
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    return joblib.load(path)
+
+
+def _read_pickle(path: str) -> RBM:
+    try:
+        estimator = _load_pickle(path)
     except (pickle.UnpicklingError, EOFError, OSError, ValueError, AttributeError,
             ImportError, IndexError, KeyError, TypeError, MemoryError) as exc:
         # MemoryError: a corrupt frame header can announce an absurd length
