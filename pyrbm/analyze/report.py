@@ -28,6 +28,10 @@ def _list(values: Any, digits: int = 3) -> str:
     return "[" + ", ".join(_g(float(v), digits) for v in values) + "]"
 
 
+def _modes(modes: list[int], shown: int = 12) -> str:
+    return ", ".join(map(str, modes[:shown])) + (", ..." if len(modes) > shown else "")
+
+
 def model_rows(r: dict[str, Any], n_null: int) -> list[list[str]]:
     """Rows (quantity, value, null / reference) of one model's table."""
     sp, lv, sd, sy, ku, lz = (r[k] for k in ("spectrum", "langevin", "saddles", "symmetry",
@@ -45,7 +49,7 @@ def model_rows(r: dict[str, Any], n_null: int) -> list[list[str]]:
         ["KS test of the spectrum against the fitted MP law", f"p = {_g(sp['ks_pvalue'], 3)}",
          "p >= 0.05 for a bulk-only (untrained) spectrum"],
         [f"modes above beta lambda = 4 (beta = {r['beta']:g})",
-         f"{sp['n_above_4']}: modes {sp['modes_above_4'][:12]}", "0 at initialization"],
+         f"{sp['n_above_4']}: modes {_modes(sp['modes_above_4'])}", "0 at initialization"],
     ]
     for mode, lam, conv, var, exact, p in zip(lv["modes"], lv["lambda"], lv["predicted_converges"],
                                               lv["final_variance"], lv["exact_variance"],
@@ -71,11 +75,12 @@ def model_rows(r: dict[str, Any], n_null: int) -> list[list[str]]:
         ["ln Z: exact", _g(lz["exact"], 7) if lz["exact"] is not None else
          "n/a (smaller layer too large to enumerate)", "-"],
         ["ln Z: mean-field (E20)", _g(lz["meanfield"], 7) if lz["meanfield"] is not None else
-         f"diverges (beta lambda >= 4 for modes {lz['meanfield_divergent_modes'][:8]})",
+         f"diverges (beta lambda >= 4 for modes {_modes(lz['meanfield_divergent_modes'], 8)})",
          "valid only while every beta lambda < 4"],
         ["ln Z: AIS / reverse AIS", f"{_g(lz['ais'], 7)} +- {_g(lz['ais_se'], 2)} / "
          f"{_g(lz['rais'], 7)} +- {_g(lz['rais_se'], 2)}",
-         "AIS <= RAIS when both converged: " + ("yes" if lz["bracket_ordered"] else "**no**")],
+         "AIS <= RAIS + 2 (SE_AIS + SE_RAIS), else one has not converged: "
+         + ("yes" if lz["bracket_ordered"] else "**no**")],
     ]
     for name, value in lz.get("test_ll", {}).items():
         rows.append([f"test log-likelihood with ln Z {name} (nats per sample)", _g(value, 6), "-"])
