@@ -372,7 +372,8 @@ def test_bad_npz_contents(tmp_path: Path) -> None:
     nan_w[2, 3] = np.nan
     cases = {
         "missing": (dict(weights=w, visible_bias=a), "without hidden_bias"),
-        "shapes": (dict(weights=w, visible_bias=b, hidden_bias=b), r"visible_bias: expected shape \(11,\)"),
+        "shapes": (dict(weights=w, visible_bias=b, hidden_bias=b),
+                   r"visible_bias: expected shape \(11,\)"),
         "nan": (dict(weights=nan_w, visible_bias=a, hidden_bias=b), "weights: contains NaN or inf"),
         "strings": (dict(weights=np.array(["x"]), visible_bias=a, hidden_bias=b), "dtype <U1"),
         "rank": (dict(weights=a, visible_bias=a, hidden_bias=b), "weights: expected 2 dimension"),

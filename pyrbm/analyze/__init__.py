@@ -55,8 +55,8 @@ def load_data(spec: str, n_visible: int) -> tuple[np.ndarray | None, np.ndarray]
         source = spec
     else:
         if not os.path.isfile(spec):
-            raise ValueError(f"--data: {spec} is neither a dataset ({', '.join(datasets.DATASETS)}) "
-                             "nor a file")
+            names = ", ".join(datasets.DATASETS)
+            raise ValueError(f"--data: {spec} is neither a dataset ({names}) nor a file")
         try:
             with open(spec, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
                 files = list(npz.files)

@@ -177,8 +177,8 @@ def _log_z(rbm: RBM, samples: np.ndarray, train: np.ndarray | None, test: np.nda
                rais_se=float(rais.std_error),
                bracket_ordered=bool(ais.value <= rais.value + 2 * (ais.std_error + rais.std_error)))
     if test is not None and s.beta == 1.0:
-        out["test_ll"] = {name: log_likelihood(rbm, test, out[name])
-                          for name in ("exact", "meanfield", "ais", "rais") if out[name] is not None}
+        names = [n for n in ("exact", "meanfield", "ais", "rais") if out[n] is not None]
+        out["test_ll"] = {name: log_likelihood(rbm, test, out[name]) for name in names}
     return out
 
 

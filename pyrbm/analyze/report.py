@@ -21,7 +21,9 @@ def image_shape(n_visible: int) -> tuple[int, int]:
 
 
 def _g(x: Any, digits: int = 4) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{digits}g}"
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    return f"{x:.{digits}g}"
 
 
 def _list(values: Any, digits: int = 3) -> str:
@@ -136,7 +138,8 @@ def figures_for_model(out: Path, prefix: str, label: str, r: dict[str, Any],
         mf = np.nan if lz["meanfield"] is None else lz["meanfield"] - shift
         plots.plot_log_z_comparison([label], [lz["exact"] - shift], [mf], [lz["ais"] - shift],
                                     [lz["ais_se"]], [lz["rais"] - shift], [lz["rais_se"]],
-                                    name("log_z", "ln Z - (N+M) ln 2: exact, mean-field, AIS, RAIS"))
+                                    name("log_z", "ln Z - (N+M) ln 2: exact, mean-field, "
+                                                  "AIS, RAIS"))
     if r["probing"] is not None:
         grids = {k: v[:16] for k, v in r["probing"]["grids"].items()}
         plots.plot_probing(grids, shape, name("probing", "hierarchical probing"))
@@ -167,5 +170,6 @@ def figures_for_trajectory(out: Path, prefix: str, label: str, t: dict[str, Any]
         plots.plot_mode_trajectory(t["uw_times"], t["data_uw"], t["model_uw"],
                                    name("mode1_trajectory", "mode-1 (u1, w1) versus training time"))
         plots.plot_log_likelihood({m: t["ll_times"]}, {m: t["test_ll_ais"]}, {m: t["test_ll_rais"]},
-                                  name("log_likelihood", "test log-likelihood versus training time"))
+                                  name("log_likelihood",
+                                       "test log-likelihood versus training time"))
     return f

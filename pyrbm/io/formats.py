@@ -102,7 +102,8 @@ def from_estimator(estimator: Any, source: str = "estimator") -> RBM:
     if components.ndim != 2:
         raise ModelFileError(f"{source}: components_ has shape {components.shape}, "
                              "expected (n_hidden, n_visible)")
-    return model_from_arrays(source, components.T, estimator.intercept_visible_, estimator.intercept_hidden_)
+    return model_from_arrays(source, components.T, estimator.intercept_visible_,
+                             estimator.intercept_hidden_)
 
 
 def to_estimator(rbm: RBM, *, batch_size: int = 10) -> Any:

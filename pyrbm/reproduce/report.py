@@ -267,8 +267,8 @@ def render_documents(out: str | Path, *, title: str, intro: str,
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         for name, caption in figures.items())
     (out / "report.html").write_text(
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title.split(':')[0])}"
-        f"</title></head><body><h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p>"
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title.split(':')[0])}</title></head><body><h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p>"
         + "".join(parts) + f"{imgs}</body></html>\n")
 
 
