@@ -21,6 +21,7 @@ from pyrbm.cli import main
 from pyrbm.io import read_model, write_model
 from pyrbm.io.datasets import load
 from pyrbm.partition.estimators import log_likelihood, log_partition
+from pyrbm.reproduce.report import jsonable
 
 #: Small settings: the tests check the plumbing, not the statistics of long runs.
 FAST = Settings(langevin_trajectories=200, langevin_modes=4, ais_chains=32, ais_betas=200,
@@ -93,6 +94,17 @@ def test_same_seed_same_numbers(tmp_path: Path, digits_model: tuple) -> None:
     first = analyze([path], tmp_path / "a", data=str(data), seed=1, settings=FAST, figures=False)
     second = analyze([path], tmp_path / "b", data=str(data), seed=1, settings=FAST, figures=False)
     assert first == second
+
+
+def test_bit_identical_for_any_thread_count(digits_model: tuple) -> None:
+    path, data = digits_model
+    rbm = read_model(path)
+    train, test = load_data(str(data), rbm.n_visible)
+    runs = []
+    for n in (1, 2):
+        with pyrbm.num_threads(n):
+            runs.append(analyze_model(rbm, train=train, test=test, seed=4, settings=FAST))
+    assert json.dumps(jsonable(runs[0])) == json.dumps(jsonable(runs[1]))
 
 
 def test_checks_fail_on_the_null_model(digits_model: tuple) -> None:

@@ -4,7 +4,9 @@ Everything is computed by the analysis layer (:mod:`pyrbm.analysis`,
 :mod:`pyrbm.dynamics`, :mod:`pyrbm.partition`); this module only chooses what to call
 on a model trained anywhere, and with which null control. Each quantity draws from its
 own generator, seeded by ``(seed, model index, quantity)``, so results do not depend on
-which other quantities were computed.
+which other quantities were computed, nor on the thread count (tested). LAPACK runs on
+one BLAS thread, as in ``reproduce``'s ModeRecorder: threaded SVDs of small matrices are
+much slower on a loaded machine.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+from threadpoolctl import threadpool_limits
 
 from ..analysis import gaussian, spectrum, symmetry
 from ..analysis.reciprocal import decompose
@@ -200,6 +203,7 @@ def _probing(rbm: RBM, s: Settings, rng: np.random.Generator) -> dict[str, Any] 
                       "modes 1-2 rotated by pi": high.probs_rotated}}
 
 
+@threadpool_limits.wrap(limits=1, user_api="blas")
 def analyze_model(rbm: RBM, *, train: np.ndarray | None = None, test: np.ndarray | None = None,
                   seed: int = 0, index: int = 0, settings: Settings | None = None
                   ) -> dict[str, Any]:
@@ -253,6 +257,7 @@ def analyze_model(rbm: RBM, *, train: np.ndarray | None = None, test: np.ndarray
     return out
 
 
+@threadpool_limits.wrap(limits=1, user_api="blas")
 def analyze_trajectory(models: list[RBM], times: np.ndarray, *, train: np.ndarray | None = None,
                        test: np.ndarray | None = None, seed: int = 0, index: int = 0,
                        settings: Settings | None = None) -> dict[str, Any]:
