@@ -150,20 +150,26 @@ def test_all_checkpoints_and_side_by_side(tmp_path: Path, digits_model: tuple) -
         rbm = pyrbm.RBM(final.weights * scale, final.visible_bias, final.hidden_bias * scale)
         write_model(rbm, run, format="rbms", update=update)
         steps.append(rbm)
-    other = write_model(pyrbm.RBM.random(64, 13, std=0.05, rng=gen), tmp_path / "random.npz",
-                        format="npz")
-    results = analyze([run, other], tmp_path / "out", all_checkpoints=True, data=str(data),
+    results = analyze([run], tmp_path / "out", all_checkpoints=True, data=str(data),
                       settings=FAST)
     traj = results["models"][0]["trajectory"]
     assert traj["times"] == [10.0, 20.0, 30.0]
     for row, rbm in zip(traj["singular_values"], steps):
         np.testing.assert_allclose(row, scipy.linalg.svdvals(rbm.weights.astype(np.float64))[:10],
                                    rtol=1e-12)
-    assert "trajectory" not in results["models"][1]  # one model in an .npz
-    report = (tmp_path / "out" / "report.md").read_text()
-    assert "## side by side" in report and "rbms.h5 versus training time" in report
-    for name in ("m1_sv_trajectories.png", "m1_log_likelihood.png", "m2_spectrum.png"):
+    assert "rbms.h5 versus training time" in (tmp_path / "out" / "report.md").read_text()
+    for name in ("sv_trajectories.png", "saddle_energies.png", "mode1_trajectory.png",
+                 "log_likelihood.png"):
         assert (tmp_path / "out" / name).exists(), name
+    # several models: side by side (numbers only here; the figures are drawn per model)
+    other = write_model(pyrbm.RBM.random(64, 13, std=0.05, rng=gen), tmp_path / "random.npz",
+                        format="npz")
+    both = analyze([run, other], tmp_path / "both", all_checkpoints=True, settings=FAST,
+                   figures=False)
+    assert [m["label"] for m in both["models"]] == ["rbms.h5", "random.npz"]
+    assert "trajectory" in both["models"][0] and "trajectory" not in both["models"][1]
+    report = (tmp_path / "both" / "report.md").read_text()
+    assert "## side by side" in report and "| quantity | rbms.h5 | random.npz |" in report
 
 
 def test_bad_input_gives_one_line_errors(tmp_path: Path, digits_model: tuple,
