@@ -66,6 +66,11 @@ def gibbs_sparse(
 def density(states: FloatArray) -> float: ...
 def bernoulli_states(p: float, key: Key, chain_offset: int, out: FloatArray) -> None: ...
 
+# gemm (bind_gemm.cpp)
+def gemm(a: FloatArray, b: FloatArray, out: FloatArray, *, accumulate: bool = False) -> None:
+    """``out (=|+=) a @ b`` (a, b: any strides; out: C-contiguous) on pyrbm's threads."""
+def gemm_tasks(n: int, m: int, elem_size: int) -> int: ...
+
 # energy (bind_energy.cpp)
 def energy_from_fields(
     visible: FloatArray,
