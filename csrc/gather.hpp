@@ -14,4 +14,12 @@ template <typename T>
 void gather_rows(const T* states, std::int64_t n_chains, std::int64_t n_in, const T* rows,
                  std::int64_t n_out, T* out, bool accumulate);
 
+// The same sums for n_block chains on the calling thread only (for kernels that already
+// run one block of chains per thread). index: scratch of n_block * (n_in + 1) values,
+// count: of n_block values.
+template <typename T>
+void gather_rows_serial(const T* states, std::int64_t n_block, std::int64_t n_in, const T* rows,
+                        std::int64_t n_out, T* out, bool accumulate, std::int32_t* index,
+                        std::int64_t* count);
+
 }  // namespace pyrbm

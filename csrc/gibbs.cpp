@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "gather.hpp"
 #include "mathutil.hpp"
 #include "parallel.hpp"
 
@@ -36,81 +37,27 @@ inline std::int64_t sample_row(const T* fields, std::int64_t n_units, const T* b
 
 // Chains are processed in blocks: the active-unit lists of a whole block are built
 // first, then each column tile of the weight rows is streamed once per block from L2
-// instead of once per chain from L3.
+// instead of once per chain from L3 (gather.hpp's gather_rows_serial).
 constexpr std::int64_t kChainBlock = 32;
 
-template <typename T> struct GatherScratch {
-    std::vector<std::int32_t> active;  // concatenated active-unit lists of the block
-    std::vector<std::int64_t> start;   // chain c's list is active[start[c], start[c+1])
+struct GatherScratch {
+    std::vector<std::int32_t> index;  // active-unit lists, n_in + 1 slots per chain
+    std::vector<std::int64_t> count;
     void reserve(std::int64_t n_in) {
-        active.resize(static_cast<std::size_t>(kChainBlock * n_in));
-        start.resize(static_cast<std::size_t>(kChainBlock + 1));
+        index.resize(static_cast<std::size_t>(kChainBlock * (n_in + 1)));
+        count.resize(static_cast<std::size_t>(kChainBlock));
     }
     bool ready(std::int64_t n_in) const {
-        return active.size() == static_cast<std::size_t>(kChainBlock * n_in);
+        return index.size() == static_cast<std::size_t>(kChainBlock * (n_in + 1));
     }
 };
 
-template <typename T> struct Vec64;
-template <> struct Vec64<float> { typedef float type __attribute__((vector_size(64))); };
-template <> struct Vec64<double> { typedef double type __attribute__((vector_size(64))); };
-
-// fields[c, :] = sum of rows[i, :] over the nonzero states[c, i], for the n_block chains
-// of one block (n_block <= kChainBlock). Sums in ascending i: thread-count independent.
+// fields[c, :] = sum of rows[i, :] over the nonzero states[c, i] for one block of chains.
 template <typename T>
 void gather_block(const T* states, std::int64_t n_block, std::int64_t n_in, const T* rows,
-                  std::int64_t n_out, T* fields, GatherScratch<T>& scratch) {
-    std::int32_t* active = scratch.active.data();
-    std::int64_t* start = scratch.start.data();
-    start[0] = 0;
-    for (std::int64_t c = 0; c < n_block; ++c) {
-        const T* x = states + c * n_in;
-        std::int64_t count = start[c];
-        for (std::int64_t i = 0; i < n_in; ++i) {
-            active[count] = static_cast<std::int32_t>(i);  // branch-free compaction
-            count += x[i] != T(0);
-        }
-        start[c + 1] = count;
-    }
-    // The accumulator is 4 explicit 64-byte vectors (GCC vector extensions; split into
-    // ymm halves on AVX2): left to itself GCC turns this loop into slow gathers.
-    using Vec = typename Vec64<T>::type;
-    constexpr std::int64_t kLanes = 64 / sizeof(T);
-    constexpr std::int64_t kTile = 4 * kLanes;
-    std::int64_t t0 = 0;
-    for (; t0 + kTile <= n_out; t0 += kTile) {
-        for (std::int64_t c = 0; c < n_block; ++c) {
-            Vec acc0 = {}, acc1 = {}, acc2 = {}, acc3 = {};
-            for (std::int64_t a = start[c]; a < start[c + 1]; ++a) {
-                const T* row = rows + static_cast<std::int64_t>(active[a]) * n_out + t0;
-                Vec r0, r1, r2, r3;
-                std::memcpy(&r0, row, sizeof(Vec));
-                std::memcpy(&r1, row + kLanes, sizeof(Vec));
-                std::memcpy(&r2, row + 2 * kLanes, sizeof(Vec));
-                std::memcpy(&r3, row + 3 * kLanes, sizeof(Vec));
-                acc0 += r0;
-                acc1 += r1;
-                acc2 += r2;
-                acc3 += r3;
-            }
-            T* out = fields + c * n_out + t0;
-            std::memcpy(out, &acc0, sizeof(Vec));
-            std::memcpy(out + kLanes, &acc1, sizeof(Vec));
-            std::memcpy(out + 2 * kLanes, &acc2, sizeof(Vec));
-            std::memcpy(out + 3 * kLanes, &acc3, sizeof(Vec));
-        }
-    }
-    if (t0 < n_out) {  // remaining columns, same summation order
-        const std::int64_t width = n_out - t0;
-        for (std::int64_t c = 0; c < n_block; ++c) {
-            T* out = fields + c * n_out + t0;
-            std::fill(out, out + width, T(0));
-            for (std::int64_t a = start[c]; a < start[c + 1]; ++a) {
-                const T* row = rows + static_cast<std::int64_t>(active[a]) * n_out + t0;
-                for (std::int64_t j = 0; j < width; ++j) out[j] += row[j];
-            }
-        }
-    }
+                  std::int64_t n_out, T* fields, GatherScratch& scratch) {
+    gather_rows_serial<T>(states, n_block, n_in, rows, n_out, fields, false,
+                          scratch.index.data(), scratch.count.data());
 }
 
 inline std::int64_t n_chain_blocks(std::int64_t n_chains) {
@@ -163,7 +110,7 @@ void sparse_fields(const T* states, std::int64_t n_chains, std::int64_t n_in, co
 #pragma omp parallel
 #endif
     {
-        GatherScratch<T> scratch;
+        GatherScratch scratch;
         errors.capture([&] { scratch.reserve(n_in); });
 #ifdef PYRBM_HAVE_OPENMP
 #pragma omp for schedule(static)
@@ -190,7 +137,7 @@ void gibbs_sparse(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
 #pragma omp parallel
 #endif
     {
-        GatherScratch<T> scratch;
+        GatherScratch scratch;
         std::vector<T> fields, u;
         errors.capture([&] {
             scratch.reserve(widest);

@@ -12,6 +12,7 @@ void bind_partition(py::module_& m);
 void bind_modes(py::module_& m);
 void bind_pcd(py::module_& m);
 void bind_gemm(py::module_& m);
+void bind_engine(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pyrbm compiled kernels (internal; use the pyrbm package)";
@@ -24,4 +25,5 @@ PYBIND11_MODULE(_core, m) {
     bind_modes(m);
     bind_pcd(m);
     bind_gemm(m);
+    bind_engine(m);
 }

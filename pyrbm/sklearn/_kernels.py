@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
 from .. import _core
 from .._rng import STREAMS
+from .._threads import blas_controller
 from ..model import SPARSE_DENSITY_THRESHOLD
 
 Key = tuple[int, int]
@@ -45,8 +45,6 @@ SERIAL_BELOW = 1 << 20
 #: A fixed value: the choice must not depend on the thread count (bit-identical results).
 CHAIN_GATHER_BELOW = 0.35
 
-_blas: ThreadpoolController | None = None
-
 
 @contextlib.contextmanager
 def update_threads(
@@ -61,16 +59,13 @@ def update_threads(
     cores: 5x the CPU time, 3-8x the wall time of a fit).
     The OpenMP kernels give the same results for any thread count; only the speed changes.
     """
-    global _blas
     previous = _core.get_max_threads()
     small = n_rows * n_visible * n_hidden < SERIAL_BELOW and previous > 1
     if small:
         _core.set_num_threads(1)
     try:
         if one_blas_thread or small:
-            if _blas is None:
-                _blas = ThreadpoolController()  # inspecting the loaded libraries: once
-            with _blas.limit(limits=1, user_api="blas"):
+            with blas_controller().limit(limits=1, user_api="blas"):
                 yield
         else:
             yield
