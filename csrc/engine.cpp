@@ -17,6 +17,7 @@ namespace {
 template <typename T> struct EngineScratch {
     std::vector<T> weights_t, hidden_fields, visible_fields, hidden, probs_data, probs_model,
         stacked, stacked_t, coeffs;
+    PackedRight<T> packed, packed_t;  // W and W^T for the block-local GEMMs
     static T* sized(std::vector<T>& v, std::int64_t n) {
         if (v.size() < static_cast<std::size_t>(n)) v.resize(static_cast<std::size_t>(n));
         return v.data();
@@ -57,24 +58,6 @@ void hidden_fields(const T* v, std::int64_t n, const ModelView<T>& m, bool gathe
     }
 }
 
-// fields (n x n_visible) = h W^T.
-template <typename T>
-void visible_fields(const T* h, std::int64_t n, const ModelView<T>& m, bool gather,
-                    Transposed<T>& weights_t, T* fields) {
-    if (gather) {
-        gather_rows<T>(h, n, m.n_hidden, weights_t.get(), m.n_visible, fields, false);
-    } else {
-        gemm<T>(MatrixView<T>{h, n, m.n_hidden, m.n_hidden, 1},
-                MatrixView<T>{m.weights, m.n_hidden, m.n_visible, 1, m.n_hidden}, fields, false);
-    }
-}
-
-bool choose(FieldPath path, std::int64_t ones, std::int64_t values) {
-    if (path == FieldPath::kDense) return false;
-    if (path == FieldPath::kSparse) return true;
-    return prefer_gather(ones, values);
-}
-
 // dst[j] (=) scale * sum over rows r of src[r, j] (n_rows x n_cols), ascending r, in
 // parallel over column blocks.
 constexpr std::int64_t kColumnBlock = 64;
@@ -110,30 +93,23 @@ void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<
                   std::uint64_t chain_offset, std::int64_t n_sweeps) {
     const std::int64_t nv = model.n_visible, nh = model.n_hidden;
     if (n_chains <= 0 || n_sweeps <= 0) return;
-    Transposed<T> weights_t(model);
-    if (path == FieldPath::kSparse) {
-        gibbs_sparse<T>(visible, hidden, n_chains, nv, nh, model.weights, weights_t.get(),
-                        model.visible_bias, model.hidden_bias, beta, key, first_sweep,
-                        chain_offset, n_sweeps);
-        return;
-    }
+    // Each block of chains runs all its sweeps on one thread, choosing per half-sweep
+    // (kAuto) between the gather-add and a GEMM on W packed once for the whole call.
     EngineScratch<T>& s = scratch<T>();
-    T* h_fields = EngineScratch<T>::sized(s.hidden_fields, n_chains * nh);
-    T* v_fields = EngineScratch<T>::sized(s.visible_fields, n_chains * nv);
-    std::int64_t v_ones = path == FieldPath::kAuto ? count_ones<T>(visible, n_chains * nv) : 0;
-    for (std::int64_t sweep = 0; sweep < n_sweeps; ++sweep) {
-        const std::uint64_t counter = first_sweep + static_cast<std::uint64_t>(sweep);
-        hidden_fields<T>(visible, n_chains, model, choose(path, v_ones, n_chains * nv), h_fields);
-        const std::int64_t h_ones =
-            sample_from_fields<T>(h_fields, n_chains, nh, model.hidden_bias, beta,
-                                  DrawSpec{key, counter, chain_offset, Stream::kHidden}, hidden,
-                                  nullptr);
-        visible_fields<T>(hidden, n_chains, model, choose(path, h_ones, n_chains * nh), weights_t,
-                          v_fields);
-        v_ones = sample_from_fields<T>(v_fields, n_chains, nv, model.visible_bias, beta,
-                                       DrawSpec{key, counter, chain_offset, Stream::kVisible},
-                                       visible, nullptr);
+    BlockWeights<T> weights{nullptr, nullptr, nullptr, nullptr};
+    if (path != FieldPath::kDense) {
+        Transposed<T> weights_t(model);
+        weights.weights = model.weights;
+        weights.weights_t = weights_t.get();
     }
+    if (path != FieldPath::kSparse) {
+        s.packed.pack(MatrixView<T>{model.weights, nv, nh, nh, 1});
+        s.packed_t.pack(MatrixView<T>{model.weights, nh, nv, 1, nh});
+        weights.packed = &s.packed;
+        weights.packed_t = &s.packed_t;
+    }
+    gibbs_blocks<T>(visible, hidden, n_chains, nv, nh, weights, model.visible_bias,
+                    model.hidden_bias, beta, key, first_sweep, chain_offset, n_sweeps);
 }
 
 template <typename T>

@@ -10,18 +10,10 @@
 
 #include <cstdint>
 
+#include "gather.hpp"  // prefer_gather, the one density rule
 #include "rng.hpp"
 
 namespace pyrbm {
-
-// The one density rule: an input with fewer than kGatherBelow ones per value has its
-// fields computed by the gather-add. Measured on 784 x 500, 1000 chains, 2 threads
-// (bench/RESULTS.md): the gather-add beats the GEMM below a density of ~0.27 (float32).
-constexpr double kGatherBelow = 0.25;
-
-inline bool prefer_gather(std::int64_t ones, std::int64_t values) {
-    return static_cast<double>(ones) < kGatherBelow * static_cast<double>(values);
-}
 
 enum class FieldPath : int { kAuto = 0, kDense = 1, kSparse = 2 };
 
