@@ -221,8 +221,7 @@ def data():
     return (rng.random((67, 13)) < 0.3).astype(np.uint8)
 
 
-def mixed_data():
-    """101 x 89 images, 9 in 17 rows with 10 % ones, the others 45 %."""
+def mixed_data():  # 101 x 89 images, 9 in 17 rows with 10 % ones, the others 45 %
     rng = np.random.default_rng(6)
     density = np.where(np.arange(101) % 17 < 9, 0.1, 0.45)[:, None]
     return (rng.random((101, 89)) < density).astype(np.uint8)
