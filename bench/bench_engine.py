@@ -152,16 +152,17 @@ def check_laws(dtype: type) -> None:
         assert abs(got.mean() - p) < 6 * se + 1e-3, (kind, got.mean(), p)
 
 
-def time_cases(cases: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+def time_cases(cases: dict[str, Callable[[], object]], rounds: int,
+               clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
     names = list(cases)
     for name in names:  # warm-up: caches, thread pools
         cases[name]()
     times: dict[str, list[float]] = {n: [] for n in names}
     for r in range(rounds):
         for name in names[r % len(names):] + names[: r % len(names)]:
-            start = time.perf_counter()
+            start = clock()
             cases[name]()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(clock() - start)
     return {n: float(np.median(t)) for n, t in times.items()}
 
 
@@ -176,20 +177,37 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--case", help="time only this case (used by --mode alone)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads of pyrbm, NumPy's BLAS and torch (default: theirs)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="process CPU time instead of wall time (with --threads 1: the "
+                             "work of each case, less sensitive to a loaded machine)")
     args = parser.parse_args()
     dtype = np.dtype(args.dtype).type
+    clock = time.process_time if args.cpu_time else time.perf_counter
+    if args.threads:
+        import pyrbm
+        from threadpoolctl import threadpool_limits
+
+        pyrbm.set_num_threads(args.threads)
+        threadpool_limits(args.threads)
+        torch = _torch()
+        if torch is not None:
+            torch.set_num_threads(args.threads)
     if args.case:
-        print(json.dumps(time_cases({args.case: all_cases(dtype)[args.case]}, args.rounds)))
+        print(json.dumps(time_cases({args.case: all_cases(dtype)[args.case]}, args.rounds, clock)))
         return
     check_laws(dtype)
     if args.mode == "interleaved":
-        medians = time_cases(all_cases(dtype), args.rounds)
+        medians = time_cases(all_cases(dtype), args.rounds, clock)
     else:
         medians = {}
         for name in all_cases(dtype):
             runs = [json.loads(subprocess.run(
                 [sys.executable, __file__, "--case", name, "--dtype", args.dtype,
-                 "--rounds", str(args.rounds)], check=True, capture_output=True, text=True,
+                 "--rounds", str(args.rounds), "--threads", str(args.threads)]
+                + (["--cpu-time"] if args.cpu_time else []),
+                check=True, capture_output=True, text=True,
             ).stdout)[name] for _ in range(args.processes)]
             medians[name] = float(np.median(runs))
     for name, t in medians.items():
