@@ -15,8 +15,7 @@ namespace {
 
 // Buffers kept by the calling thread between calls (a run makes thousands).
 template <typename T> struct EngineScratch {
-    std::vector<T> weights_t, hidden_fields, visible_fields, hidden, probs_data, probs_model,
-        stacked, stacked_t, coeffs;
+    std::vector<T> weights_t, hidden, probs_data, probs_model, stacked, stacked_t, coeffs;
     PackedRight<T> packed, packed_t;  // W and W^T for the block-local GEMMs
     static T* sized(std::vector<T>& v, std::int64_t n) {
         if (v.size() < static_cast<std::size_t>(n)) v.resize(static_cast<std::size_t>(n));
