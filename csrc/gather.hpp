@@ -5,6 +5,15 @@
 
 namespace pyrbm {
 
+// The one density rule: an input with fewer than kGatherBelow ones per value has its
+// fields computed by the gather-add. Measured on 784 x 500, 1000 chains, 2 threads
+// (bench/RESULTS.md): the gather-add beats the GEMM below a density of ~0.27 (float32).
+constexpr double kGatherBelow = 0.25;
+
+inline bool prefer_gather(std::int64_t ones, std::int64_t values) {
+    return static_cast<double>(ones) < kGatherBelow * static_cast<double>(values);
+}
+
 // out[c, :] (+)= sum over i with states[c, i] != 0 of rows[i, :]  (rows: n_in x n_out).
 // With accumulate, the sums are added to out; otherwise out is overwritten.
 // Each output entry is summed in ascending i by one thread: the result does not depend on
@@ -13,5 +22,13 @@ namespace pyrbm {
 template <typename T>
 void gather_rows(const T* states, std::int64_t n_chains, std::int64_t n_in, const T* rows,
                  std::int64_t n_out, T* out, bool accumulate);
+
+// The same sums for n_block chains on the calling thread only (for kernels that already
+// run one block of chains per thread). index: scratch of n_block * (n_in + 1) values,
+// count: of n_block values.
+template <typename T>
+void gather_rows_serial(const T* states, std::int64_t n_block, std::int64_t n_in, const T* rows,
+                        std::int64_t n_out, T* out, bool accumulate, std::int32_t* index,
+                        std::int64_t* count);
 
 }  // namespace pyrbm

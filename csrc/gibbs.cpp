@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "gather.hpp"
+#include "gemm.hpp"
 #include "mathutil.hpp"
 #include "parallel.hpp"
 
@@ -36,81 +38,28 @@ inline std::int64_t sample_row(const T* fields, std::int64_t n_units, const T* b
 
 // Chains are processed in blocks: the active-unit lists of a whole block are built
 // first, then each column tile of the weight rows is streamed once per block from L2
-// instead of once per chain from L3.
-constexpr std::int64_t kChainBlock = 32;
+// instead of once per chain from L3 (gather.hpp's gather_rows_serial). Two GEMM register
+// tiles (gemm.hpp) per block; 1000 chains make 36 blocks.
+constexpr std::int64_t kChainBlock = 2 * kGemmRowTile;
 
-template <typename T> struct GatherScratch {
-    std::vector<std::int32_t> active;  // concatenated active-unit lists of the block
-    std::vector<std::int64_t> start;   // chain c's list is active[start[c], start[c+1])
+struct GatherScratch {
+    std::vector<std::int32_t> index;  // active-unit lists, n_in + 1 slots per chain
+    std::vector<std::int64_t> count;
     void reserve(std::int64_t n_in) {
-        active.resize(static_cast<std::size_t>(kChainBlock * n_in));
-        start.resize(static_cast<std::size_t>(kChainBlock + 1));
+        index.resize(static_cast<std::size_t>(kChainBlock * (n_in + 1)));
+        count.resize(static_cast<std::size_t>(kChainBlock));
     }
     bool ready(std::int64_t n_in) const {
-        return active.size() == static_cast<std::size_t>(kChainBlock * n_in);
+        return index.size() == static_cast<std::size_t>(kChainBlock * (n_in + 1));
     }
 };
 
-template <typename T> struct Vec64;
-template <> struct Vec64<float> { typedef float type __attribute__((vector_size(64))); };
-template <> struct Vec64<double> { typedef double type __attribute__((vector_size(64))); };
-
-// fields[c, :] = sum of rows[i, :] over the nonzero states[c, i], for the n_block chains
-// of one block (n_block <= kChainBlock). Sums in ascending i: thread-count independent.
+// fields[c, :] = sum of rows[i, :] over the nonzero states[c, i] for one block of chains.
 template <typename T>
 void gather_block(const T* states, std::int64_t n_block, std::int64_t n_in, const T* rows,
-                  std::int64_t n_out, T* fields, GatherScratch<T>& scratch) {
-    std::int32_t* active = scratch.active.data();
-    std::int64_t* start = scratch.start.data();
-    start[0] = 0;
-    for (std::int64_t c = 0; c < n_block; ++c) {
-        const T* x = states + c * n_in;
-        std::int64_t count = start[c];
-        for (std::int64_t i = 0; i < n_in; ++i) {
-            active[count] = static_cast<std::int32_t>(i);  // branch-free compaction
-            count += x[i] != T(0);
-        }
-        start[c + 1] = count;
-    }
-    // The accumulator is 4 explicit 64-byte vectors (GCC vector extensions; split into
-    // ymm halves on AVX2): left to itself GCC turns this loop into slow gathers.
-    using Vec = typename Vec64<T>::type;
-    constexpr std::int64_t kLanes = 64 / sizeof(T);
-    constexpr std::int64_t kTile = 4 * kLanes;
-    std::int64_t t0 = 0;
-    for (; t0 + kTile <= n_out; t0 += kTile) {
-        for (std::int64_t c = 0; c < n_block; ++c) {
-            Vec acc0 = {}, acc1 = {}, acc2 = {}, acc3 = {};
-            for (std::int64_t a = start[c]; a < start[c + 1]; ++a) {
-                const T* row = rows + static_cast<std::int64_t>(active[a]) * n_out + t0;
-                Vec r0, r1, r2, r3;
-                std::memcpy(&r0, row, sizeof(Vec));
-                std::memcpy(&r1, row + kLanes, sizeof(Vec));
-                std::memcpy(&r2, row + 2 * kLanes, sizeof(Vec));
-                std::memcpy(&r3, row + 3 * kLanes, sizeof(Vec));
-                acc0 += r0;
-                acc1 += r1;
-                acc2 += r2;
-                acc3 += r3;
-            }
-            T* out = fields + c * n_out + t0;
-            std::memcpy(out, &acc0, sizeof(Vec));
-            std::memcpy(out + kLanes, &acc1, sizeof(Vec));
-            std::memcpy(out + 2 * kLanes, &acc2, sizeof(Vec));
-            std::memcpy(out + 3 * kLanes, &acc3, sizeof(Vec));
-        }
-    }
-    if (t0 < n_out) {  // remaining columns, same summation order
-        const std::int64_t width = n_out - t0;
-        for (std::int64_t c = 0; c < n_block; ++c) {
-            T* out = fields + c * n_out + t0;
-            std::fill(out, out + width, T(0));
-            for (std::int64_t a = start[c]; a < start[c + 1]; ++a) {
-                const T* row = rows + static_cast<std::int64_t>(active[a]) * n_out + t0;
-                for (std::int64_t j = 0; j < width; ++j) out[j] += row[j];
-            }
-        }
-    }
+                  std::int64_t n_out, T* fields, GatherScratch& scratch) {
+    gather_rows_serial<T>(states, n_block, n_in, rows, n_out, fields, false,
+                          scratch.index.data(), scratch.count.data());
 }
 
 inline std::int64_t n_chain_blocks(std::int64_t n_chains) {
@@ -163,7 +112,7 @@ void sparse_fields(const T* states, std::int64_t n_chains, std::int64_t n_in, co
 #pragma omp parallel
 #endif
     {
-        GatherScratch<T> scratch;
+        GatherScratch scratch;
         errors.capture([&] { scratch.reserve(n_in); });
 #ifdef PYRBM_HAVE_OPENMP
 #pragma omp for schedule(static)
@@ -180,26 +129,31 @@ void sparse_fields(const T* states, std::int64_t n_chains, std::int64_t n_in, co
 }
 
 template <typename T>
-void gibbs_sparse(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_visible,
-                  std::int64_t n_hidden, const T* weights, const T* weights_t,
-                  const T* visible_bias, const T* hidden_bias, T beta, PhiloxKey key,
-                  std::uint64_t first_sweep, std::uint64_t chain_offset, std::int64_t n_sweeps) {
+void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_visible,
+                  std::int64_t n_hidden, const BlockWeights<T>& w, const T* visible_bias,
+                  const T* hidden_bias, T beta, PhiloxKey key, std::uint64_t first_sweep,
+                  std::uint64_t chain_offset, std::int64_t n_sweeps) {
     const std::int64_t widest = std::max(n_visible, n_hidden);
+    const bool can_gather = w.weights != nullptr && w.weights_t != nullptr;
+    const bool can_gemm = w.packed != nullptr && w.packed_t != nullptr;
     FirstError errors;
 #ifdef PYRBM_HAVE_OPENMP
 #pragma omp parallel
 #endif
     {
-        GatherScratch<T> scratch;
-        std::vector<T> fields, u;
+        GatherScratch scratch;
+        std::vector<T> fields, u, packed_rows;
         errors.capture([&] {
             scratch.reserve(widest);
             fields.resize(static_cast<std::size_t>(kChainBlock * widest));
             u.resize(static_cast<std::size_t>(widest));
+            if (can_gemm) packed_rows.resize(static_cast<std::size_t>(widest * kChainBlock));
         });
-        const bool ready = scratch.ready(widest) && u.size() == static_cast<std::size_t>(widest);
+        const bool ready = scratch.ready(widest) && u.size() == static_cast<std::size_t>(widest) &&
+                           (!can_gemm || !packed_rows.empty());
+        // Blocks handed out dynamically: each block's numbers depend only on its chains.
 #ifdef PYRBM_HAVE_OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
 #endif
         for (std::int64_t blk = 0; blk < n_chain_blocks(n_chains); ++blk) {
             if (!ready) continue;
@@ -207,26 +161,51 @@ void gibbs_sparse(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
             const std::int64_t n_block = std::min(kChainBlock, n_chains - c0);
             T* v = visible + c0 * n_visible;
             T* h = hidden + c0 * n_hidden;
+            // The block's count of ones of its input, from the last half-sweep's sampler.
+            std::int64_t ones = 0;
+            if (can_gather && can_gemm)
+                for (std::int64_t i = 0; i < n_block * n_visible; ++i) ones += v[i] != T(0);
             for (std::int64_t s = 0; s < n_sweeps; ++s) {
                 const std::uint64_t sweep = first_sweep + static_cast<std::uint64_t>(s);
-                gather_block(v, n_block, n_visible, weights, n_hidden, fields.data(), scratch);
+                if (can_gather && (!can_gemm || prefer_gather(ones, n_block * n_visible)))
+                    gather_block(v, n_block, n_visible, w.weights, n_hidden, fields.data(), scratch);
+                else
+                    gemm_serial<T>(v, n_block, n_visible, *w.packed, fields.data(), n_hidden,
+                                   packed_rows.data());
+                ones = 0;
                 for (std::int64_t c = 0; c < n_block; ++c) {
                     const std::uint64_t chain = chain_offset + static_cast<std::uint64_t>(c0 + c);
-                    sample_row<T>(fields.data() + c * n_hidden, n_hidden, hidden_bias, beta, key,
-                                  sweep, chain, Stream::kHidden, u.data(), h + c * n_hidden,
-                                  nullptr);
+                    ones += sample_row<T>(fields.data() + c * n_hidden, n_hidden, hidden_bias, beta,
+                                          key, sweep, chain, Stream::kHidden, u.data(),
+                                          h + c * n_hidden, nullptr);
                 }
-                gather_block(h, n_block, n_hidden, weights_t, n_visible, fields.data(), scratch);
+                if (can_gather && (!can_gemm || prefer_gather(ones, n_block * n_hidden)))
+                    gather_block(h, n_block, n_hidden, w.weights_t, n_visible, fields.data(),
+                                 scratch);
+                else
+                    gemm_serial<T>(h, n_block, n_hidden, *w.packed_t, fields.data(), n_visible,
+                                   packed_rows.data());
+                ones = 0;
                 for (std::int64_t c = 0; c < n_block; ++c) {
                     const std::uint64_t chain = chain_offset + static_cast<std::uint64_t>(c0 + c);
-                    sample_row<T>(fields.data() + c * n_visible, n_visible, visible_bias, beta,
-                                  key, sweep, chain, Stream::kVisible, u.data(),
-                                  v + c * n_visible, nullptr);
+                    ones += sample_row<T>(fields.data() + c * n_visible, n_visible, visible_bias,
+                                          beta, key, sweep, chain, Stream::kVisible, u.data(),
+                                          v + c * n_visible, nullptr);
                 }
             }
         }
     }
     errors.rethrow();
+}
+
+template <typename T>
+void gibbs_sparse(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_visible,
+                  std::int64_t n_hidden, const T* weights, const T* weights_t,
+                  const T* visible_bias, const T* hidden_bias, T beta, PhiloxKey key,
+                  std::uint64_t first_sweep, std::uint64_t chain_offset, std::int64_t n_sweeps) {
+    gibbs_blocks<T>(visible, hidden, n_chains, n_visible, n_hidden,
+                    BlockWeights<T>{weights, weights_t, nullptr, nullptr}, visible_bias,
+                    hidden_bias, beta, key, first_sweep, chain_offset, n_sweeps);
 }
 
 template <typename T> double density(const T* states, std::int64_t n_values) {
@@ -255,6 +234,9 @@ void bernoulli_states(std::int64_t n_chains, std::int64_t n_units, T p, PhiloxKe
                                         const DrawSpec&, T*, T*);                              \
     template void sparse_fields<T>(const T*, std::int64_t, std::int64_t, const T*,             \
                                    std::int64_t, T*);                                          \
+    template void gibbs_blocks<T>(T*, T*, std::int64_t, std::int64_t, std::int64_t,            \
+                                  const BlockWeights<T>&, const T*, const T*, T, PhiloxKey,    \
+                                  std::uint64_t, std::uint64_t, std::int64_t);                 \
     template void gibbs_sparse<T>(T*, T*, std::int64_t, std::int64_t, std::int64_t, const T*,  \
                                   const T*, const T*, const T*, T, PhiloxKey, std::uint64_t,   \
                                   std::uint64_t, std::int64_t);                                \

@@ -35,6 +35,30 @@ template <typename T>
 void sparse_fields(const T* states, std::int64_t n_chains, std::int64_t n_in, const T* rows,
                    std::int64_t n_out, T* fields);
 
+template <typename T> class PackedRight;
+
+// The weights as the block-local sweeps use them: weights (n_visible x n_hidden) and
+// weights_t (its transpose) for the gather-adds, packed and packed_t (W and W^T packed
+// for gemm_serial) for GEMMs; either pair may be null (that path is then never taken).
+template <typename T> struct BlockWeights {
+    const T* weights;
+    const T* weights_t;
+    const PackedRight<T>* packed;
+    const PackedRight<T>* packed_t;
+};
+
+// n_sweeps full sweeps v -> h -> v in place on visible, one block of chains per thread
+// at a time (all sweeps of a block before the next block: its states and fields stay in
+// cache). Each half-sweep of a block computes its fields by the gather-add when the
+// block's count of input ones passes prefer_gather (gather.hpp) and both pairs are
+// given, else by whichever pair is given: the same bits either way for {0, 1} states.
+// hidden receives the last h. Counters as in gibbs_sparse.
+template <typename T>
+void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_visible,
+                  std::int64_t n_hidden, const BlockWeights<T>& weights, const T* visible_bias,
+                  const T* hidden_bias, T beta, PhiloxKey key, std::uint64_t first_sweep,
+                  std::uint64_t chain_offset, std::int64_t n_sweeps);
+
 // n_sweeps full sweeps v -> h -> v on every chain with the sparse path, in place on
 // visible (n_chains x n_visible); hidden (n_chains x n_hidden) receives the last h.
 // weights: n_visible x n_hidden, weights_t: its transpose. Sweep s uses counters

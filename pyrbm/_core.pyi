@@ -66,6 +66,49 @@ def gibbs_sparse(
 def density(states: FloatArray) -> float: ...
 def bernoulli_states(p: float, key: Key, chain_offset: int, out: FloatArray) -> None: ...
 
+# gemm (bind_gemm.cpp)
+def gemm(a: FloatArray, b: FloatArray, out: FloatArray, *, accumulate: bool = False) -> None:
+    """``out (=|+=) a @ b`` (a, b: any strides; out: C-contiguous) on pyrbm's threads."""
+def gemm_tasks(n: int, m: int, elem_size: int) -> int: ...
+
+# engine (bind_engine.cpp)
+SPARSE_DENSITY: float
+
+def gibbs_chains(
+    visible: FloatArray,
+    hidden: FloatArray,
+    weights: FloatArray,
+    visible_bias: FloatArray,
+    hidden_bias: FloatArray,
+    beta: float,
+    path: int,
+    key: Key,
+    first_sweep: int,
+    chain_offset: int,
+    n_sweeps: int,
+) -> None:
+    """``n_sweeps`` sweeps in place on binary ``visible``; path 0 auto, 1 dense, 2 sparse."""
+def chain_gradient(
+    data: FloatArray,
+    data_binary: bool,
+    chains: FloatArray,
+    weights: FloatArray,
+    visible_bias: FloatArray,
+    hidden_bias: FloatArray,
+    n_sweeps: int,
+    key: Key,
+    chain_offset: int,
+    scale_data: float,
+    scale_model: float,
+    visible_offset: Optional[FloatArray],
+    hidden_offset: Optional[FloatArray],
+    grad_w: FloatArray,
+    grad_a: FloatArray,
+    grad_b: FloatArray,
+    mean_h: FloatArray,
+) -> None:
+    """One update's ``n_sweeps`` sweeps of ``chains`` (in place) and its gradient."""
+
 # energy (bind_energy.cpp)
 def energy_from_fields(
     visible: FloatArray,

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from . import _core
+
+
+@functools.lru_cache(maxsize=1)
+def blas_controller() -> ThreadpoolController:
+    """The process's one threadpoolctl controller (building one scans the loaded
+    libraries, so it is built once). Only code that calls NumPy's BLAS itself (the
+    training monitor, the scikit-learn drop-in's real-valued GEMMs) limits it; pyrbm's
+    own products run on its OpenMP threads (:mod:`pyrbm._gemm`)."""
+    return ThreadpoolController()
 
 
 def get_num_threads() -> int:

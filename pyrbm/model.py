@@ -26,9 +26,12 @@ from ._validation import (
 Path = Literal["auto", "dense", "sparse"]
 
 #: Below this fraction of ones in the input states, "auto" uses the sparse gather-add
-#: path. Measured on 784x500, 1000 chains, 2 threads (bench/RESULTS.md): the gather-add
-#: beats the GEMM below a density of about 0.27 (float32) to 0.30 (float64).
-SPARSE_DENSITY_THRESHOLD = 0.25
+#: path (the engine's one rule, csrc/engine.hpp). For binary states both paths give the
+#: same bits, so the choice is about speed only.
+SPARSE_DENSITY_THRESHOLD = float(_core.SPARSE_DENSITY)
+
+#: Path names -> the engine's codes (csrc/engine.hpp, FieldPath).
+_PATH_CODES = {"auto": 0, "dense": 1, "sparse": 2}
 
 
 def _check_path(path: Any) -> str:
@@ -405,11 +408,10 @@ class RBM:
         """Run ``n_sweeps`` blocked Gibbs sweeps v -> h -> v on every chain.
 
         Sweep ``s`` of chain ``c`` draws from the counters (block, s, chain_offset + c,
-        stream), so the dense and the sparse path use the same random numbers and the
-        result does not depend on the thread count. The two paths compute the fields
-        with different summation orders; a sample can differ only where a uniform falls
-        within float rounding of a probability (about 1e-7 per unit in float32, 1e-16 in
-        float64).
+        stream), so every path uses the same random numbers; and every path sums the
+        same terms in the same order (one FMA chain or one gather-add per field, in
+        ascending unit order), so dense, sparse and auto give bit-identical samples for
+        any thread count. All sweeps run in one C++ call (``_core.gibbs_chains``).
 
         Parameters
         ----------
@@ -422,9 +424,10 @@ class RBM:
         rng : numpy.random.Generator, int or None
             One 128-bit key is drawn from it.
         path : {"auto", "dense", "sparse"}
-            "dense": GEMM fields; "sparse": gather-add over active units (all sweeps in
-            one C++ loop); "auto": each half-sweep uses the gather-add when the density
-            of its input states is below ``SPARSE_DENSITY_THRESHOLD``, else the GEMM.
+            "dense": GEMM fields; "sparse": gather-add over active units (all sweeps of
+            a block of chains on one thread); "auto": each half-sweep uses the gather-add
+            when the density of its input states (counted by the previous half-sweep's
+            sampler) is below ``SPARSE_DENSITY_THRESHOLD``, else the GEMM. Speed only.
         chain_offset : int
             Global index of chain 0.
 
@@ -440,37 +443,11 @@ class RBM:
         beta = finite_scalar(beta, "beta", minimum=0.0)
         chain_offset = positive_int(chain_offset, "chain_offset", minimum=0)
         path = _check_path(path)
-        key = draw_key(rng)
         hidden = np.empty((visible.shape[0], self.n_hidden), self.dtype)
-        w, a, b = self._weights, self._visible_bias, self._hidden_bias
-        weights_t = np.ascontiguousarray(w.T) if path != "dense" else None
-        if path == "sparse":
-            _core.gibbs_sparse(
-                visible, hidden, w, weights_t, a, b, beta, key, 0, chain_offset, n_sweeps
-            )
-            return visible, hidden
-        # dense, or auto: each half-sweep picks GEMM or gather-add from the density of
-        # its input, which the previous half-sweep's kernel counted while sampling.
-        hidden_fields = np.empty_like(hidden)
-        visible_fields = np.empty_like(visible)
-        sparse_below = SPARSE_DENSITY_THRESHOLD if path == "auto" else -1.0
-        visible_density = _core.density(visible) if path == "auto" else 1.0
-        for sweep in range(n_sweeps):
-            if visible_density < sparse_below:
-                _core.sparse_fields(visible, w, hidden_fields)
-            else:
-                matmul(visible, w, hidden_fields)
-            ones = _core.sample_from_fields(
-                hidden_fields, b, beta, key, sweep, chain_offset, STREAMS["hidden"], hidden
-            )
-            if ones < sparse_below * hidden.size:
-                _core.sparse_fields(hidden, weights_t, visible_fields)
-            else:
-                matmul(hidden, w.T, visible_fields)
-            ones = _core.sample_from_fields(
-                visible_fields, a, beta, key, sweep, chain_offset, STREAMS["visible"], visible
-            )
-            visible_density = ones / visible.size
+        _core.gibbs_chains(
+            visible, hidden, self._weights, self._visible_bias, self._hidden_bias, beta,
+            _PATH_CODES[path], draw_key(rng), 0, chain_offset, n_sweeps,
+        )
         return visible, hidden
 
     def sample(

@@ -209,6 +209,10 @@ from pyrbm import distributed
 CASES = {"pcd": dict(method="pcd"), "cd": dict(method="cd"), "rdm": dict(method="rdm"),
          "pcd_centered_sgd": dict(method="pcd", centered=True, optimizer="sgd", l2=1e-3),
          "pcd_float32": dict(method="pcd", dtype="float32"),
+         # shards of mean density ~0.26, next to the gather-add threshold 0.25: the
+         # ranks' shards and the whole batch fall on different sides of it; the paths
+         # give the same bits, so only the Allreduce's summation order differs
+         "pcd_float32_paths": dict(method="pcd", dtype="float32", mixed_density=True),
          "pcd_binarize_batches": dict(method="pcd", binarize_batches=True, intensities=True)}
 
 
@@ -217,10 +221,18 @@ def data():
     return (rng.random((67, 13)) < 0.3).astype(np.uint8)
 
 
+def mixed_data():  # 101 x 89 images, 9 in 17 rows with 10 % ones, the others 45 %
+    rng = np.random.default_rng(6)
+    density = np.where(np.arange(101) % 17 < 9, 0.1, 0.45)[:, None]
+    return (rng.random((101, 89)) < density).astype(np.uint8)
+
+
 def run(case, world, out=None, epochs=3, dtype="float64"):
     options = {"optimizer": "adam", "lr": 0.05, **CASES[case]}
     x = data() * 0.8 if options.pop("intensities", False) else data()
-    rbm = pyrbm.init_rbm(x, 7, dtype=options.pop("dtype", dtype), rng=1)
+    if options.pop("mixed_density", False):
+        x = mixed_data()
+    rbm = pyrbm.init_rbm(x, 7 if x.shape[1] == 13 else 53, dtype=options.pop("dtype", dtype), rng=1)
     history = pyrbm.train(rbm, x, k=3, batch_size=17, n_chains=11, epochs=epochs, rng=2,
                           world=world, out=out, checkpoint_every=2, **options)
     return rbm, history

@@ -11,6 +11,8 @@ void bind_layout(py::module_& m);
 void bind_partition(py::module_& m);
 void bind_modes(py::module_& m);
 void bind_pcd(py::module_& m);
+void bind_gemm(py::module_& m);
+void bind_engine(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pyrbm compiled kernels (internal; use the pyrbm package)";
@@ -22,4 +24,6 @@ PYBIND11_MODULE(_core, m) {
     bind_partition(m);
     bind_modes(m);
     bind_pcd(m);
+    bind_gemm(m);
+    bind_engine(m);
 }

@@ -28,7 +28,6 @@ import numpy as np
 
 from .._validation import finite_scalar
 from ..model import RBM
-from ..analysis.reciprocal import decompose
 
 #: Variance of a uniform binary unit, the Gaussian's sigma^2.
 SIGMA2 = 0.25
@@ -96,6 +95,10 @@ def reciprocal(rbm: RBM) -> Reciprocal:
     """
     if not isinstance(rbm, RBM):
         raise TypeError(f"rbm: expected pyrbm.RBM, got {type(rbm).__name__}")
+    # imported here: pyrbm.analysis loads numba and scipy.optimize, which `import pyrbm`
+    # should not pay for
+    from ..analysis.reciprocal import decompose
+
     dec = decompose(rbm)
     return Reciprocal(
         dec.singular_values, dec.a0, dec.b0, 0.5 * dec.U.sum(axis=0), 0.5 * dec.V.sum(axis=0)

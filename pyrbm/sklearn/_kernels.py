@@ -8,8 +8,9 @@ update it in place, which updates ``components_``.
 Sparse binary batches (under 25 % ones, e.g. binarized MNIST) go through one C++ call
 per update (``_core.pcd_update``: gather-adds only, thread-count independent); other
 binary batches use the gather-add (``_core.sparse_fields``) where it pays and GEMMs
-elsewhere; real-valued inputs (scikit-learn accepts intensities in [0, 1]) use BLAS
-GEMMs for the data terms. Every random number comes from the Philox key of the call, at
+elsewhere; real-valued inputs (scikit-learn accepts intensities in [0, 1]) use GEMMs for
+the data terms. Every GEMM is pyrbm's own (:func:`pyrbm._gemm.matmul`, on its OpenMP
+threads, the same bits for any thread count); only scipy sparse inputs use scipy. Every random number comes from the Philox key of the call, at
 the same counters on every path.
 """
 
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
 from .. import _core
+from .._gemm import matmul
 from .._rng import STREAMS
+from .._threads import blas_controller
 from ..model import SPARSE_DENSITY_THRESHOLD
 
 Key = tuple[int, int]
@@ -45,8 +47,6 @@ SERIAL_BELOW = 1 << 20
 #: A fixed value: the choice must not depend on the thread count (bit-identical results).
 CHAIN_GATHER_BELOW = 0.35
 
-_blas: ThreadpoolController | None = None
-
 
 @contextlib.contextmanager
 def update_threads(
@@ -61,16 +61,13 @@ def update_threads(
     cores: 5x the CPU time, 3-8x the wall time of a fit).
     The OpenMP kernels give the same results for any thread count; only the speed changes.
     """
-    global _blas
     previous = _core.get_max_threads()
     small = n_rows * n_visible * n_hidden < SERIAL_BELOW and previous > 1
     if small:
         _core.set_num_threads(1)
     try:
         if one_blas_thread or small:
-            if _blas is None:
-                _blas = ThreadpoolController()  # inspecting the loaded libraries: once
-            with _blas.limit(limits=1, user_api="blas"):
+            with blas_controller().limit(limits=1, user_api="blas"):
                 yield
         else:
             yield
@@ -153,7 +150,7 @@ def hidden_fields(
     if binary and v.flags.c_contiguous and _core.density(v) < SPARSE_DENSITY_THRESHOLD:
         _core.sparse_fields(v, weights, out)
     else:
-        np.matmul(v, weights, out=out)
+        matmul(v.astype(weights.dtype, copy=False), weights, out)
     return out
 
 
@@ -197,7 +194,7 @@ def gibbs_step(
     fields = hidden_fields(v, weights, binary)
     hidden = np.empty_like(fields)
     _core.sample_from_fields(fields, hidden_bias, 1.0, key, 0, 0, STREAMS["hidden"], hidden)
-    visible_fields = np.matmul(hidden, weights.T)
+    visible_fields = matmul(hidden, weights.T)
     visible = np.empty_like(visible_fields)
     _core.sample_from_fields(
         visible_fields, visible_bias, 1.0, key, 0, 0, STREAMS["visible"], visible
@@ -323,7 +320,7 @@ def pcd_update(
         _core.transpose(weights, work.weights_t)
         _core.sparse_fields(h_samples, work.weights_t, work.visible_fields)
     else:
-        np.matmul(h_samples, weights.T, out=work.visible_fields)
+        matmul(h_samples, weights.T, work.visible_fields)
     _core.sample_from_fields(
         work.visible_fields, visible_bias, 1.0, key, sweep, 0, STREAMS["visible"],
         stacked[:n_chains],
@@ -340,7 +337,7 @@ def pcd_update(
         if sparse:
             _core.sparse_fields(stacked[part], weights, fields[part])
         else:
-            np.matmul(stacked[part], weights, out=fields[part])
+            matmul(stacked[part], weights, fields[part])
     h_next = np.empty((n_chains, weights.shape[1]), weights.dtype)
     _core.sample_from_fields(
         fields[:n_chains], hidden_bias, 1.0, key, sweep, 0, STREAMS["hidden"], h_next,
@@ -358,7 +355,7 @@ def pcd_update(
                 work.transposed(stacked[part]), fields[part], weights, accumulate=True
             )
         else:
-            np.matmul(stacked[part].T, fields[part], out=work.gradient)
+            matmul(stacked[part].T, fields[part], work.gradient)
             weights += work.gradient
     hidden_bias += fields.sum(axis=0)
     visible_bias += lr * (stacked[n_chains:].sum(axis=0) - stacked[:n_chains].sum(axis=0))

@@ -21,24 +21,22 @@ same update. Only the summation order differs from one process.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 from tqdm.auto import tqdm
 
 from .. import _core
 from ..io import archive as checkpoint
 from . import metrics
-from .._gemm import matmul
 from .._rng import draw_key
+from .._threads import blas_controller
 from .config import Callback, CheckpointInfo, History, TrainConfig
 from ..distributed import World
-from ..model import RBM, SPARSE_DENSITY_THRESHOLD
+from ..model import RBM
 from .optim import learning_rate, make_optimizer
 
 #: Sliding-average rate of the hidden offsets of the centered gradient (Melchior et al.).
@@ -158,59 +156,18 @@ class _Trainer:
         self.monitor_rng = checkpoint.restore_generator(str(attrs["monitor_rng_state"]))
 
     # -- one update ------------------------------------------------------------------
-    def _hidden_probs(self, v: np.ndarray, binary: bool) -> np.ndarray:
-        if binary:  # RBM.hidden_probs gathers the rows of W of active units when sparse
-            return self.rbm.hidden_probs(v)
-        fields = matmul(v, self.rbm.weights)  # intensities: a plain GEMM
-        _core.probs_from_fields(fields, self.rbm.hidden_bias, 1.0, fields)
-        return fields
-
-    def _negative_chains(self, batch: np.ndarray, batch_lo: int) -> np.ndarray:
-        method, k, rbm = self.config.method, self.config.k, self.rbm
+    def _chain_start(self, batch: np.ndarray, batch_lo: int) -> tuple[np.ndarray, int]:
+        """The negative-phase chains before this update's sweeps and the global index of
+        their first row: the persistent chains (PCD, updated in place), a copy of the
+        batch (CD) or uniform random bits (Rdm)."""
+        method = self.config.method
         if method == "pcd":
-            self.chains, _ = rbm.gibbs(self.chains, k, rng=self.rng, chain_offset=self.chain_lo)
-            return self.chains
+            return self.chains, self.chain_lo
         if method == "cd":
-            return rbm.gibbs(batch, k, rng=self.rng, chain_offset=batch_lo)[0]
+            return np.array(batch, copy=True), batch_lo
         start = np.empty_like(self.chains)
         _core.bernoulli_states(0.5, draw_key(self.rng), self.chain_lo, start)
-        return rbm.gibbs(start, k, rng=self.rng, chain_offset=self.chain_lo)[0]
-
-    def _weight_gradient(
-        self,
-        batch: np.ndarray,
-        ph_data: np.ndarray,
-        scale_d: float,
-        chains: np.ndarray,
-        ph_model: np.ndarray,
-        scale_m: float,
-        binary: bool,
-    ) -> np.ndarray:
-        """``scale_d (v_d - mu)^T (h_d - lam) - scale_m (v_m - mu)^T (h_m - lam)``, shape
-        (n_visible, n_hidden), with ``mu = lam = 0`` unless centered.
-
-        With ``c`` the signed, scaled ``h - lam`` rows of both phases this is
-        ``V^T C - mu (sum_n c_n)^T``: for sparse binary states ``V^T C`` is one gather-add
-        over the active units of the stacked states (thread-count independent, like
-        :func:`pyrbm._gemm.matmul`), several times faster than two dense GEMMs.
-        """
-        cfg, dt = self.config, self.rbm.dtype.type
-        lam = self.hidden_offset if cfg.centered else 0
-        coeffs = np.concatenate([ph_data - lam, ph_model - lam])
-        n_data = batch.shape[0]
-        coeffs[:n_data] *= dt(scale_d)
-        coeffs[n_data:] *= dt(-scale_m)
-        states = np.concatenate([batch, chains])
-        if binary and _core.density(states) < SPARSE_DENSITY_THRESHOLD:
-            states_t = np.empty((states.shape[1], states.shape[0]), states.dtype)
-            _core.transpose(states, states_t)
-            grad_w = np.empty((states.shape[1], coeffs.shape[1]), states.dtype)
-            _core.sparse_fields(states_t, coeffs, grad_w)
-        else:
-            grad_w = matmul(states.T, coeffs)
-        if cfg.centered:
-            grad_w -= np.outer(self.visible_offset, coeffs.sum(axis=0))
-        return grad_w
+        return start, self.chain_lo
 
     def step(self, batch: np.ndarray) -> None:
         """One parameter update from ``batch`` (shape (batch, n_visible), the whole batch
@@ -224,18 +181,22 @@ class _Trainer:
             uniforms = self.rng.random(batch.shape, dtype=rbm.dtype)
             batch, binary = (uniforms < batch).astype(rbm.dtype), True
         batch_lo, batch_hi = self.world.block(batch_size)
-        batch = batch[batch_lo:batch_hi]
-        ph_data = self._hidden_probs(batch, binary)
-        chains = self._negative_chains(batch, batch_lo)
-        ph_model = self._hidden_probs(chains, True)
+        batch = np.ascontiguousarray(batch[batch_lo:batch_hi])
+        chains, chain_offset = self._chain_start(batch, batch_lo)
         n_model = batch_size if cfg.method == "cd" else self.n_chains
         # Sums over this rank's rows divided by the global counts: summed over ranks
         # they are the means of one process (bit-identical to them with one rank).
-        scale_d, scale_m = 1.0 / batch_size, 1.0 / n_model
-        grad_w = self._weight_gradient(batch, ph_data, scale_d, chains, ph_model, scale_m, binary)
-        grad_a = batch.sum(axis=0) / batch_size - chains.sum(axis=0) / n_model
-        mean_h_data = ph_data.sum(axis=0) / batch_size
-        grad_b = mean_h_data - ph_model.sum(axis=0) / n_model
+        grad_w = np.empty_like(rbm.weights)
+        grad_a, grad_b = np.empty_like(rbm.visible_bias), np.empty_like(rbm.hidden_bias)
+        mean_h_data = np.empty_like(rbm.hidden_bias)
+        # The k sweeps, both phases' statistics and the gradient: one C++ call.
+        _core.chain_gradient(
+            batch, binary, chains, rbm.weights, rbm.visible_bias, rbm.hidden_bias, cfg.k,
+            draw_key(self.rng), chain_offset, 1.0 / batch_size, 1.0 / n_model,
+            self.visible_offset if cfg.centered else None,
+            self.hidden_offset if cfg.centered else None,
+            grad_w, grad_a, grad_b, mean_h_data,
+        )
         if self.world.size > 1:
             grad_w, grad_a, grad_b, mean_h_data = _allreduce_sum(
                 self.world, [grad_w, grad_a, grad_b, mean_h_data]
@@ -263,7 +224,7 @@ class _Trainer:
         # These small GEMMs and the SVD run faster on one BLAS thread (measured: 0.08 s
         # against 0.11 s for 784 x 500 on two threads), and cannot be slowed down by
         # oversubscription when the machine is busy.
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with blas_controller().limit(limits=1, user_api="blas"):
             out = {"recon_error": metrics.reconstruction_error(rbm, v)}
             if self.monitor_binary:
                 out["pll"] = metrics.pseudo_log_likelihood(rbm, v, rng=self.monitor_rng)
@@ -317,12 +278,6 @@ def _check_ranks_agree(world: World, rbm: RBM) -> None:
     """Raise on every rank if the ranks' parameters differ (they never should)."""
     if not same_on_all_ranks(world, _parameter_digest(rbm)):
         raise RuntimeError("the ranks' parameters diverged (Allreduce gave different sums)")
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_controller() -> ThreadpoolController:
-    """One controller for the process: building it scans the loaded libraries."""
-    return ThreadpoolController()
 
 
 def _call_callbacks(

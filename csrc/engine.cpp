@@ -1,0 +1,199 @@
+#include "engine.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "gather.hpp"
+#include "gemm.hpp"
+#include "gibbs.hpp"
+#include "layout.hpp"
+#include "parallel.hpp"
+
+namespace pyrbm {
+namespace {
+
+// Buffers kept by the calling thread between calls (a run makes thousands).
+template <typename T> struct EngineScratch {
+    std::vector<T> weights_t, hidden, probs_data, probs_model, stacked, stacked_t, coeffs;
+    PackedRight<T> packed, packed_t;  // W and W^T for the block-local GEMMs
+    static T* sized(std::vector<T>& v, std::int64_t n) {
+        if (v.size() < static_cast<std::size_t>(n)) v.resize(static_cast<std::size_t>(n));
+        return v.data();
+    }
+};
+
+template <typename T> EngineScratch<T>& scratch() {
+    thread_local EngineScratch<T> buffers;
+    return buffers;
+}
+
+// W^T (n_hidden x n_visible) for the gather-adds over active hidden units: transposed
+// at most once per call, on first use (0.1-0.2 ms for 784 x 500, a few % of a sweep).
+template <typename T> class Transposed {
+  public:
+    explicit Transposed(const ModelView<T>& m) : model_(m) {}
+    const T* get() {
+        if (data_ == nullptr) {
+            data_ = EngineScratch<T>::sized(scratch<T>().weights_t, model_.n_hidden * model_.n_visible);
+            transpose<T>(model_.weights, model_.n_visible, model_.n_hidden, data_);
+        }
+        return data_;
+    }
+
+  private:
+    const ModelView<T>& model_;
+    T* data_ = nullptr;
+};
+
+// fields (n x n_hidden) = v W.
+template <typename T>
+void hidden_fields(const T* v, std::int64_t n, const ModelView<T>& m, bool gather, T* fields) {
+    if (gather) {
+        gather_rows<T>(v, n, m.n_visible, m.weights, m.n_hidden, fields, false);
+    } else {
+        gemm<T>(MatrixView<T>{v, n, m.n_visible, m.n_visible, 1},
+                MatrixView<T>{m.weights, m.n_visible, m.n_hidden, m.n_hidden, 1}, fields, false);
+    }
+}
+
+// dst[j] (=) scale * sum over rows r of src[r, j] (n_rows x n_cols), ascending r, in
+// parallel over column blocks.
+constexpr std::int64_t kColumnBlock = 64;
+
+template <typename T>
+void column_sums(const T* src, std::int64_t n_rows, std::int64_t n_cols, T* dst) {
+    const std::int64_t blocks = (n_cols + kColumnBlock - 1) / kColumnBlock;
+    parallel_for(blocks, [&](std::int64_t blk) {
+        const std::int64_t j0 = blk * kColumnBlock, j1 = std::min(n_cols, j0 + kColumnBlock);
+        T sums[kColumnBlock] = {};
+        for (std::int64_t r = 0; r < n_rows; ++r) {
+            const T* x = src + r * n_cols;
+            for (std::int64_t j = j0; j < j1; ++j) sums[j - j0] += x[j];
+        }
+        std::copy(sums, sums + (j1 - j0), dst + j0);
+    });
+}
+
+}  // namespace
+
+template <typename T> std::int64_t count_ones(const T* states, std::int64_t n_values) {
+    std::int64_t ones = 0;
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp parallel for reduction(+ : ones) schedule(static)
+#endif
+    for (std::int64_t i = 0; i < n_values; ++i) ones += states[i] != T(0);
+    return ones;
+}
+
+template <typename T>
+void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<T>& model, T beta,
+                  FieldPath path, PhiloxKey key, std::uint64_t first_sweep,
+                  std::uint64_t chain_offset, std::int64_t n_sweeps) {
+    const std::int64_t nv = model.n_visible, nh = model.n_hidden;
+    if (n_chains <= 0 || n_sweeps <= 0) return;
+    // Each block of chains runs all its sweeps on one thread, choosing per half-sweep
+    // (kAuto) between the gather-add and a GEMM on W packed once for the whole call.
+    EngineScratch<T>& s = scratch<T>();
+    BlockWeights<T> weights{nullptr, nullptr, nullptr, nullptr};
+    if (path != FieldPath::kDense) {
+        Transposed<T> weights_t(model);
+        weights.weights = model.weights;
+        weights.weights_t = weights_t.get();
+    }
+    if (path != FieldPath::kSparse) {
+        s.packed.pack(MatrixView<T>{model.weights, nv, nh, nh, 1});
+        s.packed_t.pack(MatrixView<T>{model.weights, nh, nv, 1, nh});
+        weights.packed = &s.packed;
+        weights.packed_t = &s.packed_t;
+    }
+    gibbs_blocks<T>(visible, hidden, n_chains, nv, nh, weights, model.visible_bias,
+                    model.hidden_bias, beta, key, first_sweep, chain_offset, n_sweeps);
+}
+
+template <typename T>
+void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* chains,
+                    std::int64_t n_chains, const ModelView<T>& model, std::int64_t n_sweeps,
+                    PhiloxKey key, std::uint64_t chain_offset, T scale_data, T scale_model,
+                    const T* visible_offset, const T* hidden_offset, const GradientOut<T>& out) {
+    const std::int64_t nv = model.n_visible, nh = model.n_hidden;
+    const std::int64_t rows = n_data + n_chains;
+    EngineScratch<T>& s = scratch<T>();
+    // The negative phase: k sweeps of the chains.
+    T* hidden = EngineScratch<T>::sized(s.hidden, n_chains * nh);
+    gibbs_chains<T>(chains, hidden, n_chains, model, T(1), FieldPath::kAuto, key, 0,
+                    chain_offset, n_sweeps);
+    // Stacked states [D; V] and their hidden probabilities in one pass of fields.
+    T* stacked = EngineScratch<T>::sized(s.stacked, rows * nv);
+    std::memcpy(stacked, data, static_cast<std::size_t>(n_data * nv) * sizeof(T));
+    std::memcpy(stacked + n_data * nv, chains, static_cast<std::size_t>(n_chains * nv) * sizeof(T));
+    T* coeffs = EngineScratch<T>::sized(s.coeffs, rows * nh);
+    const std::int64_t data_ones = data_binary ? count_ones<T>(data, n_data * nv) : -1;
+    const std::int64_t chain_ones = count_ones<T>(chains, n_chains * nv);
+    if (data_binary) {
+        hidden_fields<T>(stacked, rows, model, prefer_gather(data_ones + chain_ones, rows * nv),
+                         coeffs);
+    } else {
+        hidden_fields<T>(stacked, n_data, model, false, coeffs);
+        hidden_fields<T>(stacked + n_data * nv, n_chains, model,
+                         prefer_gather(chain_ones, n_chains * nv), coeffs + n_data * nh);
+    }
+    probs_from_fields<T>(coeffs, rows, nh, model.hidden_bias, T(1), coeffs);
+    // grad_b, mean_h from the probabilities; then coeffs = signed, scaled (P - lam).
+    T* sum_data = EngineScratch<T>::sized(s.probs_data, nh);
+    T* sum_model = EngineScratch<T>::sized(s.probs_model, nh);
+    column_sums<T>(coeffs, n_data, nh, sum_data);
+    column_sums<T>(coeffs + n_data * nh, n_chains, nh, sum_model);
+    for (std::int64_t j = 0; j < nh; ++j) {
+        out.mean_h[j] = scale_data * sum_data[j];
+        out.grad_b[j] = scale_data * sum_data[j] - scale_model * sum_model[j];
+    }
+    parallel_for(rows, [&](std::int64_t r) {
+        const T scale = r < n_data ? scale_data : -scale_model;
+        T* c = coeffs + r * nh;
+        if (hidden_offset != nullptr) {
+            for (std::int64_t j = 0; j < nh; ++j) c[j] = scale * (c[j] - hidden_offset[j]);
+        } else {
+            for (std::int64_t j = 0; j < nh; ++j) c[j] *= scale;
+        }
+    });
+    // grad_a from the states.
+    column_sums<T>(stacked, n_data, nv, out.grad_a);
+    T* chain_sums = EngineScratch<T>::sized(s.probs_model, nv);
+    column_sums<T>(stacked + n_data * nv, n_chains, nv, chain_sums);
+    for (std::int64_t i = 0; i < nv; ++i)
+        out.grad_a[i] = scale_data * out.grad_a[i] - scale_model * chain_sums[i];
+    // grad_w = [D; V]^T coeffs: a gather-add over the active units of the transposed
+    // states when they are sparse and binary, else a GEMM on the transposed view (the
+    // same bits for binary states).
+    const bool binary = data_binary;
+    if (binary && prefer_gather(data_ones + chain_ones, rows * nv)) {
+        T* stacked_t = EngineScratch<T>::sized(s.stacked_t, nv * rows);
+        transpose<T>(stacked, rows, nv, stacked_t);
+        gather_rows<T>(stacked_t, nv, rows, coeffs, nh, out.grad_w, false);
+    } else {
+        gemm<T>(MatrixView<T>{stacked, nv, rows, 1, nv}, MatrixView<T>{coeffs, rows, nh, nh, 1},
+                out.grad_w, false);
+    }
+    if (visible_offset != nullptr) {  // - mu (sum_r coeffs_r)^T
+        T* coeff_sums = EngineScratch<T>::sized(s.probs_data, nh);
+        column_sums<T>(coeffs, rows, nh, coeff_sums);
+        parallel_for(nv, [&](std::int64_t i) {
+            T* g = out.grad_w + i * nh;
+            for (std::int64_t j = 0; j < nh; ++j) g[j] -= visible_offset[i] * coeff_sums[j];
+        });
+    }
+}
+
+#define PYRBM_INSTANTIATE_ENGINE(T)                                                               \
+    template std::int64_t count_ones<T>(const T*, std::int64_t);                                  \
+    template void gibbs_chains<T>(T*, T*, std::int64_t, const ModelView<T>&, T, FieldPath,        \
+                                  PhiloxKey, std::uint64_t, std::uint64_t, std::int64_t);        \
+    template void chain_gradient<T>(const T*, std::int64_t, bool, T*, std::int64_t,               \
+                                    const ModelView<T>&, std::int64_t, PhiloxKey, std::uint64_t, \
+                                    T, T, const T*, const T*, const GradientOut<T>&);
+
+PYRBM_INSTANTIATE_ENGINE(float)
+PYRBM_INSTANTIATE_ENGINE(double)
+
+}  // namespace pyrbm

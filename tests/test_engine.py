@@ -1,0 +1,138 @@
+"""The engine (csrc/engine.*): k Gibbs sweeps in one call and one update's gradient in
+one call, against NumPy references; every path gives the same bits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+import pyrbm
+from pyrbm import _core
+from pyrbm._rng import STREAMS
+
+from .conftest import small_rbm
+
+N_VISIBLE, N_HIDDEN, N_CHAINS = 211, 157, 97  # distinct primes
+PATHS = {"auto": 0, "dense": 1, "sparse": 2}
+
+
+def uniforms(key: tuple[int, int], sweep: int, n: int, width: int, stream: str, dtype: type,
+             chain_offset: int = 0) -> np.ndarray:
+    out = np.empty((n, width), dtype)
+    for c in range(n):
+        _core.uniform_row(out[c], key, sweep, chain_offset + c, STREAMS[stream])
+    return out
+
+
+def reference_sweeps(rbm: pyrbm.RBM, v: np.ndarray, key: tuple[int, int], n_sweeps: int,
+                     beta: float, chain_offset: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+    """NumPy Gibbs sweeps with the engine's uniforms; also the smallest |u - p| met (a
+    sample can only differ from the kernel's where a uniform is within rounding of p)."""
+    w, a, b = (x.astype(np.float64) for x in (rbm.weights, rbm.visible_bias, rbm.hidden_bias))
+    v, closest, dt = v.astype(np.float64), np.inf, rbm.dtype.type
+    for s in range(n_sweeps):
+        ph = expit(beta * (v @ w + b))
+        u = uniforms(key, s, len(v), rbm.n_hidden, "hidden", dt, chain_offset)
+        closest, h = min(closest, np.abs(u - ph).min()), (u < ph).astype(np.float64)
+        pv = expit(beta * (h @ w.T + a))
+        u = uniforms(key, s, len(v), rbm.n_visible, "visible", dt, chain_offset)
+        closest, v = min(closest, np.abs(u - pv).min()), (u < pv).astype(np.float64)
+    return v.astype(rbm.dtype), h.astype(rbm.dtype), float(closest)
+
+
+@pytest.mark.parametrize("hidden_bias", [0.0, -2.5])  # ~50 % and ~10 % hidden active
+def test_gibbs_chains_matches_numpy_reference(dtype: type, hidden_bias: float) -> None:
+    rbm = small_rbm(N_VISIBLE, N_HIDDEN, 0.3, dtype, seed=7)
+    rbm.hidden_bias[...] += dtype(hidden_bias)
+    n = 29  # 2 sweeps x 29 chains x 368 units: ~21k draws, none near its threshold
+    v0 = (np.random.default_rng(8).random((n, N_VISIBLE)) < 0.15).astype(dtype)
+    key, beta = (123, 456), 0.9
+    ref_v, ref_h, closest = reference_sweeps(rbm, v0, key, 2, beta, chain_offset=5)
+    # the seed keeps every uniform farther from its threshold than float rounding of p
+    # (float32 fields and sigmoid: a few 1e-7), so the samples must agree exactly
+    assert closest > (2e-6 if dtype == np.float32 else 1e-12)
+    for code in PATHS.values():
+        v, h = v0.copy(), np.empty((n, N_HIDDEN), dtype)
+        _core.gibbs_chains(v, h, rbm.weights, rbm.visible_bias, rbm.hidden_bias, beta, code,
+                           key, 0, 5, 2)
+        assert np.array_equal(v, ref_v) and np.array_equal(h, ref_h)
+
+
+@pytest.mark.parametrize("hidden_bias", [0.0, -2.5])
+def test_paths_give_the_same_bits(dtype: type, hidden_bias: float) -> None:
+    """Dense, sparse and auto sum the same terms in the same order: identical samples,
+    also over many sweeps where one rounding difference would make the chains diverge."""
+    rbm = small_rbm(N_VISIBLE, N_HIDDEN, 0.5, dtype, seed=3)
+    rbm.hidden_bias[...] += dtype(hidden_bias)
+    v0 = (np.random.default_rng(4).random((N_CHAINS, N_VISIBLE)) < 0.15).astype(dtype)
+    runs = {path: rbm.gibbs(v0, 25, rng=11, path=path) for path in PATHS}
+    for path in ("sparse", "auto"):
+        assert np.array_equal(runs[path][0], runs["dense"][0]), path
+        assert np.array_equal(runs[path][1], runs["dense"][1]), path
+    # the control: another key gives other chains, so equality above is not vacuous
+    other = rbm.gibbs(v0, 25, rng=12, path="dense")
+    assert not np.array_equal(other[0], runs["dense"][0])
+
+
+def reference_gradient(rbm: pyrbm.RBM, data: np.ndarray, chains_after: np.ndarray,
+                       s_d: float, s_m: float, mu: np.ndarray | None, lam: np.ndarray | None
+                       ) -> tuple[np.ndarray, ...]:
+    w, b = rbm.weights.astype(np.float64), rbm.hidden_bias.astype(np.float64)
+    d, v = data.astype(np.float64), chains_after.astype(np.float64)
+    pd, pm = expit(d @ w + b), expit(v @ w + b)
+    m0 = 0.0 if mu is None else mu.astype(np.float64)
+    l0 = 0.0 if lam is None else lam.astype(np.float64)
+    grad_w = s_d * (d - m0).T @ (pd - l0) - s_m * (v - m0).T @ (pm - l0)
+    grad_a = s_d * d.sum(0) - s_m * v.sum(0)
+    grad_b = s_d * pd.sum(0) - s_m * pm.sum(0)
+    return grad_w, grad_a, grad_b, s_d * pd.sum(0)
+
+
+@pytest.mark.parametrize("density", [0.12, 0.6, None])  # sparse, dense binary, intensities
+@pytest.mark.parametrize("centered", [False, True])
+def test_chain_gradient_matches_numpy_reference(dtype: type, density: float | None,
+                                                centered: bool) -> None:
+    rbm = small_rbm(N_VISIBLE, N_HIDDEN, 0.3, dtype, seed=9)
+    gen = np.random.default_rng(10)
+    n_data = 53
+    if density is None:
+        data = gen.random((n_data, N_VISIBLE)).astype(dtype)
+    else:
+        data = (gen.random((n_data, N_VISIBLE)) < density).astype(dtype)
+    chains = (gen.random((N_CHAINS, N_VISIBLE)) < 0.2).astype(dtype)
+    mu = gen.random(N_VISIBLE).astype(dtype) if centered else None
+    lam = gen.random(N_HIDDEN).astype(dtype) if centered else None
+    key, k, offset, s_d, s_m = (5, 6), 2, 3, 1 / 61, 1 / 101
+    # the chains after the update's sweeps: the same sweeps as gibbs_chains, auto path
+    after = chains.copy()
+    _core.gibbs_chains(after, np.empty((N_CHAINS, N_HIDDEN), dtype), rbm.weights,
+                       rbm.visible_bias, rbm.hidden_bias, 1.0, 0, key, 0, offset, k)
+    outs = [np.empty_like(rbm.weights), np.empty_like(rbm.visible_bias),
+            np.empty_like(rbm.hidden_bias), np.empty_like(rbm.hidden_bias)]
+    _core.chain_gradient(data, density is not None, chains, rbm.weights, rbm.visible_bias,
+                         rbm.hidden_bias, k, key, offset, s_d, s_m, mu, lam, *outs)
+    assert np.array_equal(chains, after)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    for got, want in zip(outs, reference_gradient(rbm, data, after, s_d, s_m, mu, lam)):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())
+
+
+def test_chain_gradient_rejects_bad_arguments() -> None:
+    rbm = small_rbm(7, 5, 0.3, np.float32, seed=1)
+    data = np.zeros((3, 7), np.float32)
+    outs = [np.empty((7, 5), np.float32), np.empty(7, np.float32), np.empty(5, np.float32),
+            np.empty(5, np.float32)]
+    args = (rbm.weights, rbm.visible_bias, rbm.hidden_bias, 1, (1, 2), 0, 1.0, 1.0, None, None)
+    with pytest.raises(ValueError, match="chains: dimension 1 must be 7"):
+        _core.chain_gradient(data, True, np.zeros((4, 6), np.float32), *args, *outs)
+    with pytest.raises(ValueError, match="grad_w: dimension 0 must be 7"):
+        _core.chain_gradient(data, True, np.zeros((4, 7), np.float32), *args,
+                             np.empty((6, 5), np.float32), *outs[1:])
+    with pytest.raises(ValueError, match="n_sweeps: must be >= 0"):
+        _core.chain_gradient(data, True, np.zeros((4, 7), np.float32), *args[:3], -1,
+                             *args[4:], *outs)
+    with pytest.raises(ValueError, match="path: expected 0"):
+        _core.gibbs_chains(np.zeros((4, 7), np.float32), np.zeros((4, 5), np.float32),
+                           rbm.weights, rbm.visible_bias, rbm.hidden_bias, 1.0, 3, (1, 2), 0,
+                           0, 1)
