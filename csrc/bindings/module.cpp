@@ -11,6 +11,7 @@ void bind_layout(py::module_& m);
 void bind_partition(py::module_& m);
 void bind_modes(py::module_& m);
 void bind_pcd(py::module_& m);
+void bind_tempering(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pyrbm compiled kernels (internal; use the pyrbm package)";
@@ -22,4 +23,5 @@ PYBIND11_MODULE(_core, m) {
     bind_partition(m);
     bind_modes(m);
     bind_pcd(m);
+    bind_tempering(m);
 }

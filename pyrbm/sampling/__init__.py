@@ -1,0 +1,20 @@
+"""Samplers that mix on trained (multimodal) RBMs: parallel tempering over inverse
+temperatures and parallel trajectory tempering over the models of a training run.
+
+Diagnostics of the chains (autocorrelation time, effective sample size, R-hat) are in
+:mod:`pyrbm.diagnostics`; docs/sampling.md explains how to choose a sampler.
+"""
+
+from __future__ import annotations
+
+from ._ladder import adapt_ladder, initial_ladder
+from .result import TemperingResult
+from .tempering import parallel_tempering, trajectory_tempering
+
+__all__ = [
+    "TemperingResult",
+    "adapt_ladder",
+    "initial_ladder",
+    "parallel_tempering",
+    "trajectory_tempering",
+]
