@@ -46,10 +46,10 @@ double joint_energy(const T* v, const T* h, std::int64_t n_visible, std::int64_t
 // (deterministic even-odd scheme) for every replica c, accepting with probability
 // min(1, exp(beta_k (E_k(x) - E_k(y)) + beta_{k+1} (E_{k+1}(y) - E_{k+1}(x)))), x the
 // state at k, y at k + 1, against the uniform at counter (k, e, c, kTempering). Results
-// do not depend on the thread count. fields_h (rows x n_hidden), fields_v (rows x
-// n_visible) and energy (rows) are scratch.
+// do not depend on the thread count: each thread runs a block of replica columns through
+// all the sweeps. fields_h (rows x n_hidden) and fields_v (rows x n_visible) are scratch.
 template <typename T>
-void tempering_sweeps(T* visible, T* hidden, T* fields_h, T* fields_v, double* energy,
+void tempering_sweeps(T* visible, T* hidden, T* fields_h, T* fields_v,
                       const TemperingLadder<T>& ladder, TemperingCounters counters,
                       PhiloxKey key, std::uint64_t first_sweep, std::int64_t n_sweeps,
                       std::int64_t swap_every);

@@ -154,7 +154,6 @@ def tempering_sweeps(
     hidden: FloatArray,
     fields_h: FloatArray,
     fields_v: FloatArray,
-    energy: FloatArray,
     weights: FloatArray,
     weights_t: FloatArray,
     visible_bias: FloatArray,

@@ -31,7 +31,7 @@ void bind_tempering(py::module_& m) {
     m.def(
         "tempering_sweeps",
         [](py::array visible, py::array hidden, py::array fields_h, py::array fields_v,
-           py::array energy, py::array weights, py::array weights_t, py::array visible_bias,
+           py::array weights, py::array weights_t, py::array visible_bias,
            py::array hidden_bias, py::array model, py::array betas, py::array walker,
            py::array direction, py::array attempts, py::array accepts, py::array round_trips,
            Key key, std::uint64_t first_sweep, std::int64_t n_sweeps, std::int64_t swap_every) {
@@ -49,7 +49,6 @@ void bind_tempering(py::module_& m) {
                 T* h = checked<T>(hidden, "hidden", {rows, nh}, true);
                 T* fh = checked<T>(fields_h, "fields_h", {rows, nh}, true);
                 T* fv = checked<T>(fields_v, "fields_v", {rows, nv}, true);
-                double* e = checked<double>(energy, "energy", {rows}, true);
                 const double* bt = checked<double>(betas, "betas", {-1});
                 const auto n_slots = betas.shape(0);
                 if (n_slots < 1 || rows % n_slots != 0)
@@ -72,12 +71,12 @@ void bind_tempering(py::module_& m) {
                 const TemperingLadder<T> ladder{n_slots, n, nv, nh, w, wt, a, b, mdl, bt};
                 const TemperingCounters counters{wk, dir, att, acc, trips};
                 py::gil_scoped_release release;
-                tempering_sweeps<T>(v, h, fh, fv, e, ladder, counters, to_key(key), first_sweep,
+                tempering_sweeps<T>(v, h, fh, fv, ladder, counters, to_key(key), first_sweep,
                                     n_sweeps, swap_every);
             });
         },
         py::arg("visible"), py::arg("hidden"), py::arg("fields_h"), py::arg("fields_v"),
-        py::arg("energy"), py::arg("weights"), py::arg("weights_t"), py::arg("visible_bias"),
+        py::arg("weights"), py::arg("weights_t"), py::arg("visible_bias"),
         py::arg("hidden_bias"), py::arg("model"), py::arg("betas"), py::arg("walker"),
         py::arg("direction"), py::arg("attempts"), py::arg("accepts"), py::arg("round_trips"),
         py::arg("key"), py::arg("first_sweep"), py::arg("n_sweeps"), py::arg("swap_every"));

@@ -10,10 +10,13 @@ from __future__ import annotations
 from ._ladder import adapt_ladder, initial_ladder
 from .result import TemperingResult
 from .tempering import parallel_tempering, trajectory_tempering
+from .trajectory import archive_trajectory, independent_end
 
 __all__ = [
     "TemperingResult",
     "adapt_ladder",
+    "archive_trajectory",
+    "independent_end",
     "initial_ladder",
     "parallel_tempering",
     "trajectory_tempering",

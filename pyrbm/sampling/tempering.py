@@ -50,7 +50,6 @@ class _Chains:
         self.h = np.zeros((rows, first.n_hidden), first.dtype)
         self.fields_h = np.empty_like(self.h)
         self.fields_v = np.empty_like(self.v)
-        self.energy = np.empty(rows)
         self.walker = np.arange(rows, dtype=np.int64)
         self.direction = np.zeros(rows, np.int8)
         self.reset_counters()
@@ -65,7 +64,7 @@ class _Chains:
 
     def run(self, key: tuple[int, int], n_sweeps: int, swap_every: int) -> None:
         _core.tempering_sweeps(
-            self.v, self.h, self.fields_h, self.fields_v, self.energy, self.weights,
+            self.v, self.h, self.fields_h, self.fields_v, self.weights,
             self.weights_t, self.visible_bias, self.hidden_bias, self.model, self.betas,
             self.walker, self.direction, self.attempts, self.accepts, self.round_trips,
             key, self.sweep, n_sweeps, swap_every,
