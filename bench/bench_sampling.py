@@ -29,7 +29,7 @@ import time
 import numpy as np
 from scipy.special import expit
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # for bench._harness
 
 import pyrbm  # noqa: E402
 from bench._harness import interleaved_medians  # noqa: E402
@@ -134,7 +134,7 @@ def ess(args: argparse.Namespace) -> None:
             sampling.archive_trajectory(path, N_TEMPS), args.chains, args.sweeps, rng=1,
             trace=mode1),
     }
-    out = {}
+    out, traces = {}, {}
     for name, run in runs.items():
         cpu, wall = time.process_time(), time.perf_counter()
         res = run()
@@ -149,12 +149,35 @@ def ess(args: argparse.Namespace) -> None:
             "round_trips": res.round_trips, "betas": res.betas.round(3).tolist(),
             "records": int(trace.shape[0]), "chains": args.chains,
         }
+        traces[name] = res.trace
         print(name, json.dumps(out[name]))
     for name in ("pt", "ptt"):
         print(f"  {name}: ESS/CPU-s x{out[name]['ess_per_cpu_s'] / out['gibbs']['ess_per_cpu_s']:.2f} vs Gibbs")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=1)
+    if args.figure:
+        figure(traces, out, args.figure)
+
+
+def figure(traces: dict[str, np.ndarray], stats: dict[str, dict], path: str) -> None:
+    """The mode-1 projection of 4 target chains of each sampler against the sweep."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(traces), 1, figsize=(7, 1.9 * len(traces)), sharex=True,
+                             sharey=True)
+    for ax, (name, trace) in zip(axes, traces.items()):
+        ax.plot(trace[:, :4], lw=0.6)
+        s = stats[name]
+        ax.set_title(f"{name}: tau = {s['tau']:.0f} sweeps, R-hat = {s['rhat']:.2f}, "
+                     f"ESS/CPU-s = {s['ess_per_cpu_s']:.2f}", fontsize=9)
+        ax.set_ylabel("$u_1 \\cdot v$")
+    axes[-1].set_xlabel("sweep (after adaptation / burn-in start)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def main() -> None:
@@ -167,6 +190,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--alone", choices=("pt", "plain", "gibbs", "numpy"))
     parser.add_argument("--json")
+    parser.add_argument("--figure", help="ess: PNG of the mode-1 traces (docs/sampling.md)")
     args = parser.parse_args()
     overhead(args) if args.part == "overhead" else ess(args)
 
