@@ -8,14 +8,17 @@ Diagnostics of the chains (autocorrelation time, effective sample size, R-hat) a
 from __future__ import annotations
 
 from ._ladder import adapt_ladder, initial_ladder
+from .equilibrium import EquilibriumSamples, equilibrium_samples
 from .result import TemperingResult
 from .tempering import parallel_tempering, trajectory_tempering
 from .trajectory import archive_trajectory, independent_end
 
 __all__ = [
+    "EquilibriumSamples",
     "TemperingResult",
     "adapt_ladder",
     "archive_trajectory",
+    "equilibrium_samples",
     "independent_end",
     "initial_ladder",
     "parallel_tempering",

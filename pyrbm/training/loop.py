@@ -83,6 +83,14 @@ class _Trainer:
         self.chain_lo, chain_hi = self.world.block(self.n_chains)
         self.chains = np.empty((chain_hi - self.chain_lo, rbm.n_visible), rbm.dtype)
         _core.bernoulli_states(0.5, draw_key(gen), self.chain_lo, self.chains)
+        self.tempering = None
+        if config.sampler == "pt":
+            if self.world.size > 1:
+                raise ValueError("sampler: 'pt' runs in one process only, not over MPI ranks")
+            from ..sampling.persistent import PersistentTempering
+
+            self.tempering = PersistentTempering(rbm, self.n_chains, config.temperatures, gen)
+            self.chains = self.tempering.chains.target()[0].copy()
         self.visible_offset = self.data.mean(axis=0).astype(rbm.dtype)
         self.hidden_offset = np.full(rbm.n_hidden, 0.5, rbm.dtype)
         self.init_std = float(np.std(rbm.weights))
@@ -128,6 +136,8 @@ class _Trainer:
         gets a meaningful result under MPI)."""
         chains = self.all_chains()
         arrays = {"chains": chains, "order": self.order, "hidden_offset": self.hidden_offset}
+        if self.tempering is not None:
+            arrays.update(self.tempering.state())
         for name, value in self.optimizer.state_dict().items():
             if isinstance(value, np.ndarray):
                 arrays[f"optimizer_{name}"] = value
@@ -146,6 +156,8 @@ class _Trainer:
 
     def load_resume_state(self, arrays: Mapping[str, np.ndarray], attrs: Mapping[str, Any]) -> None:
         self.chains[...] = arrays["chains"][self.chain_lo : self.chain_lo + len(self.chains)]
+        if self.tempering is not None:
+            self.tempering.load_state(arrays)
         self.order[...] = arrays["order"]
         self.hidden_offset[...] = arrays["hidden_offset"]
         state = {n[len("optimizer_"):]: v for n, v in arrays.items() if n.startswith("optimizer_")}
@@ -167,6 +179,9 @@ class _Trainer:
 
     def _negative_chains(self, batch: np.ndarray, batch_lo: int) -> np.ndarray:
         method, k, rbm = self.config.method, self.config.k, self.rbm
+        if method == "pcd" and self.tempering is not None:
+            self.chains = self.tempering.run(rbm, k, self.rng)
+            return self.chains
         if method == "pcd":
             self.chains, _ = rbm.gibbs(self.chains, k, rng=self.rng, chain_offset=self.chain_lo)
             return self.chains
@@ -257,8 +272,9 @@ class _Trainer:
 
     # -- monitoring -------------------------------------------------------------------
     def measure(self) -> dict[str, float]:
+        swaps = {} if self.tempering is None else self.tempering.checkpoint_metrics()
         if not self.config.monitor:
-            return {}
+            return swaps
         rbm, v = self.rbm, self.monitor_data
         # These small GEMMs and the SVD run faster on one BLAS thread (measured: 0.08 s
         # against 0.11 s for 784 x 500 on two threads), and cannot be slowed down by
@@ -269,7 +285,7 @@ class _Trainer:
                 out["pll"] = metrics.pseudo_log_likelihood(rbm, v, rng=self.monitor_rng)
             edge = metrics.marchenko_pastur_edge(rbm.n_visible, rbm.n_hidden, self.init_std)
             out.update(metrics.spectrum_metrics(rbm, edge))
-        return out
+        return {**out, **swaps}
 
     def due(self) -> bool:
         every = self.config.checkpoint_every
