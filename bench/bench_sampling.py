@@ -8,8 +8,8 @@ Usage (the runs of bench/RESULTS.md)::
     PYTHONPATH=. python3 bench/bench_sampling.py overhead --alone pt  # one case alone
     PYTHONPATH=. python3 bench/bench_sampling.py ess --epochs 20 --model /tmp/ess.h5
 
-``overhead``: 16 temperatures x 64 chains, one sweep + one swap event per call, against
-the same kernel without swap events, against 16 calls of ``RBM.gibbs(path="sparse")``
+``overhead``: 16 temperatures x 64 chains, two sweeps + two swap events per call, against
+the same kernel on the same chains without swap events, against 16 calls of ``RBM.gibbs(path="sparse")``
 (one per temperature) and against a NumPy PT sweep (two matmuls, expit, Generator.random,
 the swaps); the marginals of all implementations are asserted to agree. ``ess``: trains
 (or loads) a 784 x 500 MNIST model by PCD with a checkpoint per epoch, then runs each
@@ -77,38 +77,43 @@ def overhead(args: argparse.Namespace) -> None:
     v0 = (gen.random((N_TEMPS, N_PER_TEMP, 784)) < 0.15).astype(np.float32)
     # equilibrate once so the densities are the model's
     v0 = sampling.parallel_tempering(rbm, N_PER_TEMP, 100, betas=ladder, v0=v0, rng=1).all_v
+    # one state for both cases (interleaved), so that the swap events are compared on
+    # the same chains, not on two ensembles whose densities drift apart
     swapping = _Chains([rbm], np.zeros(N_TEMPS, np.int64), ladder, v0)
-    plain = _Chains([rbm], np.zeros(N_TEMPS, np.int64), ladder, v0)
+    plain = swapping
     key = (1, 2)
     per_temp = [v0[k].copy() for k in range(N_TEMPS)]
     numpy_v = v0.copy()
     np_gen = np.random.default_rng(3)
     counter = {"event": 0}
 
-    def gibbs_calls() -> None:
+    def gibbs_calls(path: str) -> None:
         for k in range(N_TEMPS):
-            per_temp[k] = rbm.gibbs(per_temp[k], 1, beta=float(ladder[k]), rng=k, path="sparse")[0]
+            per_temp[k] = rbm.gibbs(per_temp[k], 2, beta=float(ladder[k]), rng=k, path=path)[0]
 
     def numpy_case() -> None:
-        numpy_pt_sweep(rbm, ladder, numpy_v, np_gen, counter["event"])
-        counter["event"] += 1
+        for _ in range(2):
+            numpy_pt_sweep(rbm, ladder, numpy_v, np_gen, counter["event"])
+            counter["event"] += 1
 
     cases = {
-        "pt_sweep_and_swap": lambda: swapping.run(key, 1, 1),
-        "pt_sweep_no_swap": lambda: plain.run(key, 1, 0),
-        "gibbs_16_calls": gibbs_calls,
+        "pt_sweep_and_swap": lambda: swapping.run(key, 2, 1),
+        "pt_sweep_no_swap": lambda: plain.run(key, 2, 0),
+        "gibbs_16_calls": lambda: gibbs_calls("sparse"),
+        "gibbs_16_calls_auto": lambda: gibbs_calls("auto"),
         "numpy_pt": numpy_case,
     }
     if args.alone:
         name = {"pt": "pt_sweep_and_swap", "plain": "pt_sweep_no_swap", "gibbs": "gibbs_16_calls",
-                "numpy": "numpy_pt"}[args.alone]
+                "auto": "gibbs_16_calls_auto", "numpy": "numpy_pt"}[args.alone]
         cases = {name: cases[name]}
     med = interleaved_medians(cases, rounds=args.rounds, warmup=3)
     for name, t in med.items():
         print(f"  {name:22s} {t * 1e3:8.2f} ms")
     if not args.alone:
         print(f"  swap overhead: {med['pt_sweep_and_swap'] / med['pt_sweep_no_swap'] - 1:+.1%} "
-              f"of the sweeps; PT vs 16 Gibbs calls x{med['gibbs_16_calls'] / med['pt_sweep_and_swap']:.2f}; "
+              f"of the sweeps; PT vs 16 Gibbs calls x{med['gibbs_16_calls'] / med['pt_sweep_and_swap']:.2f} "
+              f"(auto path x{med['gibbs_16_calls_auto'] / med['pt_sweep_and_swap']:.2f}); "
               f"vs NumPy PT x{med['numpy_pt'] / med['pt_sweep_and_swap']:.2f}")
         # the implementations sample the same law: mean activity at beta = 1 and 0.3 agree
         for k in (0, N_TEMPS - 1):
@@ -188,7 +193,7 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=64)
     parser.add_argument("--sweeps", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--alone", choices=("pt", "plain", "gibbs", "numpy"))
+    parser.add_argument("--alone", choices=("pt", "plain", "gibbs", "auto", "numpy"))
     parser.add_argument("--json")
     parser.add_argument("--figure", help="ess: PNG of the mode-1 traces (docs/sampling.md)")
     args = parser.parse_args()

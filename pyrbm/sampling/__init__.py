@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from ._ladder import adapt_ladder, initial_ladder
 from .equilibrium import EquilibriumSamples, equilibrium_samples
+from .observer import MixingObserver
 from .result import TemperingResult
 from .tempering import parallel_tempering, trajectory_tempering
 from .trajectory import archive_trajectory, independent_end
 
 __all__ = [
     "EquilibriumSamples",
+    "MixingObserver",
     "TemperingResult",
     "adapt_ladder",
     "archive_trajectory",

@@ -12,7 +12,8 @@ from .. import diagnostics
 from .._rng import RngLike
 from .._validation import positive_int
 from ..model import RBM
-from .tempering import _check_rbm, parallel_tempering, trajectory_tempering
+from ..partition.exact import check_rbm
+from .tempering import parallel_tempering, trajectory_tempering
 
 SAMPLERS = ("gibbs", "pt", "ptt")
 
@@ -79,7 +80,7 @@ def equilibrium_samples(
     -------
     EquilibriumSamples
     """
-    rbm = _check_rbm(rbm)
+    rbm = check_rbm(rbm)
     n_samples = positive_int(n_samples, "n_samples", minimum=2)
     n_sweeps = positive_int(n_sweeps, "n_sweeps", minimum=8)
     if sampler not in SAMPLERS:

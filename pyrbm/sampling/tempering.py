@@ -22,6 +22,7 @@ from .. import _core
 from .._rng import RngLike, as_generator, draw_key
 from .._validation import positive_int, state_array
 from ..model import RBM
+from ..partition.exact import check_rbm
 from ._ladder import adapt_ladder, check_ladder, check_target
 from .result import TemperingResult
 
@@ -143,12 +144,6 @@ def _result(chains: _Chains, n_sweeps: int, adapted: int, trace: np.ndarray | No
     )
 
 
-def _check_rbm(rbm: Any, name: str = "rbm") -> RBM:
-    if not isinstance(rbm, RBM):
-        raise TypeError(f"{name}: expected pyrbm.RBM, got {type(rbm).__name__}")
-    return rbm
-
-
 def parallel_tempering(
     rbm: RBM,
     n_chains: int,
@@ -199,7 +194,7 @@ def parallel_tempering(
     -------
     TemperingResult
     """
-    rbm = _check_rbm(rbm)
+    rbm = check_rbm(rbm)
     n_chains = positive_int(n_chains, "n_chains")
     n_sweeps = positive_int(n_sweeps, "n_sweeps")
     swap_every = positive_int(swap_every, "swap_every")
@@ -232,7 +227,10 @@ def check_trajectory(models: Any) -> list[RBM]:
         raise TypeError(
             f"models: expected a list of pyrbm.RBM (easy end first), got {type(models).__name__}"
         )
-    models = [_check_rbm(m, f"models[{i}]") for i, m in enumerate(models)]
+    for i, m in enumerate(models):
+        if not isinstance(m, RBM):
+            raise TypeError(f"models[{i}]: expected pyrbm.RBM, got {type(m).__name__}")
+    models = list(models)
     if len(models) < 2:
         raise ValueError(f"models: trajectory tempering needs at least 2 models, got {len(models)}")
     first = models[0]
