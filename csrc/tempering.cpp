@@ -10,9 +10,19 @@
 namespace pyrbm {
 namespace {
 
+// Sums in double with 8 accumulators in a fixed pattern: vectorizes (the states are
+// binary, the products exact in double) and does not depend on the thread count.
+constexpr int kLanes = 8;
+
 template <typename T> double dot(const T* x, const T* y, std::int64_t n) {
+    double acc[kLanes] = {};
+    std::int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (int l = 0; l < kLanes; ++l)
+            acc[l] += static_cast<double>(x[i + l]) * static_cast<double>(y[i + l]);
     double s = 0.0;
-    for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * y[i];
+    for (; i < n; ++i) s += static_cast<double>(x[i]) * y[i];
+    for (int l = 0; l < kLanes; ++l) s += acc[l];
     return s;
 }
 
@@ -21,9 +31,16 @@ template <typename T>
 double energy_from_visible_fields(const T* v, const T* h, const T* fields_v, std::int64_t n_visible,
                                   std::int64_t n_hidden, const T* visible_bias,
                                   const T* hidden_bias) {
+    double acc[kLanes] = {};
+    std::int64_t i = 0;
+    for (; i + kLanes <= n_visible; i += kLanes)
+        for (int l = 0; l < kLanes; ++l)
+            acc[l] += static_cast<double>(v[i + l]) *
+                      (static_cast<double>(visible_bias[i + l]) + fields_v[i + l]);
     double s = 0.0;
-    for (std::int64_t i = 0; i < n_visible; ++i)
+    for (; i < n_visible; ++i)
         s += static_cast<double>(v[i]) * (static_cast<double>(visible_bias[i]) + fields_v[i]);
+    for (int l = 0; l < kLanes; ++l) s += acc[l];
     return -(s + dot(h, hidden_bias, n_hidden));
 }
 
