@@ -18,6 +18,7 @@ enum class Stream : std::uint64_t {
     kLangevin = 4,      // Euler-Maruyama noise of reciprocal modes
     kAnnealing = 5,     // AIS / reverse-AIS transitions
     kProbing = 6,       // hierarchical probing (low-rank Gibbs)
+    kTempering = 7,     // replica-exchange swap decisions (parallel / trajectory tempering)
     kTest = 99,         // reserved for tests of the generator itself
 };
 

@@ -189,3 +189,33 @@ def lowrank_sample_visible(
     states: FloatArray,
     probs: Optional[FloatArray] = None,
 ) -> int: ...
+
+# tempering (bind_tempering.cpp)
+IntArray = npt.NDArray[np.integer]
+def tempering_sweeps(
+    visible: FloatArray,
+    hidden: FloatArray,
+    fields_h: FloatArray,
+    fields_v: FloatArray,
+    weights: FloatArray,
+    weights_t: FloatArray,
+    visible_bias: FloatArray,
+    hidden_bias: FloatArray,
+    model: IntArray,
+    betas: FloatArray,
+    walker: IntArray,
+    direction: IntArray,
+    attempts: IntArray,
+    accepts: IntArray,
+    round_trips: IntArray,
+    key: Key,
+    first_sweep: int,
+    n_sweeps: int,
+    swap_every: int,
+) -> None:
+    """Tempered Gibbs sweeps with replica-exchange swaps (csrc/tempering.hpp), in place on
+    ``visible`` (S * n, n_visible), ``hidden`` and the counters."""
+def joint_energy(
+    v: FloatArray, h: FloatArray, weights: FloatArray, visible_bias: FloatArray,
+    hidden_bias: FloatArray,
+) -> float: ...

@@ -92,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     sa.add_argument("--seed", type=int, default=None)
     sa.add_argument("--out", default="samples.png", help=".png picture or .npz arrays")
     sa.add_argument("--threads", type=_positive, default=None)
+    sa.add_argument("--sampler", choices=("gibbs", "pt", "ptt"), default="gibbs",
+                    help="gibbs: blocked Gibbs; pt: parallel tempering; ptt: trajectory "
+                         "tempering over the archive's checkpoints (docs/sampling.md)")
+    sa.add_argument("--temperatures", type=_positive, default=16,
+                    help="pt: number of betas (adapted); ptt: number of models")
 
     info = commands.add_parser("info", help="config, checkpoints and metrics of an archive")
     info.add_argument("archive")
@@ -151,9 +156,39 @@ def save_samples_png(v: np.ndarray, path: str) -> None:
 
 
 def _write_samples(rbm: RBM, chains: int, sweeps: int, seed: int | None, path: str) -> None:
+    _check_out(path)
+    _save_states(rbm, *rbm.sample(chains, sweeps, rng=seed), path)
+
+
+def _check_out(path: str) -> None:
     if not path.endswith((".png", ".npz")):
         raise ValueError(f"--out: expected a .png or .npz file name, got {path}")
-    v, h = rbm.sample(chains, sweeps, rng=seed)
+
+
+def _sample_tempered(args: argparse.Namespace) -> str:
+    """pyrbm sample --sampler pt|ptt: write the target chains, return the swap summary."""
+    from . import sampling
+
+    _check_out(args.out)
+    if args.sampler == "pt":
+        rbm = checkpoint.load(args.archive, args.checkpoint)
+        result = sampling.parallel_tempering(rbm, args.chains, args.sweeps,
+                                             betas=args.temperatures, rng=args.seed)
+    else:
+        if args.temperatures < 2:
+            raise ValueError("--temperatures: trajectory tempering needs at least 2 models")
+        models = sampling.archive_trajectory(args.archive, args.temperatures,
+                                             last=args.checkpoint)
+        rbm = models[-1]
+        result = sampling.trajectory_tempering(models, args.chains, args.sweeps, rng=args.seed)
+    _save_states(rbm, result.v, result.h, args.out)
+    acc = result.swap_acceptance
+    return (f"; {result.n_slots} {'betas' if args.sampler == 'pt' else 'models'}, swap "
+            f"acceptance {np.nanmin(acc):.2f}-{np.nanmax(acc):.2f}, {result.round_trips} "
+            "round trips" if acc.size else "")
+
+
+def _save_states(rbm: RBM, v: np.ndarray, h: np.ndarray, path: str) -> None:
     probs = rbm.visible_probs(h)
     if path.endswith(".npz"):
         np.savez_compressed(path, visible=v, hidden=h, visible_probs=probs)
@@ -281,9 +316,13 @@ def _command(args: argparse.Namespace, world: distributed.World) -> None:
     elif not world.is_root:  # only training is data-parallel; the root does the rest
         return
     elif args.command == "sample":
-        rbm = checkpoint.load(args.archive, args.checkpoint)
-        _write_samples(rbm, args.chains, args.sweeps, args.seed, args.out)
-        print(f"{args.out}: {args.chains} samples after {args.sweeps} sweeps")
+        summary = ""
+        if args.sampler == "gibbs":
+            rbm = checkpoint.load(args.archive, args.checkpoint)
+            _write_samples(rbm, args.chains, args.sweeps, args.seed, args.out)
+        else:
+            summary = _sample_tempered(args)
+        print(f"{args.out}: {args.chains} samples after {args.sweeps} sweeps{summary}")
     else:
         _info(args.archive)
 

@@ -17,6 +17,7 @@ void bind_rng(py::module_& m) {
     streams["langevin"] = static_cast<std::uint64_t>(Stream::kLangevin);
     streams["annealing"] = static_cast<std::uint64_t>(Stream::kAnnealing);
     streams["probing"] = static_cast<std::uint64_t>(Stream::kProbing);
+    streams["tempering"] = static_cast<std::uint64_t>(Stream::kTempering);
     streams["test"] = static_cast<std::uint64_t>(Stream::kTest);
     m.attr("STREAMS") = streams;
 

@@ -112,6 +112,8 @@ def train(
     callbacks: Iterable[Callback] = (),
     progress: bool = False,
     world: World | None = None,
+    sampler: str = "gibbs",
+    temperatures: int = 8,
 ) -> History:
     """Train ``rbm`` in place by stochastic gradient ascent on the log-likelihood.
 
@@ -185,6 +187,15 @@ def train(
         equal to the single-process run up to float summation order. The root alone
         writes ``out``, shows progress, computes the metrics and calls ``callbacks``.
         Default: this process alone.
+    sampler : {"gibbs", "pt"}
+        How the persistent chains (``method="pcd"``) move: ``k`` blocked Gibbs sweeps, or
+        ``k`` sweeps of parallel tempering over ``temperatures`` betas (PT-PCD; the
+        ladder adapts every 20 updates to a swap acceptance of 0.3; swap statistics
+        ``pt_swap_acceptance_min/mean``, ``pt_round_trips``, ``pt_beta_min`` are recorded
+        at each checkpoint). One process only.
+    temperatures : int
+        Number of betas of ``sampler="pt"`` (>= 2); each costs as many sweeps as the
+        target chains.
 
     Returns
     -------
@@ -223,6 +234,8 @@ def train(
         monitor=monitor,
         monitor_size=monitor_size,
         dataset=dataset,
+        sampler=sampler,
+        temperatures=temperatures,
     )
     config.validate()
     world = _check_world(world)

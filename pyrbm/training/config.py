@@ -18,6 +18,7 @@ from ..model import RBM
 from .optim import OPTIMIZERS, SCHEDULES
 
 METHODS = ("pcd", "cd", "rdm")
+SAMPLERS = ("gibbs", "pt")
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ class TrainConfig:
     monitor: bool = True
     monitor_size: int = 1000
     dataset: str | None = None
+    sampler: str = "gibbs"
+    temperatures: int = 8
 
     def validate(self) -> None:
         """Raise ValueError/TypeError naming the first bad setting."""
@@ -142,6 +145,12 @@ class TrainConfig:
             raise ValueError(f"optimizer: expected one of {OPTIMIZERS}, got {self.optimizer!r}")
         if self.lr_schedule not in SCHEDULES:
             raise ValueError(f"lr_schedule: expected one of {SCHEDULES}, got {self.lr_schedule!r}")
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"sampler: expected one of {SAMPLERS}, got {self.sampler!r}")
+        if self.sampler == "pt" and self.method != "pcd":
+            raise ValueError(f"sampler: 'pt' keeps persistent chains; needs method='pcd', "
+                             f"got {self.method!r}")
+        positive_int(self.temperatures, "temperatures", minimum=2)
         for name in ("k", "batch_size", "epochs", "monitor_size"):
             positive_int(getattr(self, name), name)
         for name in ("n_chains", "decay_epochs"):

@@ -1,0 +1,155 @@
+"""Mixing diagnostics of Markov chains: integrated autocorrelation time, effective sample
+size and split R-hat.
+
+Inputs are time series of shape ``(n_steps, n_chains)`` or ``(n_steps, n_chains,
+n_features)`` (a 1-D series is one chain), e.g. the mode-1 projection of each chain after
+each sweep (``TemperingResult.trace``). The estimators pool the chains the way Stan does
+(Vehtari, Gelman, Simpson, Carpenter, Buerkner, Bayesian Analysis 2021): autocorrelations
+are taken relative to the pooled variance, so chains stuck in different modes give a long
+time, not a short one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["autocorrelation_time", "effective_sample_size", "rhat"]
+
+
+def _series(x: Any, min_steps: int) -> tuple[np.ndarray, bool]:
+    """x as float64 (n_steps, n_chains, n_features) and whether it had features."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"x: expected a numpy array, got {type(x).__name__}")
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"x: expected real numbers, got dtype {x.dtype}")
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim not in (2, 3):
+        raise ValueError(
+            f"x: expected shape (n_steps, n_chains) or (n_steps, n_chains, n_features), "
+            f"got {x.shape}"
+        )
+    features = x.ndim == 3
+    data = np.asarray(x, dtype=np.float64)
+    if not features:
+        data = data[:, :, None]
+    if data.shape[0] < min_steps or data.shape[1] == 0 or data.shape[2] == 0:
+        raise ValueError(f"x: needs at least {min_steps} steps and one chain, got shape {x.shape}")
+    if not np.all(np.isfinite(data)):
+        raise ValueError("x: contains NaN or inf")
+    return data, features
+
+
+def _constant_check(pooled_variance: np.ndarray) -> None:
+    constant = np.flatnonzero(pooled_variance <= 0)
+    if constant.size:
+        raise ValueError(
+            f"x: feature(s) {constant.tolist()} never change; their autocorrelation time "
+            "is undefined"
+        )
+
+
+def _autocovariance(data: np.ndarray) -> np.ndarray:
+    """Biased autocovariance of each chain and feature, shape (n_steps, n_chains, n_features)."""
+    n = data.shape[0]
+    centred = data - data.mean(axis=0)
+    size = 1 << (2 * n - 1).bit_length()
+    spectrum = np.fft.rfft(centred, n=size, axis=0)
+    return np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=0)[:n] / n
+
+
+def _tau(data: np.ndarray) -> np.ndarray:
+    n, m = data.shape[:2]
+    acov = _autocovariance(data)
+    within = acov[0].mean(axis=0) * n / max(n - 1, 1)
+    between = data.mean(axis=0).var(axis=0, ddof=1) if m > 1 else np.zeros(data.shape[2])
+    var_plus = within * (n - 1) / n + between
+    _constant_check(var_plus)
+    rho = 1.0 - (within - acov.mean(axis=1)) / var_plus  # (n, n_features)
+    rho[0] = 1.0
+    taus = np.empty(data.shape[2])
+    for f in range(data.shape[2]):
+        r = rho[:, f]
+        n_pairs = n // 2
+        pairs = r[: 2 * n_pairs : 2] + r[1 : 2 * n_pairs : 2]
+        # Geyer's initial positive sequence, made monotone
+        negative = np.flatnonzero(pairs < 0)
+        pairs = pairs[: negative[0]] if negative.size else pairs
+        pairs = np.minimum.accumulate(pairs)
+        taus[f] = -1.0 + 2.0 * pairs.sum() if pairs.size else 1.0
+    return taus
+
+
+def autocorrelation_time(x: np.ndarray) -> float | np.ndarray:
+    """Integrated autocorrelation time ``tau = 1 + 2 sum_k rho_k``.
+
+    ``rho_k`` is the lag-k autocorrelation pooled over the chains (relative to the
+    variance of all chains together); the sum is truncated by Geyer's initial monotone
+    positive sequence. ``tau = 1`` for independent draws, ``(1 + phi) / (1 - phi)`` for an
+    AR(1) process of coefficient phi, and about twice the run length for chains that
+    never leave different modes.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (n_steps, n_chains) or (n_steps, n_chains, n_features)
+        At least 4 steps. A 1-D array is one chain.
+
+    Returns
+    -------
+    float, or numpy.ndarray of shape (n_features,) for 3-D input
+
+    Raises
+    ------
+    ValueError
+        If a series is constant over all chains (tau undefined) or not finite.
+    """
+    data, features = _series(x, 4)
+    taus = _tau(data)
+    return taus if features else float(taus[0])
+
+
+def effective_sample_size(x: np.ndarray) -> float | np.ndarray:
+    """Effective number of independent draws ``n_steps * n_chains / tau``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (n_steps, n_chains) or (n_steps, n_chains, n_features)
+
+    Returns
+    -------
+    float, or numpy.ndarray of shape (n_features,)
+    """
+    data, features = _series(x, 4)
+    ess = data.shape[0] * data.shape[1] / _tau(data)
+    return ess if features else float(ess[0])
+
+
+def rhat(x: np.ndarray) -> float | np.ndarray:
+    """Split R-hat (Gelman et al., BDA3): each chain is cut in halves and the variance
+    between the halves' means is compared with the variance within them.
+
+    Near 1 for chains sampling the same distribution; well above 1 (e.g. > 1.01 is the
+    usual alarm) for chains stuck in different modes; ``inf`` when every half is
+    constant but they differ.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (n_steps, n_chains) or (n_steps, n_chains, n_features)
+        At least 4 steps.
+
+    Returns
+    -------
+    float, or numpy.ndarray of shape (n_features,)
+    """
+    data, features = _series(x, 4)
+    half = data.shape[0] // 2
+    split = np.concatenate([data[:half], data[data.shape[0] - half :]], axis=1)
+    within = split.var(axis=0, ddof=1).mean(axis=0)
+    between = half * split.mean(axis=0).var(axis=0, ddof=1)
+    var_plus = (half - 1) / half * within + between / half
+    _constant_check(var_plus)
+    with np.errstate(divide="ignore"):
+        out = np.sqrt(np.where(within > 0, var_plus / np.where(within > 0, within, 1.0), np.inf))
+    return out if features else float(out[0])

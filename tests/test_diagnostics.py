@@ -1,0 +1,74 @@
+"""Mixing diagnostics against processes with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pyrbm import diagnostics
+
+
+def ar1(phi: float, n_steps: int, n_chains: int, seed: int, n_features: int | None = None
+        ) -> np.ndarray:
+    """Stationary AR(1) x_t = phi x_{t-1} + e_t: tau = (1 + phi) / (1 - phi)."""
+    gen = np.random.default_rng(seed)
+    shape = (n_chains,) if n_features is None else (n_chains, n_features)
+    noise = gen.standard_normal((n_steps, *shape))
+    x = np.empty_like(noise)
+    x[0] = noise[0] / np.sqrt(1 - phi**2)
+    for t in range(1, n_steps):
+        x[t] = phi * x[t - 1] + noise[t]
+    return x
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.5, 0.9, 0.97])
+def test_ar1_autocorrelation_time_and_ess(phi: float) -> None:
+    x = ar1(phi, 20000, 8, seed=int(100 * phi))
+    tau = (1 + phi) / (1 - phi)
+    assert diagnostics.autocorrelation_time(x) == pytest.approx(tau, rel=0.1)
+    assert diagnostics.effective_sample_size(x) == pytest.approx(x.size / tau, rel=0.1)
+
+
+def test_estimate_fails_for_the_wrong_process() -> None:
+    """The estimate separates phi = 0.9 (tau 19) from phi = 0.8 (tau 9): a claim of the
+    wrong tau does not pass the tolerance used above."""
+    tau = diagnostics.autocorrelation_time(ar1(0.8, 20000, 8, seed=1))
+    assert tau != pytest.approx(19.0, rel=0.1)
+
+
+def test_features_are_independent_series() -> None:
+    x = np.concatenate([ar1(0.0, 5000, 4, 1, 1), ar1(0.9, 5000, 4, 2, 1)], axis=2)
+    tau = diagnostics.autocorrelation_time(x)
+    assert tau.shape == (2,)
+    assert tau[0] == pytest.approx(1.0, rel=0.15) and tau[1] == pytest.approx(19.0, rel=0.2)
+    ess = diagnostics.effective_sample_size(x)
+    np.testing.assert_allclose(ess, x.shape[0] * x.shape[1] / tau)
+    assert diagnostics.rhat(x).shape == (2,)
+    # one chain as a 1-D series
+    assert diagnostics.autocorrelation_time(x[:, 0, 1]) == pytest.approx(19.0, rel=0.3)
+
+
+def test_rhat_near_one_for_independent_chains_above_for_stuck_ones() -> None:
+    x = ar1(0.5, 4000, 6, seed=3)
+    assert diagnostics.rhat(x) < 1.01
+    stuck = x + np.array([-3.0, -3.0, -3.0, 3.0, 3.0, 3.0])  # two modes, never left
+    assert diagnostics.rhat(stuck) > 2.0
+    # their pooled autocorrelation time is of the order of the run, not that of AR(1)
+    assert diagnostics.autocorrelation_time(stuck) > 100 * diagnostics.autocorrelation_time(x)
+    frozen = np.repeat(np.array([[0.0, 1.0]]), 50, axis=0)
+    assert diagnostics.rhat(frozen) == np.inf
+
+
+def test_bad_input() -> None:
+    with pytest.raises(TypeError, match="x: expected a numpy array"):
+        diagnostics.autocorrelation_time([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError, match="x: needs at least 4 steps"):
+        diagnostics.rhat(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="x: contains NaN"):
+        diagnostics.effective_sample_size(np.full((10, 2), np.nan))
+    with pytest.raises(ValueError, match=r"x: feature\(s\) \[0\] never change"):
+        diagnostics.autocorrelation_time(np.ones((10, 3)))
+    with pytest.raises(ValueError, match="x: expected shape"):
+        diagnostics.rhat(np.zeros((10, 2, 2, 2)))
+    with pytest.raises(TypeError, match="x: expected real numbers"):
+        diagnostics.rhat(np.array([["a"] * 2] * 5))
