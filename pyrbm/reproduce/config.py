@@ -38,6 +38,7 @@ _DEFAULT: dict[str, dict[str, Any]] = {
     "runs": {
         "dataset": "mnist",       # "mnist" or "digits" (8x8, for tests)
         "n_train": 10000,         # first images of the training split (0: all)
+        "shuffle_pixels": False,  # null control: permute every pixel column across images
         "hidden": [100, 200, 400],
         "replicas": 2,
         "method": "pcd",
@@ -47,6 +48,7 @@ _DEFAULT: dict[str, dict[str, Any]] = {
         "optimizer": "adam",
         "lr": 0.01,
         "checkpoint_every": 5,    # updates between checkpoints (0: every epoch)
+        "log_checkpoints": False, # checkpoints at updates 1, 2, 4, 8, ... (and the last)
         "top_modes": 20,          # singular values / saddle energies kept per epoch
         "n_uw": 300,              # test images and model samples projected on mode 1
         "sample_chains": 64,      # model samples per checkpoint (mode 1) and per model
@@ -58,6 +60,8 @@ _DEFAULT: dict[str, dict[str, Any]] = {
         "n_betas": 1000,
         "n_gibbs": 200,           # RAIS: Gibbs sweeps from the data before annealing back
         "n_test": 1000,           # test images for the log-likelihood and mode 1
+        "traj_chains": 64,        # trajectory AIS along the checkpoints (0: off)
+        "traj_betas": 100,        # distributions per checkpoint-to-checkpoint segment
     },
     "analysis": {
         "mp_n_visible": 784,
@@ -83,13 +87,13 @@ _DEFAULT: dict[str, dict[str, Any]] = {
 
 _QUICK = {
     "runs": {"n_train": 1500, "hidden": [20, 40, 80], "k": 5, "batch_size": 100,
-             "epochs": 4, "checkpoint_every": 5, "top_modes": 10, "n_uw": 100, "sample_chains": 32,
+             "epochs": 4, "checkpoint_every": 5, "log_checkpoints": True, "top_modes": 10, "n_uw": 100, "sample_chains": 32,
              "sample_sweeps": 50},
     "likelihood": {"every": 2, "n_chains": 32, "n_betas": 200, "n_gibbs": 50, "n_test": 300},
     "analysis": {"mp_matrices": 100, "mp_n_hidden": 200, "kurtosis_sizes": [100, 200, 400, 784],
                  "kurtosis_hidden": 100, "logz_sizes": [[6, 4], [8, 6], [10, 8]],
                  "logz_lambdas": [0.5, 2.0, 3.9, 6.0], "logz_chains": 64, "logz_betas": 300,
-                 "langevin_trajectories": 500, "langevin_steps": 1000, "probing_chains": 32,
+                 "langevin_trajectories": 2000, "langevin_steps": 1000, "probing_chains": 32,
                  "probing_sweeps": 50},
 }
 

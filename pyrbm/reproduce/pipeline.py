@@ -62,7 +62,7 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
         if world.is_root:
             out.mkdir(parents=True, exist_ok=True)
         world.barrier()
-        x_train, x_test = load_data(config)
+        x_train, x_test = load_data(config, seed)
         summaries = []
         for spec in world.share(run_specs(config)):
             start = time.perf_counter()
@@ -76,13 +76,16 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
             runs = sorted((s for part in gathered for s in part),
                           key=lambda s: (s[1]["hidden"], s[1]["replica"]))
         weights = world.bcast(None if runs is None else
-                              [(r["hidden"], r["final_weights"]) for _, r in runs])
+                              [(r["hidden"], r["final_weights"], r["null_weights"])
+                               for _, r in runs])
         by_hidden: dict[int, list[np.ndarray]] = {}
-        for m, w in weights:
+        null_by_hidden: dict[int, list[np.ndarray]] = {}
+        for m, w, null in weights:
             by_hidden.setdefault(m, []).append(w)
+            null_by_hidden.setdefault(m, []).append(null)
         probe_path = out / "runs" / f"M{max(by_hidden):04d}_r0.h5"
         side = int(round(np.sqrt(x_train.shape[1])))
-        models = Models(by_hidden, checkpoint.load(probe_path), (side, side))
+        models = Models(by_hidden, checkpoint.load(probe_path), (side, side), null_by_hidden)
         results = {}
         for name in world.share(list(EXPERIMENTS)):
             start = time.perf_counter()
