@@ -229,11 +229,13 @@ def langevin(config: Config, rng: np.random.Generator, models: Models) -> dict[s
         duration = min(duration, 300.0 / float(abs(pot.stiffness_u[above[-1]])))
     dt = a["langevin_dt"]
     n_steps = max(a["langevin_steps"], int(np.ceil(duration / dt)))
+    every = max(1, n_steps // 200)
+    n_steps = -(-n_steps // every) * every  # the last record is at the end
     sub = dataclasses.replace(
         pot, singular_values=lam[modes], stiffness=pot.stiffness[modes],
         coupling=pot.coupling[modes], force=pot.force[modes])
     res = diffusion.langevin(sub, a["langevin_trajectories"], n_steps, dt=dt,
-                             record_every=max(1, n_steps // 200), rng=rng)
+                             record_every=every, rng=rng)
     var = np.asarray(res.variance_u)
     times = np.asarray(res.times)
     out: dict[str, Any] = {"times": times, "modes": modes, "lambda": lam[modes].tolist(),
