@@ -32,6 +32,8 @@ JS_RATIO = 5.0             # JS trained / JS untrained
 HIERARCHY_RHO = 0.8        # Spearman rho of exit update vs mode index
 HIERARCHY_DECADES = 1.0    # exits span at least this many decades of updates
 HIERARCHY_MIN_MODES = 3
+MIN_OUTLIERS = 3           # per run; training on shuffled pixels (lr 1e-3) gives 1
+MIN_GAIN = 1.0             # nats; lr = 0 gives 0, shuffled pixels (lr 1e-3) <= 0.1
 MF_SMALL = 0.05            # nats, lambda_1 < 1
 MF_BREAKDOWN = 1.0         # nats, somewhere below beta lambda = 4
 MF_RHO = 0.9               # Spearman rho of the error vs lambda_1 below 4
@@ -77,10 +79,14 @@ def mp_law(pvalues: Mapping[str, float], alpha: float = MP_ALPHA) -> Verdict:
                    "KS p " + ", ".join(f"{k} {_fmt(v)}" for k, v in p.items()))
 
 
-def outliers(counts: Mapping[int, Sequence[int]]) -> Verdict:
-    """Modes above the fitted bulk edge: at least one in every run."""
+def outliers(counts: Mapping[int, Sequence[int]], minimum: int = MIN_OUTLIERS) -> Verdict:
+    """Modes above the fitted bulk edge: at least ``minimum`` in every run.
+
+    One outlier is not evidence of learned structure: training on shuffled pixels
+    (pixel means kept, correlations gone) grows one mode along the mean image.
+    """
     c = {int(m): [int(x) for x in v] for m, v in counts.items()}
-    return Verdict(bool(c) and all(min(v) >= 1 for v in c.values()), c,
+    return Verdict(bool(c) and all(min(v) >= minimum for v in c.values()), c,
                    "; ".join(f"M={m}: {v}" for m, v in c.items()))
 
 
@@ -298,8 +304,9 @@ def likelihood_gain(runs: Mapping[str, Mapping[str, float]]) -> Verdict:
 
     ``runs`` maps a run name to ``initial_upper`` (the initial model's AIS estimate),
     ``final_lower`` (the final model's RAIS estimate), ``final_upper`` and optionally
-    ``final_trajectory`` and ``std_error`` (combined, of the final AIS and RAIS). Holds when every final bracket is valid (:func:`bracket`) and
-    the final lower end is above the initial upper end.
+    ``final_trajectory`` and ``std_error`` (combined, of the final AIS and RAIS). Holds
+    when every final bracket is valid (:func:`bracket`) and the final lower end is at
+    least 1 nat above the initial upper end.
     """
     out, ok = {}, bool(runs)
     for name, r in runs.items():
@@ -310,7 +317,7 @@ def likelihood_gain(runs: Mapping[str, Mapping[str, float]]) -> Verdict:
         out[name] = {"gain": gain, **b, "trajectory_offset":
                      None if traj is None else float(traj - 0.5 * (r["final_upper"]
                                                                   + r["final_lower"]))}
-        ok = ok and b["valid"] and gain > 0
+        ok = ok and b["valid"] and gain >= MIN_GAIN
     text = "; ".join(f"{n}: gain {v['gain']:.1f}, bracket {v['width']:.2f}"
                      + (f", trajectory {v['trajectory_offset']:+.2f}"
                         if v.get("trajectory_offset") is not None else "")
@@ -322,8 +329,8 @@ def likelihood_gain(runs: Mapping[str, Mapping[str, float]]) -> Verdict:
 #: Criterion text of each check (the report's "criterion" column).
 CRITERIA = {
     "mp": f"KS p >= {MP_ALPHA} on pooled fresh and on the runs' initial weights",
-    "outliers": "at least one singular value above the MP edge fitted to the bulk of the "
-                "same matrix + 5 Tracy-Widom scales, every run",
+    "outliers": f"at least {MIN_OUTLIERS} singular values above the MP edge fitted to the "
+                "bulk of the same matrix + 5 Tracy-Widom scales, every run",
     "above4": "lambda_1 > 4 in every run",
     "hierarchy": f">= {HIERARCHY_MIN_MODES} of the top modes leave the fitted bulk, Spearman "
                  f"rho(exit update, mode index) >= {HIERARCHY_RHO}, exits span >= "
@@ -339,6 +346,6 @@ CRITERIA = {
     "probing": f"rotating modes 1-2 by pi changes coarse structure: low spatial frequency "
                f"(|k| <= side/7) power fraction of the change >= {PROBING_RATIO:g} x that of "
                "the same-spectrum random-vector control",
-    "likelihood": f"final RAIS LL above initial AIS LL and a valid final bracket (0 <= AIS - "
+    "likelihood": f"final RAIS LL >= initial AIS LL + {MIN_GAIN:g} nat and a valid final bracket (0 <= AIS - "
                   f"RAIS <= {BRACKET_WIDTH:g} nats, trajectory AIS within {TRAJECTORY_TOL:g} nat)",
 }
