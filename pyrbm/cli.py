@@ -98,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     rp = commands.add_parser("reproduce", help="reproduce the paper: runs, experiments, report")
     rp.add_argument("--out", required=True, help="output folder (rerun to resume)")
     rp.add_argument("--config", default="default",
-                    help="quick, default, paper or a TOML file of overrides (default: default)")
+                    help="quick, default, full, paper or a TOML file of overrides "
+                    "(default: default)")
     rp.add_argument("--seed", type=int, default=0)
     rp.add_argument("--threads", type=_positive, default=None,
                     help="threads per process (default 1: run R ranks with mpiexec instead)")

@@ -242,6 +242,25 @@ def _figures(out: Path, runs: list[dict[str, Any]], ex: dict[str, Any], n_visibl
     return f
 
 
+def _notes(config: dict[str, Any], verdicts: list[dict[str, Any]]) -> list[str]:
+    """Lines that say what a null or CI configuration can and cannot show."""
+    rc = config["runs"]
+    held = [c["claim"] for c in verdicts if c["holds"] and c["needs_learning"]]
+    out = []
+    if rc["lr"] == 0 or rc["shuffle_pixels"]:
+        what = "lr = 0: nothing is learned" if rc["lr"] == 0 else \
+            "shuffle_pixels: the training images carry no correlations"
+        out.append(f"**Null configuration** ({what}): every claim that needs learning must "
+                   "say no; " + ("none holds." if not held else
+                                 "these hold anyway: " + "; ".join(held) + "."))
+    elif config["name"] == "quick":
+        small = [c["claim"] for c in verdicts if not c["holds"]]
+        if small:
+            out.append("The `quick` configuration (CI smoke test: M <= 80, 60 updates) is too "
+                       "small to show: " + "; ".join(small) + ".")
+    return [*out, ""] if out else []
+
+
 _SKIP_IN_JSON = {"final_weights", "final_samples", "data_uw", "model_uw", "null_weights",
                  "null_spectrum"}
 
@@ -294,7 +313,7 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
              "`results.json`; the archives are in `runs/`.", "",
              "Each claim's check is applied to the measured data and to a null control on "
              "which the claim is false; a claim holds only if its check passes on the data "
-             "and fails on the null.", "",
+             "and fails on the null.", "", *_notes(config, verdicts),
              "| claim | measured | null control: same statistic | criterion | holds |",
              "|---|---|---|---|---|"]
     lines += [f"| {c['claim']} | {c['measured']} | {c['null_control']}: {c['null']} | "

@@ -244,6 +244,26 @@ def mode1_uw(rbm: RBM, v: np.ndarray, h: np.ndarray, svd: ThinSVD | None = None)
     return np.stack([dx + dy, dy - dx], axis=1) / np.sqrt(2.0)
 
 
+def _on_schedule(records: list[Any], rc: dict[str, Any]) -> list[tuple[int, Any]]:
+    """(archive index, record) of the checkpoints on the run's schedule and the last one.
+
+    A run that was interrupted and resumed also holds the checkpoint of its interruption
+    (the final update of the shorter run is always saved); leaving it out makes the
+    series of a resumed run equal to those of an uninterrupted one.
+    """
+    schedule = checkpoint_schedule(rc)
+
+    def wanted(r: Any) -> bool:
+        if schedule == "exponential":
+            return r.update & (r.update - 1) == 0
+        if schedule == "epoch":
+            return bool(getattr(r, "end_of_epoch", True))
+        return r.update % int(schedule) == 0
+
+    last = len(records) - 1
+    return [(i, r) for i, r in enumerate(records) if i == last or wanted(r)]
+
+
 def _metric_series(records: list[Any], name: str) -> np.ndarray:
     return np.array([r.metrics.get(name, np.nan) for r in records], dtype=np.float64)
 
@@ -299,7 +319,8 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
         first; ``wall_time`` (s).
     """
     rc = config.runs
-    records = checkpoint.list_checkpoints(path)
+    indices = _on_schedule(checkpoint.list_checkpoints(path), rc)
+    records = [r for _, r in indices]
     k = min(rc["top_modes"], spec.hidden, x_test.shape[1])
     per_epoch = records[-1].update / records[-1].epoch  # a finished run ends an epoch
     out: dict[str, Any] = {"hidden": spec.hidden, "replica": spec.replica, "epochs":
@@ -325,7 +346,7 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
     w_before = np.asarray(initial_rbm.weights, np.float64)
     null_w = w_before.copy()
     data_uw, model_uw, edges, null_sv, null_edges, path_models = [], [], [], [], [], []
-    for index in range(len(records)):
+    for index, _ in indices:
         rbm = checkpoint.load(path, index)
         path_models.append(rbm)
         v, h = rbm.sample(rc["sample_chains"], rc["sample_sweeps"], rng=gen)
