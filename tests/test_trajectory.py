@@ -49,6 +49,15 @@ def test_one_segment_is_not_enough_for_a_far_model() -> None:
     assert abs(along["log_z"][-1] - exact) < 0.1
 
 
+def test_interpolated_path_matches_exact() -> None:
+    models = _path(7, 11, 4, seed=12)
+    out = trajectory_log_z(models, rng=5, n_chains=300, n_betas=3, n_interpolate=6)
+    exact = np.array([log_partition(r, "exact").value for r in models])
+    assert np.all(np.abs(out["log_z"] - exact) < 4 * out["std_error"] + 0.02)
+    with pytest.raises(ValueError, match="n_interpolate"):
+        trajectory_log_z(models, n_interpolate=-1)
+
+
 def test_log_partition_method_and_observer_agree_with_exact() -> None:
     models = _path(11, 7, 5, seed=5)
     direct = trajectory_log_z(models, rng=9, n_chains=100, n_betas=20)

@@ -84,8 +84,20 @@ class _Path:
         return self.log_offset + log_mean, se, ess
 
 
+def _interpolated(a: RBM, b: RBM, n: int) -> list[RBM]:
+    """``n`` models on the straight line in parameter space from ``a`` to ``b`` (exclusive)."""
+    out = []
+    for j in range(1, n + 1):
+        s = j / (n + 1)
+        out.append(RBM(((1 - s) * a.weights + s * b.weights).astype(a.dtype),
+                       ((1 - s) * a.visible_bias + s * b.visible_bias).astype(a.dtype),
+                       ((1 - s) * a.hidden_bias + s * b.hidden_bias).astype(a.dtype)))
+    return out
+
+
 def trajectory_log_z(models: Sequence[RBM], *, rng: RngLike = None, n_chains: int = 100,
-                     n_betas: int = 100, schedule_kind: Any = "linear") -> dict[str, Any]:
+                     n_betas: int = 100, schedule_kind: Any = "linear",
+                     n_interpolate: int = 0) -> dict[str, Any]:
     """Trajectory-AIS estimates of ``log Z`` of every model of a training path.
 
     Parameters
@@ -100,6 +112,10 @@ def trajectory_log_z(models: Sequence[RBM], *, rng: RngLike = None, n_chains: in
         Distributions per segment, both ends included (at least 2).
     schedule_kind : {"linear", "geometric"} or array_like
         Schedule of each segment (:func:`pyrbm.partition.annealing.schedule`).
+    n_interpolate : int
+        Models inserted on the straight line in parameter space between consecutive
+        checkpoints (each one more segment): checkpoints saved far apart (log-spaced)
+        are joined through nearby models, as along a densely saved trajectory.
 
     Returns
     -------
@@ -112,8 +128,11 @@ def trajectory_log_z(models: Sequence[RBM], *, rng: RngLike = None, n_chains: in
     betas = schedule(schedule_kind, n_betas)
     path = _Path(path_models[0], n_chains, betas, as_generator(rng))
     values, errors, ess = [], [], []
+    n_interpolate = positive_int(n_interpolate, "n_interpolate", minimum=0)
     for i, model in enumerate(path_models):
         if i:
+            for between in _interpolated(path_models[i - 1], model, n_interpolate):
+                path.step(between)
             path.step(model)
         v, se, e = path.estimate()
         values.append(v), errors.append(se), ess.append(e)
