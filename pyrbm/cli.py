@@ -105,6 +105,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="threads per process (default 1: run R ranks with mpiexec instead)")
     rp.add_argument("--estimate", action="store_true",
                     help="print the predicted training cost and exit")
+    shown = rp.add_mutually_exclusive_group()
+    shown.add_argument("--verbose", action="store_true",
+                       help="one line per run and experiment instead of the progress bar")
+    shown.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
 
@@ -192,6 +196,10 @@ def _info(path: str) -> None:
         print(" ".join(f"{cell:>12}" for cell in cells))
 
 
+def _stderr_line(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def _reproduce(args: argparse.Namespace, mpi: distributed.World) -> None:
     from .reproduce import estimate, load_config, reproduce  # matplotlib: only when needed
 
@@ -210,7 +218,9 @@ def _reproduce(args: argparse.Namespace, mpi: distributed.World) -> None:
                   f"on one process of {get_num_threads()} thread(s) "
                   "(divide by the number of ranks on a cluster)")
         return
-    result = reproduce(args.out, config, seed=args.seed, world=mpi)
+    result = reproduce(args.out, config, seed=args.seed, world=mpi,
+                       log=_stderr_line if args.verbose else None,
+                       progress=not (args.verbose or args.quiet))
     if result is not None:
         held = sum(c["holds"] for c in result["claims"])
         print(f"{args.out}: {held} of {len(result['claims'])} claims hold; "

@@ -138,6 +138,13 @@ def test_bad_config_names(tmp_path: Path, capsys: pytest.CaptureFixture) -> None
     assert not (tmp_path / "o").exists()
 
 
+def test_quiet_prints_only_the_result(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    done = _cli(["--out", "o", "--config", str(_tiny(tmp_path, 1)), "--quiet"], [], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and "claims hold" in done.stdout
+
+
 def test_estimate_prints_a_cost(capsys: pytest.CaptureFixture) -> None:
     assert main(["reproduce", "--out", "unused", "--config", "quick", "--estimate"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -322,7 +329,9 @@ def _cli(args: list[str], launcher: list[str], cwd: Path) -> subprocess.Complete
 def test_quick_smoke_single_process_and_two_ranks(tmp_path: Path) -> None:
     single = _cli(["--out", "one", "--config", "quick"], [], tmp_path)  # 1 thread by default
     assert single.returncode == 0, single.stderr
-    double = _cli(["--out", "two", "--config", "quick"], [str(MPIEXEC), "-n", "2"], tmp_path)
+    assert "pyrbm reproduce: 100%" in single.stderr and "rank 0: run" not in single.stderr
+    double = _cli(["--out", "two", "--config", "quick", "--verbose"],
+                  [str(MPIEXEC), "-n", "2"], tmp_path)
     assert double.returncode == 0, double.stderr
     assert "rank 1: run" in double.stderr and "rank 1: experiment" in double.stderr
     results = []

@@ -60,8 +60,8 @@ _DEFAULT: dict[str, dict[str, Any]] = {
         "n_betas": 1000,
         "n_gibbs": 200,           # RAIS: Gibbs sweeps from the data before annealing back
         "n_test": 1000,           # test images for the log-likelihood and mode 1
-        "traj_chains": 64,        # trajectory AIS along the checkpoints (0: off)
-        "traj_betas": 100,        # distributions per checkpoint-to-checkpoint segment
+        "traj_chains": 32,        # trajectory AIS along the checkpoints (0: off)
+        "traj_betas": 1000,       # distributions per checkpoint-to-checkpoint segment
     },
     "analysis": {
         "mp_n_visible": 784,
@@ -90,7 +90,7 @@ _QUICK = {
              "epochs": 4, "checkpoint_every": 5, "log_checkpoints": True, "top_modes": 10, "n_uw": 100, "sample_chains": 32,
              "sample_sweeps": 50},
     "likelihood": {"every": 2, "n_chains": 32, "n_betas": 200, "n_gibbs": 50, "n_test": 300,
-                   "traj_chains": 32, "traj_betas": 100},
+                   "traj_chains": 32, "traj_betas": 300},
     "analysis": {"mp_matrices": 100, "mp_n_hidden": 200, "kurtosis_sizes": [100, 200, 400, 784],
                  "kurtosis_hidden": 100, "logz_sizes": [[6, 4], [8, 6], [10, 8]],
                  "logz_lambdas": [0.5, 2.0, 3.9, 6.0], "logz_chains": 64, "logz_betas": 300,

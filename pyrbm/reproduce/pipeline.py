@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from ..io import archive as checkpoint
 from ..distributed import World, fail_fast, world as mpi_world
@@ -26,9 +27,13 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _silent(message: str) -> None:
+    pass
+
+
 def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
-              world: World | None = None, log: Callable[[str], None] = _log,
-              figures: bool = True) -> dict[str, Any] | None:
+              world: World | None = None, log: Callable[[str], None] | None = _log,
+              figures: bool = True, progress: bool = False) -> dict[str, Any] | None:
     """Train the runs of ``config`` (resuming or skipping those already in ``out``),
     run the experiments and write the report.
 
@@ -45,10 +50,13 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
     seed : int
     world : World, optional
         Default :func:`pyrbm.distributed.world`.
-    log : callable
-        Receives one line per finished step.
+    log : callable or None
+        Receives one line per finished step (None: no lines).
     figures : bool
         Draw the figures (False: numbers and documents only).
+    progress : bool
+        One tqdm progress bar for the whole job on stderr (runs and experiments done,
+        elapsed, ETA), on rank 0 only.
 
     Returns
     -------
@@ -62,12 +70,20 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
         if world.is_root:
             out.mkdir(parents=True, exist_ok=True)
         world.barrier()
+        log = log or _silent
         x_train, x_test = load_data(config, seed)
+        mine = world.share(run_specs(config))
+        # Rank 0's share of the job: its runs and experiments (the others run alike).
+        bar = tqdm(total=len(mine) + len(world.share(list(EXPERIMENTS))), unit="step",
+                   desc="pyrbm reproduce", disable=not (progress and world.is_root),
+                   file=sys.stderr, dynamic_ncols=True)
         summaries = []
-        for spec in world.share(run_specs(config)):
+        for spec in mine:
             start = time.perf_counter()
+            bar.set_postfix_str(f"run {spec.name}")
             path, status = train_run(spec, config, seed, out, x_train, x_test)
             summaries.append((status, summarize(spec, path, config, seed, x_train, x_test)))
+            bar.update()
             log(f"rank {world.rank}: run {spec.name} {status} "
                 f"({time.perf_counter() - start:.1f} s)")
         gathered = world.gather(summaries)
@@ -89,8 +105,11 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
         results = {}
         for name in world.share(list(EXPERIMENTS)):
             start = time.perf_counter()
+            bar.set_postfix_str(f"experiment {name}")
             results[name] = run_experiment(name, config, seed, models)
+            bar.update()
             log(f"rank {world.rank}: experiment {name} ({time.perf_counter() - start:.1f} s)")
+        bar.close()
         parts = world.gather(results)
         if not world.is_root:
             return None

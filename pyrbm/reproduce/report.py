@@ -242,6 +242,27 @@ def _figures(out: Path, runs: list[dict[str, Any]], ex: dict[str, Any], n_visibl
     return f
 
 
+#: The claims each figure shows.
+FIGURE_CLAIMS = {
+    "fig01_mp_init.png": ["mp"], "fig02_trained_spectra.png": ["outliers", "above4"],
+    "fig03_sv_trajectories.png": ["hierarchy"], "fig05_js.png": ["js"],
+    "fig06_kurtosis.png": ["kurtosis"],
+    "fig07_log_z.png": ["mf_small", "mf_breakdown", "annealing"],
+    "fig08_langevin.png": ["langevin"], "fig10_probing.png": ["probing"],
+    "fig11_log_likelihood.png": ["likelihood"],
+}
+
+
+def _figure_verdict(name: str, verdict: dict[str, dict[str, Any]]) -> str:
+    """One line under a figure: the verdicts of the claims it shows."""
+    keys = FIGURE_CLAIMS.get(name)
+    if not keys:
+        return "*(figure only: no claim rests on it)*"
+    return "*Verdict: " + "; ".join(
+        f"{verdict[k]['claim']}: {'holds' if verdict[k]['holds'] else 'does not hold'} "
+        f"({verdict[k]['measured']}; null: {verdict[k]['null']})" for k in keys) + "*"
+
+
 def _notes(config: dict[str, Any], verdicts: list[dict[str, Any]]) -> list[str]:
     """Lines that say what a null or CI configuration can and cannot show."""
     rc = config["runs"]
@@ -319,7 +340,9 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
     lines += [f"| {c['claim']} | {c['measured']} | {c['null_control']}: {c['null']} | "
               f"{c['criterion']} | {'yes' if c['holds'] else '**no**'} |" for c in verdicts]
     lines += ["", "## Figures", ""]
-    lines += [f"![{caption}]({name})" for name, caption in shown.items()]
+    verdict = {c["key"]: c for c in verdicts}
+    for name, caption in shown.items():
+        lines += [f"![{caption}]({name})", "", _figure_verdict(name, verdict), ""]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     rows = "".join(f"<tr><td>{html.escape(c['claim'])}</td><td>{html.escape(c['measured'])}</td>"
                    f"<td>{html.escape(c['null_control'] + ': ' + c['null'])}</td>"
