@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="threads per process (default 1: run R ranks with mpiexec instead)")
     rp.add_argument("--estimate", action="store_true",
                     help="print the predicted training cost and exit")
+    rp.add_argument("--workers", type=_positive, default=None,
+                    help="processes for the independent runs and experiments on this "
+                    "machine (default: one per core; ignored under mpiexec)")
     shown = rp.add_mutually_exclusive_group()
     shown.add_argument("--verbose", action="store_true",
                        help="one line per run and experiment instead of the progress bar")
@@ -220,7 +223,8 @@ def _reproduce(args: argparse.Namespace, mpi: distributed.World) -> None:
         return
     result = reproduce(args.out, config, seed=args.seed, world=mpi,
                        log=_stderr_line if args.verbose else None,
-                       progress=not (args.verbose or args.quiet))
+                       progress=not (args.verbose or args.quiet),
+                       workers=args.workers or len(os.sched_getaffinity(0)))
     if result is not None:
         held = sum(c["holds"] for c in result["claims"])
         print(f"{args.out}: {held} of {len(result['claims'])} claims hold; "

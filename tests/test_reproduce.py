@@ -260,6 +260,20 @@ def test_tiny_job_writes_everything_and_is_restartable(tmp_path: Path) -> None:
         assert a == b
 
 
+def test_worker_processes_give_the_same_results(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    config = load_config(_tiny(tmp_path, 1))
+    one = reproduce(tmp_path / "one", config, seed=3, log=None, figures=False)
+    two = reproduce(tmp_path / "two", config, seed=3, log=None, figures=False, workers=2)
+    assert one["claims"] == two["claims"] and one["experiments"] == two["experiments"]
+    for a, b in zip(one["runs"], two["runs"], strict=True):
+        a.pop("wall_time"), b.pop("wall_time")
+        assert a == b
+    for archive in sorted((tmp_path / "one" / "runs").glob("*.h5")):
+        np.testing.assert_array_equal(pyrbm.load(archive).weights,
+                                      pyrbm.load(tmp_path / "two" / "runs" / archive.name).weights)
+
+
 def test_killed_job_resumes_to_the_same_models(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
     config = _tiny(tmp_path, 3)

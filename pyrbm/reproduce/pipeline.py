@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from tqdm import tqdm
 
 from ..io import archive as checkpoint
 from ..distributed import World, fail_fast, world as mpi_world
+from .._threads import get_num_threads, set_num_threads
 from ..model import RBM
 from .analysis import EXPERIMENTS, Models, run_experiment
 from .config import Config
@@ -31,9 +34,50 @@ def _silent(message: str) -> None:
     pass
 
 
+def _one_run(spec: Any, config: Config, seed: int, out: Path, x_train: np.ndarray,
+             x_test: np.ndarray) -> tuple[str, dict[str, Any], float]:
+    start = time.perf_counter()
+    path, status = train_run(spec, config, seed, out, x_train, x_test)
+    return status, summarize(spec, path, config, seed, x_train, x_test), \
+        time.perf_counter() - start
+
+
+def _one_experiment(name: str, config: Config, seed: int,
+                    models: Models) -> tuple[dict[str, Any], float]:
+    start = time.perf_counter()
+    return run_experiment(name, config, seed, models), time.perf_counter() - start
+
+
+def _worker_init(threads: int) -> None:
+    set_num_threads(threads)
+
+
+def _each(fn: Callable[..., Any], tasks: list[tuple[Any, ...]], workers: int,
+          starting: Callable[[tuple[Any, ...]], None]) -> Iterator[tuple[Any, Any]]:
+    """``(tasks[i][0], fn(*tasks[i]))`` in task order, in ``workers`` processes if > 1.
+
+    Every task draws from its own seeds (run, experiment), so the results do not depend
+    on the number of workers; the workers use this process's thread count.
+    """
+    if workers <= 1 or len(tasks) <= 1:
+        for args in tasks:
+            starting(args)
+            yield args[0], fn(*args)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context,
+                             initializer=_worker_init,
+                             initargs=(get_num_threads(),)) as pool:
+        futures = [pool.submit(fn, *args) for args in tasks]
+        for args, future in zip(tasks, futures):
+            starting(args)
+            yield args[0], future.result()
+
+
 def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
               world: World | None = None, log: Callable[[str], None] | None = _log,
-              figures: bool = True, progress: bool = False) -> dict[str, Any] | None:
+              figures: bool = True, progress: bool = False,
+              workers: int = 1) -> dict[str, Any] | None:
     """Train the runs of ``config`` (resuming or skipping those already in ``out``),
     run the experiments and write the report.
 
@@ -57,6 +101,9 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
     progress : bool
         One tqdm progress bar for the whole job on stderr (runs and experiments done,
         elapsed, ETA), on rank 0 only.
+    workers : int
+        Processes that train the runs and run the experiments in parallel on one machine
+        (ignored under MPI, where the ranks share them); the numbers do not depend on it.
 
     Returns
     -------
@@ -77,15 +124,14 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
         bar = tqdm(total=len(mine) + len(world.share(list(EXPERIMENTS))), unit="step",
                    desc="pyrbm reproduce", disable=not (progress and world.is_root),
                    file=sys.stderr, dynamic_ncols=True)
+        workers = workers if world.size == 1 else 1  # under MPI the ranks are the workers
         summaries = []
-        for spec in mine:
-            start = time.perf_counter()
-            bar.set_postfix_str(f"run {spec.name}")
-            path, status = train_run(spec, config, seed, out, x_train, x_test)
-            summaries.append((status, summarize(spec, path, config, seed, x_train, x_test)))
+        for spec, (status, summary, seconds) in _each(
+                _one_run, [(spec, config, seed, out, x_train, x_test) for spec in mine],
+                workers, lambda args: bar.set_postfix_str(f"run {args[0].name}")):
+            summaries.append((status, summary))
             bar.update()
-            log(f"rank {world.rank}: run {spec.name} {status} "
-                f"({time.perf_counter() - start:.1f} s)")
+            log(f"rank {world.rank}: run {spec.name} {status} ({seconds:.1f} s)")
         gathered = world.gather(summaries)
         runs = None
         if world.is_root:
@@ -103,12 +149,13 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
         side = int(round(np.sqrt(x_train.shape[1])))
         models = Models(by_hidden, checkpoint.load(probe_path), (side, side), null_by_hidden)
         results = {}
-        for name in world.share(list(EXPERIMENTS)):
-            start = time.perf_counter()
-            bar.set_postfix_str(f"experiment {name}")
-            results[name] = run_experiment(name, config, seed, models)
+        for name, (result, seconds) in _each(
+                _one_experiment, [(name, config, seed, models)
+                                  for name in world.share(list(EXPERIMENTS))],
+                workers, lambda args: bar.set_postfix_str(f"experiment {args[0]}")):
+            results[name] = result
             bar.update()
-            log(f"rank {world.rank}: experiment {name} ({time.perf_counter() - start:.1f} s)")
+            log(f"rank {world.rank}: experiment {name} ({seconds:.1f} s)")
         bar.close()
         parts = world.gather(results)
         if not world.is_root:
