@@ -185,9 +185,11 @@ def estimate(config: Config, n_visible: int = 784, n_train: int = 60000) -> dict
     """Predicted cost of the training runs of ``config`` from measured sweep speed.
 
     Each update costs ``k + 1`` sweeps of ``batch_size`` chains (the +1 stands for the
-    positive phase and the gradient); each likelihood evaluation ``n_betas`` sweeps of
-    ``n_chains`` chains for AIS and ``n_betas + n_gibbs`` for RAIS. The experiments
-    and summaries are not counted (a few minutes at most).
+    positive phase and the gradient); each likelihood evaluation (and the initial
+    model's) ``n_betas`` sweeps of ``n_chains`` chains for AIS and ``n_betas + n_gibbs``
+    for RAIS, the random-walk null one more AIS; trajectory AIS ``traj_betas`` steps of
+    ``traj_chains`` chains per checkpoint, each about two sweeps. The experiments and the
+    rest of the summaries are not counted.
 
     Parameters
     ----------
@@ -206,12 +208,22 @@ def estimate(config: Config, n_visible: int = 784, n_train: int = 60000) -> dict
     rc, lk = config.runs, config.likelihood
     updates = (rc["n_train"] or n_train) // rc["batch_size"] * rc["epochs"]
     evaluations = rc["epochs"] // lk["every"]
+    if rc["log_checkpoints"]:
+        checkpoints = int(np.floor(np.log2(max(updates, 1)))) + 2
+    elif rc["checkpoint_every"]:
+        checkpoints = updates // rc["checkpoint_every"] + 1
+    else:
+        checkpoints = rc["epochs"]
     per_hidden = {}
     for m in rc["hidden"]:
         train = updates * (rc["k"] + 1) * _sweep_seconds(n_visible, m, rc["batch_size"])
-        ais = evaluations * (2 * lk["n_betas"] + lk["n_gibbs"]) * _sweep_seconds(
-            n_visible, m, lk["n_chains"])
-        per_hidden[m] = train + ais
+        # AIS + RAIS at each evaluation and the initial model, AIS of the random-walk null
+        ais = ((evaluations + 1) * (2 * lk["n_betas"] + lk["n_gibbs"]) + lk["n_betas"]) \
+            * _sweep_seconds(n_visible, m, lk["n_chains"])
+        # trajectory AIS: one segment per checkpoint (two hidden layers per sweep)
+        traj = (2 * checkpoints * lk["traj_betas"] * _sweep_seconds(n_visible, m, lk["traj_chains"])
+                if lk["traj_chains"] else 0.0)
+        per_hidden[m] = train + ais + traj
     total = sum(per_hidden.values()) * rc["replicas"]
     return {"per_hidden": per_hidden, "total_seconds": total,
             "runs": len(rc["hidden"]) * rc["replicas"]}
