@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -48,8 +49,23 @@ def _one_experiment(name: str, config: Config, seed: int,
     return run_experiment(name, config, seed, models), time.perf_counter() - start
 
 
-def _worker_init(threads: int) -> None:
+def _worker_init(threads: int, parent: int) -> None:
+    """Worker setup: the thread count, and die with the parent process.
+
+    A killed job (SIGKILL, OOM) must not leave workers writing its archives while a
+    rerun resumes them: on Linux the worker asks for SIGKILL when its parent dies
+    (``prctl(PR_SET_PDEATHSIG)``) and exits at once if the parent is already gone.
+    """
     set_num_threads(threads)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _each(fn: Callable[..., Any], tasks: list[tuple[Any, ...]], workers: int,
@@ -67,7 +83,7 @@ def _each(fn: Callable[..., Any], tasks: list[tuple[Any, ...]], workers: int,
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context,
                              initializer=_worker_init,
-                             initargs=(get_num_threads(),)) as pool:
+                             initargs=(get_num_threads(), os.getpid())) as pool:
         futures = [pool.submit(fn, *args) for args in tasks]
         for args, future in zip(tasks, futures):
             starting(args)
