@@ -39,7 +39,7 @@ __all__ = ["ModeRecorder", "RunSpec", "load_data", "mode1_uw", "run_specs", "sum
            "train_run", "updates_per_epoch"]
 
 #: Entropy words that separate the streams derived from one run's seed.
-_TRAIN, _LIKELIHOOD, _SUMMARY, _NULL, _TRAJECTORY = 0, 1, 2, 3, 4
+_TRAIN, _LIKELIHOOD, _SUMMARY, _NULL, _TRAJECTORY, _NULL_LIKELIHOOD = 0, 1, 2, 3, 4, 13
 #: Stream of the shuffled-pixel null data (from the job seed only).
 _SHUFFLE = 9001
 
@@ -287,7 +287,7 @@ def _likelihood_extras(spec: RunSpec, config: Config, seed: int, x_train: np.nda
     # observer's options).
     null = RBM(null_w.astype(initial.dtype), initial.visible_bias.copy(),
                initial.hidden_bias.copy())
-    log_z = log_partition(null, "ais", rng=np.random.default_rng(spec.seed(seed, _NULL + 10)),
+    log_z = log_partition(null, "ais", rng=np.random.default_rng(spec.seed(seed, _NULL_LIKELIHOOD)),
                           n_chains=lk["n_chains"], n_betas=lk["n_betas"], data=x_train)
     out["null_test_ll_ais"] = log_likelihood(null, x_test, log_z)
     return out
