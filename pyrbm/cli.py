@@ -104,12 +104,20 @@ def _parser() -> argparse.ArgumentParser:
     rp = commands.add_parser("reproduce", help="reproduce the paper: runs, experiments, report")
     rp.add_argument("--out", required=True, help="output folder (rerun to resume)")
     rp.add_argument("--config", default="default",
-                    help="quick, default, paper or a TOML file of overrides (default: default)")
+                    help="quick, default, full, paper or a TOML file of overrides "
+                    "(default: default)")
     rp.add_argument("--seed", type=int, default=0)
     rp.add_argument("--threads", type=_positive, default=None,
                     help="threads per process (default 1: run R ranks with mpiexec instead)")
     rp.add_argument("--estimate", action="store_true",
                     help="print the predicted training cost and exit")
+    rp.add_argument("--workers", type=_positive, default=None,
+                    help="processes for the independent runs and experiments on this "
+                    "machine (default: one per core; ignored under mpiexec)")
+    shown = rp.add_mutually_exclusive_group()
+    shown.add_argument("--verbose", action="store_true",
+                       help="one line per run and experiment instead of the progress bar")
+    shown.add_argument("--quiet", action="store_true", help="no progress output")
     an = commands.add_parser("analyze", help="reciprocal-space analysis of any binary RBM file")
     an.add_argument("models", nargs="+", metavar="MODEL",
                     help="pyrbm archive, .npz, rbms/fastrbm or RestrictedBoltzmannMachines.jl "
@@ -241,6 +249,10 @@ def _info(path: str) -> None:
         print(" ".join(f"{cell:>12}" for cell in cells))
 
 
+def _stderr_line(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def _reproduce(args: argparse.Namespace, mpi: distributed.World) -> None:
     from .reproduce import estimate, load_config, reproduce  # matplotlib: only when needed
 
@@ -259,7 +271,10 @@ def _reproduce(args: argparse.Namespace, mpi: distributed.World) -> None:
                   f"on one process of {get_num_threads()} thread(s) "
                   "(divide by the number of ranks on a cluster)")
         return
-    result = reproduce(args.out, config, seed=args.seed, world=mpi)
+    result = reproduce(args.out, config, seed=args.seed, world=mpi,
+                       log=_stderr_line if args.verbose else None,
+                       progress=not (args.verbose or args.quiet),
+                       workers=args.workers or len(os.sched_getaffinity(0)))
     if result is not None:
         held = sum(c["holds"] for c in result["claims"])
         print(f"{args.out}: {held} of {len(result['claims'])} claims hold; "

@@ -81,12 +81,15 @@ def test_builtin_configs_meet_the_issue() -> None:
     for name in BUILTIN:
         assert load_config(name).name == name
     default = load_config("default")
-    assert len(default.runs["hidden"]) >= 3 and default.runs["replicas"] >= 2
+    assert default.runs["hidden"] == [500, 784, 1200] and default.runs["replicas"] >= 2
+    assert (default.runs["optimizer"], default.runs["lr"]) == ("adam", 1e-3)
+    assert default.runs["log_checkpoints"] and not default.runs["shuffle_pixels"]
+    assert load_config("full").runs["hidden"] == [500, 784, 1200, 3000]
     paper = load_config("paper")
     assert paper.runs["hidden"] == [500, 784, 1200, 3000] and paper.runs["replicas"] == 5
     assert (paper.runs["k"], paper.runs["batch_size"], paper.runs["epochs"]) == (500, 500, 100)
     assert (paper.runs["lr"], paper.runs["n_train"], paper.likelihood["every"]) == (1e-3, 0, 10)
-    assert paper.runs["checkpoint_every"] == 0  # every epoch
+    assert paper.runs["checkpoint_every"] == 0 and not paper.runs["log_checkpoints"]
 
 
 def test_toml_overrides_every_option(tmp_path: Path) -> None:
@@ -135,6 +138,13 @@ def test_bad_config_names(tmp_path: Path, capsys: pytest.CaptureFixture) -> None
     assert not (tmp_path / "o").exists()
 
 
+def test_quiet_prints_only_the_result(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    done = _cli(["--out", "o", "--config", str(_tiny(tmp_path, 1)), "--quiet"], [], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and "claims hold" in done.stdout
+
+
 def test_estimate_prints_a_cost(capsys: pytest.CaptureFixture) -> None:
     assert main(["reproduce", "--out", "unused", "--config", "quick", "--estimate"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -160,32 +170,52 @@ def test_mode_recorder_and_mode1_match_decompose() -> None:
 def _fake(ks_pvalue: float, below_converges: bool) -> tuple[list, dict]:
     """Minimal run summaries and experiment results for :func:`claims`."""
     gen = np.random.default_rng(0)
-    spectrum = np.sort(gen.uniform(0.0, 0.3, 10))[::-1] + np.r_[9.0, 6.0, np.zeros(8)]
-    trajectory = np.array([[0.05, 0.05, 0.05], [2, 0.05, 0.05], [3, 2, 0.05], [4, 3, 2]])
-    runs = [{"hidden": 10, "replica": r, "final_spectrum": spectrum, "singular_values": trajectory,
+    spectrum = np.sort(gen.uniform(0.0, 0.3, 10))[::-1] + np.r_[9.0, 6.0, 5.0, np.zeros(7)]
+    updates = np.array([1, 2, 4, 8, 16, 32])
+    trajectory = np.array([[2, .05, .05, .05], [3, 2, .05, .05], [4, 3, .05, .05],
+                           [5, 4, 2, .05], [6, 5, 3, .05], [7, 6, 4, 2]])
+    runs = [{"hidden": 10, "replica": r, "final_spectrum": spectrum, "final_outliers": 3,
+             "null_outliers": 0, "null_spectrum": np.full(10, 0.3), "init_ks_pvalue": 0.5,
+             "updates": updates, "singular_values": trajectory, "bulk_edge": np.full(6, 1.0),
+             "null_singular_values": np.full((6, 4), 0.3), "null_bulk_edge": np.full(6, 1.0),
              "ll_epochs": np.array([0, 1]), "test_ll_ais": np.array([-9.0, -5.0]),
-             "test_ll_rais": np.array([-9.0, -6.0])} for r in range(2)]
+             "test_ll_rais": np.array([-9.0, -6.0]), "test_ll_traj": np.array([-9.0, -5.5]),
+             "null_test_ll_ais": -9.5} for r in range(2)]
+    t = np.linspace(0, 25, 200)
+    ou = pyrbm.dynamics.diffusion.ou_variance
     experiments = {
-        "mp": {"ks_pvalue": ks_pvalue, "n_matrices": 5, "n_visible": 20, "n_hidden": 10},
-        "js": {"ratio": {"10": 20.0}}, "kurtosis": {"slope": -6.1, "intercept": 3.01},
-        "log_z": {"meanfield_error_small": 0.01, "meanfield_error_below_4": 3.0,
-                  "meanfield_diverges_above_4": True, "annealing_max_abs_error": 0.01,
-                  "annealing_max_z": 1.0},
-        "langevin": {"modes": [3, 1], "lambda": [3.5, 5.0], "below_converges": below_converges,
-                     "above_diverges": True},
-        "probing": {"top_modes_pixel_change": 0.2, "low_modes_pixel_change": 0.01,
-                    "all_low_modes_pixel_change": 0.05, "n_planes": 3, "first_mode": 6},
+        "mp": {"ks_pvalue": ks_pvalue, "null_ks_pvalue": 1e-9, "n_matrices": 5,
+               "n_visible": 20, "n_hidden": 10},
+        "js": {"ratio": {"10": 20.0}, "null_ratio": {"10": 1.1}},
+        "kurtosis": {"slope": -6.1, "intercept": 3.01, "null_slope": 0.1, "null_intercept": 1.4},
+        "log_z": {"meanfield_error_small": 0.01, "null_meanfield_error_small": 3.0,
+                  "lambda_1": np.array([0.5, 1, 2, 3, 6]),
+                  "meanfield_error": np.array([0.01, 0.1, 1.0, 3.0, np.nan]),
+                  "null_lambdas": np.array([0.1, 0.2, 0.3]),
+                  "null_meanfield_error": np.array([1e-4, 2e-4, 3e-4]),
+                  "annealing_max_abs_error": 0.01, "null_annealing_max_abs_error": 3.0},
+        "langevin": {"times": t, "below_series": ou(0.3 if below_converges else -0.1, t),
+                     "below_stationary": 1 / 0.3, "below_lambda": 3.7,
+                     "above_series": ou(-0.3, t), "above_stationary": np.nan,
+                     "above_lambda": 4.3},
+        "probing": {"coarseness": 0.8, "control_coarseness": 0.08, "control2_coarseness": 0.07},
     }
     return runs, experiments
 
 
 def test_claim_verdicts_follow_the_numbers() -> None:
-    good = claims(*_fake(0.5, True), n_visible=20, std=0.01)
+    good = claims(*_fake(0.5, True))
     assert all(c["holds"] for c in good), [c["claim"] for c in good if not c["holds"]]
-    bad = {c["claim"]: c["holds"] for c in claims(*_fake(0.01, False), n_visible=20, std=0.01)}
+    assert all(c["null"].endswith("(fails)") for c in good)
+    bad = {c["claim"]: c["holds"] for c in claims(*_fake(0.01, False))}
     assert [name for name, holds in bad.items() if not holds] == [
         "At initialization the singular values follow the Marchenko-Pastur law",
         "Langevin diffusion of a mode converges iff beta lambda < 4"]
+    # A check that passes on its null is not evidence: the claim does not hold.
+    runs, experiments = _fake(0.5, True)
+    experiments["js"]["null_ratio"] = {"10": 9.0}
+    js = [c for c in claims(runs, experiments) if c["key"] == "js"][0]
+    assert not js["holds"] and "the check is not evidence" in js["null"]
 
 
 # -- the whole pipeline: outputs, restart, resume ------------------------------------------
@@ -228,6 +258,20 @@ def test_tiny_job_writes_everything_and_is_restartable(tmp_path: Path) -> None:
     for a, b in zip(longer["runs"], whole["runs"], strict=True):
         assert a.pop("wall_time") > 0 and b.pop("wall_time") > 0  # the only difference
         assert a == b
+
+
+def test_worker_processes_give_the_same_results(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    config = load_config(_tiny(tmp_path, 1))
+    one = reproduce(tmp_path / "one", config, seed=3, log=None, figures=False)
+    two = reproduce(tmp_path / "two", config, seed=3, log=None, figures=False, workers=2)
+    assert one["claims"] == two["claims"] and one["experiments"] == two["experiments"]
+    for a, b in zip(one["runs"], two["runs"], strict=True):
+        a.pop("wall_time"), b.pop("wall_time")
+        assert a == b
+    for archive in sorted((tmp_path / "one" / "runs").glob("*.h5")):
+        np.testing.assert_array_equal(pyrbm.load(archive).weights,
+                                      pyrbm.load(tmp_path / "two" / "runs" / archive.name).weights)
 
 
 def test_killed_job_resumes_to_the_same_models(tmp_path: Path) -> None:
@@ -299,7 +343,9 @@ def _cli(args: list[str], launcher: list[str], cwd: Path) -> subprocess.Complete
 def test_quick_smoke_single_process_and_two_ranks(tmp_path: Path) -> None:
     single = _cli(["--out", "one", "--config", "quick"], [], tmp_path)  # 1 thread by default
     assert single.returncode == 0, single.stderr
-    double = _cli(["--out", "two", "--config", "quick"], [str(MPIEXEC), "-n", "2"], tmp_path)
+    assert "pyrbm reproduce: 100%" in single.stderr and "rank 0: run" not in single.stderr
+    double = _cli(["--out", "two", "--config", "quick", "--verbose"],
+                  [str(MPIEXEC), "-n", "2"], tmp_path)
     assert double.returncode == 0, double.stderr
     assert "rank 1: run" in double.stderr and "rank 1: experiment" in double.stderr
     results = []

@@ -47,21 +47,57 @@ def test_random_givens_draws() -> None:
     assert scipy.stats.kstest(many.angles / (2 * np.pi), "uniform").pvalue > 1e-3
 
 
-def test_rotated_weights_is_the_authors_form() -> None:
+def _authors_form(u: np.ndarray, lam: np.ndarray, v: np.ndarray, r_u: np.ndarray,
+                  r_v: np.ndarray) -> np.ndarray:
+    """(R_U U R_U^T) Sigma (R_V V^T R_V) with full U (N x N), V (M x M), in NumPy."""
+    sigma = np.zeros((u.shape[0], v.shape[0]))
+    sigma[: lam.size, : lam.size] = np.diag(lam)
+    return (r_u @ u @ r_u.T) @ sigma @ (r_v @ v.T @ r_v)
+
+
+def test_rotated_weights_is_the_authors_form_when_square() -> None:
     gen = np.random.default_rng(5)
-    w = gen.normal(size=(11, 7))
+    w = gen.normal(size=(11, 11))
     w_rot = symmetry.rotated_weights(w, rng=6, fraction=0.5)
     dec = reciprocal.decompose(w)
     rng = np.random.default_rng(6)
     r_u = givens_reference(symmetry.random_givens(11, rng, fraction=0.5))
-    r_v = givens_reference(symmetry.random_givens(7, rng, fraction=0.5))
-    sigma = np.zeros((11, 7))
-    sigma[:7, :7] = np.diag(dec.singular_values)
-    expected = (r_u @ dec.U @ r_u.T) @ sigma @ (r_v @ dec.V.T @ r_v)
+    r_v = givens_reference(symmetry.random_givens(11, rng, fraction=0.5))
+    expected = _authors_form(dec.U, dec.singular_values, dec.V, r_u, r_v)
     np.testing.assert_allclose(w_rot, expected, atol=1e-12)
-    np.testing.assert_allclose(np.linalg.svd(w_rot, compute_uv=False), dec.singular_values,
-                               atol=1e-12)
     assert not np.allclose(w_rot, w)
+
+
+@pytest.mark.parametrize("shape", [(13, 7), (7, 13)])
+def test_rotated_weights_rotates_paired_modes_only(shape: tuple[int, int]) -> None:
+    n, m = shape
+    k = min(n, m)
+    gen = np.random.default_rng(8)
+    w = gen.normal(size=shape)
+    w_rot = symmetry.rotated_weights(w, rng=9, fraction=0.5)
+    dec = reciprocal.decompose(w)
+    rng = np.random.default_rng(9)
+    r_u = givens_reference(symmetry.random_givens(n, rng, fraction=0.5))
+    r_v = givens_reference(symmetry.random_givens(m, rng, fraction=0.5))
+    q = givens_reference(symmetry.random_givens(k, rng, fraction=int(0.5 * max(n, m)) / k
+                                                + 1e-12))
+    q_u, q_v = (q, r_v) if n > m else (r_u, q)
+    u, v, lam = dec.U[:, :k], dec.V[:, :k], dec.singular_values
+    expected = (r_u @ u @ q_u.T) @ np.diag(lam) @ (q_v @ v.T @ r_v)
+    np.testing.assert_allclose(w_rot, expected, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.svd(w_rot, compute_uv=False), lam, atol=1e-12)
+    # Another valid basis of the null space leaves W and pyrbm's W_rot unchanged (they
+    # never see it) but changes the authors' form: the dependence that was removed.
+    big_u, big_v = dec.U.copy(), dec.V.copy()
+    null = big_u if n > m else big_v
+    extra = null.shape[0] - k
+    null[:, k:] = null[:, k:] @ np.linalg.qr(gen.normal(size=(extra, extra)))[0]
+    sigma = np.zeros(shape)
+    sigma[:k, :k] = np.diag(lam)
+    np.testing.assert_allclose(big_u @ sigma @ big_v.T, w, atol=1e-12)
+    first = _authors_form(dec.U, lam, dec.V, r_u, r_v)
+    other = _authors_form(big_u, lam, big_v, r_u, r_v)
+    assert np.abs(first - other).max() > 1e-3
 
 
 def test_histograms_and_divergences() -> None:

@@ -13,6 +13,7 @@ the ``L`` singular values. ``mp_edges(784, 500, 0.01)`` is ``(0.0564, 0.5036)``.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -26,7 +27,9 @@ from .._threads import get_num_threads
 from .._validation import finite_scalar, float_dtype, positive_int
 
 __all__ = [
+    "BulkFit",
     "count_outliers",
+    "fit_bulk",
     "fit_std",
     "ks_test",
     "mp_cdf",
@@ -278,6 +281,75 @@ def count_outliers(
     tol = finite_scalar(n_tw, "n_tw", minimum=0.0)
     edge = mp_edges(n, m, s)[1] + tol * tracy_widom_scale(n, m, s)
     return int(np.count_nonzero(sv > edge))
+
+
+@dataclass(frozen=True)
+class BulkFit:
+    """The Marchenko–Pastur bulk fitted to one spectrum; see :func:`fit_bulk`.
+
+    Attributes
+    ----------
+    std : float
+        Fitted entry standard deviation of the bulk.
+    edge : float
+        ``lam_+(std) + n_tw * tracy_widom_scale(N, M, std)``.
+    n_outliers : int
+        Singular values above ``edge``.
+    """
+
+    std: float
+    edge: float
+    n_outliers: int
+
+
+def _mp_unit_quantile(q: float, n: int, m: int) -> float:
+    lo, hi = mp_edges(n, m, 1.0)
+    if q <= 0.0:
+        return lo
+    return float(scipy.optimize.brentq(lambda x: float(mp_cdf(x, n, m, 1.0)) - q, lo, hi,
+                                       xtol=1e-12))
+
+
+def fit_bulk(singular_values: Any, n_visible: int, n_hidden: int, *, n_tw: float = 5.0,
+             max_iter: int = 50) -> BulkFit:
+    """Fit the MP bulk to the spectrum of one matrix, leaving its outliers out.
+
+    The bulk is the ``L - k`` smallest values, taken as the lower ``(L - k) / L`` of an
+    MP law: its median is matched to the MP quantile ``(L - k) / (2 L)``, which fixes
+    ``std``; ``k`` is then the number of values above the edge plus ``n_tw``
+    Tracy–Widom scales, and the fit is repeated until ``k`` no longer changes. With
+    ``k = 0`` this is :func:`fit_std` (median); a few outliers do not move the fit.
+
+    Parameters
+    ----------
+    singular_values : array_like, shape (L,)
+        All ``L = min(N, M)`` singular values of one ``(N, M)`` matrix.
+    n_visible, n_hidden : int
+    n_tw : float
+        Margin above ``lam_+`` in Tracy–Widom scale units (5: a bulk value exceeds it
+        with probability far below 1 %, see :func:`count_outliers`).
+    max_iter : int
+
+    Returns
+    -------
+    BulkFit
+    """
+    n, m = _sizes(n_visible, n_hidden)
+    sv = np.sort(_singular_values_1d(singular_values))
+    tol = finite_scalar(n_tw, "n_tw", minimum=0.0)
+    total, k = sv.size, 0
+    for _ in range(positive_int(max_iter, "max_iter")):
+        bulk = sv[: total - k]
+        unit = _mp_unit_quantile(0.5 * (total - k) / total, n, m)
+        std = float(np.median(bulk) / unit) if unit > 0 else float("nan")
+        if not std > 0:
+            return BulkFit(std, float("nan"), 0)
+        edge = mp_edges(n, m, std)[1] + tol * tracy_widom_scale(n, m, std)
+        k_new = int(np.count_nonzero(sv > edge))
+        if k_new == k or k_new >= total:
+            break
+        k = k_new
+    return BulkFit(std, float(edge), int(np.count_nonzero(sv > edge)))
 
 
 def _gram_singular_values(w: np.ndarray) -> np.ndarray:

@@ -8,6 +8,8 @@
   (:mod:`pyrbm.partition.annealing`).
 * ``"rais"``: reverse AIS, a stochastic upper bound.
 * ``"meanfield"``: the Gaussian reciprocal-space free energy E20 (:mod:`pyrbm.partition.meanfield`).
+* ``"trajectory"``: trajectory AIS along the checkpoints of a training run that end at
+  ``rbm`` (:mod:`pyrbm.partition.trajectory`), a stochastic lower bound.
 
 ``log_likelihood(rbm, data, log_z)`` is the mean over the data of ``-F(v) - log Z``.
 :class:`LikelihoodObserver` estimates it during training (trainer callback contract).
@@ -24,12 +26,13 @@ import numpy as np
 
 from . import annealing
 from . import meanfield
+from . import trajectory
 from .exact import check_rbm, log_z_exact
 from .._rng import RngLike
 from .._validation import finite_scalar, positive_int, state_array
 from ..model import RBM
 
-Method = Literal["exact", "ais", "rais", "meanfield"]
+Method = Literal["exact", "ais", "rais", "meanfield", "trajectory"]
 
 @dataclasses.dataclass(frozen=True)
 class LogZ:
@@ -81,7 +84,7 @@ def log_partition(
     ----------
     rbm : RBM
         Model with ``W`` of shape (n_visible, n_hidden).
-    method : {"exact", "ais", "rais", "meanfield"}
+    method : {"exact", "ais", "rais", "meanfield", "trajectory"}
         See the module docstring.
     beta : float
         Inverse temperature.
@@ -97,6 +100,9 @@ def log_partition(
         ``n_gibbs`` (1000) sweeps of Gibbs chains started from ``data`` rows.
         meanfield: ``form`` ("e20" or "e21"); raises
         :class:`pyrbm.partition.meanfield.MeanFieldDivergence` when some ``beta lambda_i >= 4``.
+        trajectory: ``path`` (the earlier checkpoints of the run, in order, without
+        ``rbm``; at least one), ``n_chains`` (100), ``n_betas`` (100 per segment),
+        ``schedule``; only at ``beta = 1``.
 
     Returns
     -------
@@ -127,7 +133,20 @@ def log_partition(
             raise ValueError(f"form: expected 'e20' or 'e21', got {form!r}")
         fn = meanfield.log_z_e20 if form == "e20" else meanfield.log_z_e21
         return LogZ(fn(rbm, beta=beta), "meanfield", beta)
-    raise ValueError(f"method: expected 'exact', 'ais', 'rais' or 'meanfield', got {method!r}")
+    if method == "trajectory":
+        _only(options, ("path", "n_chains", "n_betas", "schedule"))
+        if beta != 1.0:
+            raise ValueError(f"beta: trajectory AIS estimates the models at beta = 1, got {beta}")
+        path = options.pop("path", None)
+        if path is None or len(path) == 0:
+            raise ValueError("path: trajectory AIS needs the earlier checkpoints of the run")
+        if "schedule" in options:
+            options["schedule_kind"] = options.pop("schedule")
+        out = trajectory.trajectory_log_z([*path, rbm], rng=rng, **options)
+        return LogZ(float(out["log_z"][-1]), "trajectory", 1.0, float(out["std_error"][-1]),
+                    float(out["ess"][-1]), out["log_weights"], None)
+    raise ValueError("method: expected 'exact', 'ais', 'rais', 'meanfield' or 'trajectory', "
+                     f"got {method!r}")
 
 
 def _only(options: dict[str, Any], allowed: Sequence[str]) -> None:

@@ -433,7 +433,7 @@ def plot_mode_trajectory(
                    rasterized=True)
         ax.plot(0.0, 0.0, "X", color="tab:red", markersize=10, markeredgecolor="white",
                 label="saddle")
-        ax.set_title(f"epoch {e:g}")
+        ax.set_title(f"epoch {round(float(e), 2):g}")
         ax.set_xlabel(r"$u_1$")
         ax.set_ylabel(r"$w_1$")
     axes[0].legend(fontsize="small")

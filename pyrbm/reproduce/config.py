@@ -1,5 +1,5 @@
-"""Configurations of ``pyrbm reproduce``: the built-in ``quick``, ``default``, ``paper``
-and TOML files that override any of their options.
+"""Configurations of ``pyrbm reproduce``: the built-in ``quick``, ``default``, ``full``,
+``paper`` and TOML files that override any of their options.
 
 A configuration has three sections. ``[runs]``: the training runs (one archive per
 replica and hidden size) and what is recorded at each checkpoint. ``[likelihood]``: the
@@ -38,26 +38,30 @@ _DEFAULT: dict[str, dict[str, Any]] = {
     "runs": {
         "dataset": "mnist",       # "mnist" or "digits" (8x8, for tests)
         "n_train": 10000,         # first images of the training split (0: all)
-        "hidden": [100, 200, 400],
+        "shuffle_pixels": False,  # null control: permute every pixel column across images
+        "hidden": [500, 784, 1200],  # the paper's sizes (3000 in "full" and "paper")
         "replicas": 2,
         "method": "pcd",
         "k": 10,
         "batch_size": 500,
-        "epochs": 10,
+        "epochs": 6,              # 20 updates per epoch: 120 updates
         "optimizer": "adam",
-        "lr": 0.01,
+        "lr": 0.001,              # the paper's Adam step
         "checkpoint_every": 5,    # updates between checkpoints (0: every epoch)
+        "log_checkpoints": True,  # checkpoints at updates 1, 2, 4, 8, ... (and the last)
         "top_modes": 20,          # singular values / saddle energies kept per epoch
         "n_uw": 300,              # test images and model samples projected on mode 1
         "sample_chains": 64,      # model samples per checkpoint (mode 1) and per model
         "sample_sweeps": 200,
     },
     "likelihood": {
-        "every": 2,               # epochs between AIS / RAIS evaluations
+        "every": 6,               # epochs between AIS / RAIS evaluations (6: the final model)
         "n_chains": 64,
         "n_betas": 1000,
         "n_gibbs": 200,           # RAIS: Gibbs sweeps from the data before annealing back
         "n_test": 1000,           # test images for the log-likelihood and mode 1
+        "traj_chains": 32,        # trajectory AIS along the checkpoints (0: off)
+        "traj_betas": 1000,       # distributions per checkpoint-to-checkpoint segment
     },
     "analysis": {
         "mp_n_visible": 784,
@@ -82,14 +86,15 @@ _DEFAULT: dict[str, dict[str, Any]] = {
 }
 
 _QUICK = {
-    "runs": {"n_train": 1500, "hidden": [20, 40, 80], "k": 5, "batch_size": 100,
-             "epochs": 4, "checkpoint_every": 5, "top_modes": 10, "n_uw": 100, "sample_chains": 32,
+    "runs": {"n_train": 1500, "hidden": [20, 40, 80], "k": 5, "batch_size": 100, "lr": 0.01,
+             "epochs": 4, "checkpoint_every": 5, "log_checkpoints": True, "top_modes": 10, "n_uw": 100, "sample_chains": 32,
              "sample_sweeps": 50},
-    "likelihood": {"every": 2, "n_chains": 32, "n_betas": 200, "n_gibbs": 50, "n_test": 300},
+    "likelihood": {"every": 2, "n_chains": 32, "n_betas": 200, "n_gibbs": 50, "n_test": 300,
+                   "traj_chains": 32, "traj_betas": 300},
     "analysis": {"mp_matrices": 100, "mp_n_hidden": 200, "kurtosis_sizes": [100, 200, 400, 784],
                  "kurtosis_hidden": 100, "logz_sizes": [[6, 4], [8, 6], [10, 8]],
                  "logz_lambdas": [0.5, 2.0, 3.9, 6.0], "logz_chains": 64, "logz_betas": 300,
-                 "langevin_trajectories": 500, "langevin_steps": 1000, "probing_chains": 32,
+                 "langevin_trajectories": 2000, "langevin_steps": 1000, "probing_chains": 32,
                  "probing_sweeps": 50},
 }
 
@@ -98,12 +103,20 @@ _QUICK = {
 _PAPER = {
     "runs": {"n_train": 0, "hidden": [500, 784, 1200, 3000], "replicas": 5, "k": 500,
              "batch_size": 500, "epochs": 100, "lr": 0.001, "checkpoint_every": 0,
+             "log_checkpoints": False,
              "top_modes": 50,
              "n_uw": 1000, "sample_chains": 100, "sample_sweeps": 1000},
     "likelihood": {"every": 10, "n_chains": 500, "n_betas": 30000, "n_gibbs": 1000,
                    "n_test": 10000},
     "analysis": {"langevin_trajectories": 10000, "langevin_steps": 4000,
                  "probing_chains": 100, "probing_sweeps": 1000},
+}
+
+
+#: ``default`` plus M = 3000 and all 60 000 training images for 5 epochs (600 updates).
+_FULL = {
+    "runs": {"n_train": 0, "hidden": [500, 784, 1200, 3000], "epochs": 5, "top_modes": 50},
+    "likelihood": {"every": 5, "n_betas": 3000},
 }
 
 
@@ -156,7 +169,8 @@ def _built(overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 BUILTIN: dict[str, dict[str, dict[str, Any]]] = {
-    "quick": _built(_QUICK), "default": _built({}), "paper": _built(_PAPER),
+    "quick": _built(_QUICK), "default": _built({}), "full": _built(_FULL),
+    "paper": _built(_PAPER),
 }
 
 
@@ -167,7 +181,7 @@ class Config:
     Attributes
     ----------
     name : str
-        ``"quick"``, ``"default"``, ``"paper"`` or the file it was read from.
+        ``"quick"``, ``"default"``, ``"full"``, ``"paper"`` or the file it was read from.
     runs, likelihood, analysis : dict of str to Any
         The options of each section (see the module docstring).
     """
@@ -189,7 +203,7 @@ def load_config(spec: str | os.PathLike[str]) -> Config:
     Parameters
     ----------
     spec : str or os.PathLike
-        ``"quick"``, ``"default"``, ``"paper"`` or the path of a ``.toml`` file.
+        ``"quick"``, ``"default"``, ``"full"``, ``"paper"`` or the path of a ``.toml`` file.
 
     Returns
     -------

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from ..io import archive as checkpoint
 from ..distributed import World, fail_fast, world as mpi_world
+from .._threads import get_num_threads, set_num_threads
 from ..model import RBM
 from .analysis import EXPERIMENTS, Models, run_experiment
 from .config import Config
@@ -26,9 +31,69 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _silent(message: str) -> None:
+    pass
+
+
+def _one_run(spec: Any, config: Config, seed: int, out: Path, x_train: np.ndarray,
+             x_test: np.ndarray) -> tuple[str, dict[str, Any], float]:
+    start = time.perf_counter()
+    path, status = train_run(spec, config, seed, out, x_train, x_test)
+    return status, summarize(spec, path, config, seed, x_train, x_test), \
+        time.perf_counter() - start
+
+
+def _one_experiment(name: str, config: Config, seed: int,
+                    models: Models) -> tuple[dict[str, Any], float]:
+    start = time.perf_counter()
+    return run_experiment(name, config, seed, models), time.perf_counter() - start
+
+
+def _worker_init(threads: int, parent: int) -> None:
+    """Worker setup: the thread count, and die with the parent process.
+
+    A killed job (SIGKILL, OOM) must not leave workers writing its archives while a
+    rerun resumes them: on Linux the worker asks for SIGKILL when its parent dies
+    (``prctl(PR_SET_PDEATHSIG)``) and exits at once if the parent is already gone.
+    """
+    set_num_threads(threads)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _each(fn: Callable[..., Any], tasks: list[tuple[Any, ...]], workers: int,
+          starting: Callable[[tuple[Any, ...]], None]) -> Iterator[tuple[Any, Any]]:
+    """``(tasks[i][0], fn(*tasks[i]))`` in task order, in ``workers`` processes if > 1.
+
+    Every task draws from its own seeds (run, experiment), so the results do not depend
+    on the number of workers; the workers use this process's thread count.
+    """
+    if workers <= 1 or len(tasks) <= 1:
+        for args in tasks:
+            starting(args)
+            yield args[0], fn(*args)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context,
+                             initializer=_worker_init,
+                             initargs=(get_num_threads(), os.getpid())) as pool:
+        futures = [pool.submit(fn, *args) for args in tasks]
+        for args, future in zip(tasks, futures):
+            starting(args)
+            yield args[0], future.result()
+
+
 def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
-              world: World | None = None, log: Callable[[str], None] = _log,
-              figures: bool = True) -> dict[str, Any] | None:
+              world: World | None = None, log: Callable[[str], None] | None = _log,
+              figures: bool = True, progress: bool = False,
+              workers: int = 1) -> dict[str, Any] | None:
     """Train the runs of ``config`` (resuming or skipping those already in ``out``),
     run the experiments and write the report.
 
@@ -45,10 +110,16 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
     seed : int
     world : World, optional
         Default :func:`pyrbm.distributed.world`.
-    log : callable
-        Receives one line per finished step.
+    log : callable or None
+        Receives one line per finished step (None: no lines).
     figures : bool
         Draw the figures (False: numbers and documents only).
+    progress : bool
+        One tqdm progress bar for the whole job on stderr (runs and experiments done,
+        elapsed, ETA), on rank 0 only.
+    workers : int
+        Processes that train the runs and run the experiments in parallel on one machine
+        (ignored under MPI, where the ranks share them); the numbers do not depend on it.
 
     Returns
     -------
@@ -62,32 +133,46 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
         if world.is_root:
             out.mkdir(parents=True, exist_ok=True)
         world.barrier()
-        x_train, x_test = load_data(config)
+        log = log or _silent
+        x_train, x_test = load_data(config, seed)
+        mine = world.share(run_specs(config))
+        # Rank 0's share of the job: its runs and experiments (the others run alike).
+        bar = tqdm(total=len(mine) + len(world.share(list(EXPERIMENTS))), unit="step",
+                   desc="pyrbm reproduce", disable=not (progress and world.is_root),
+                   file=sys.stderr, dynamic_ncols=True)
+        workers = workers if world.size == 1 else 1  # under MPI the ranks are the workers
         summaries = []
-        for spec in world.share(run_specs(config)):
-            start = time.perf_counter()
-            path, status = train_run(spec, config, seed, out, x_train, x_test)
-            summaries.append((status, summarize(spec, path, config, seed, x_train, x_test)))
-            log(f"rank {world.rank}: run {spec.name} {status} "
-                f"({time.perf_counter() - start:.1f} s)")
+        for spec, (status, summary, seconds) in _each(
+                _one_run, [(spec, config, seed, out, x_train, x_test) for spec in mine],
+                workers, lambda args: bar.set_postfix_str(f"run {args[0].name}")):
+            summaries.append((status, summary))
+            bar.update()
+            log(f"rank {world.rank}: run {spec.name} {status} ({seconds:.1f} s)")
         gathered = world.gather(summaries)
         runs = None
         if world.is_root:
             runs = sorted((s for part in gathered for s in part),
                           key=lambda s: (s[1]["hidden"], s[1]["replica"]))
         weights = world.bcast(None if runs is None else
-                              [(r["hidden"], r["final_weights"]) for _, r in runs])
+                              [(r["hidden"], r["final_weights"], r["null_weights"])
+                               for _, r in runs])
         by_hidden: dict[int, list[np.ndarray]] = {}
-        for m, w in weights:
+        null_by_hidden: dict[int, list[np.ndarray]] = {}
+        for m, w, null in weights:
             by_hidden.setdefault(m, []).append(w)
+            null_by_hidden.setdefault(m, []).append(null)
         probe_path = out / "runs" / f"M{max(by_hidden):04d}_r0.h5"
         side = int(round(np.sqrt(x_train.shape[1])))
-        models = Models(by_hidden, checkpoint.load(probe_path), (side, side))
+        models = Models(by_hidden, checkpoint.load(probe_path), (side, side), null_by_hidden)
         results = {}
-        for name in world.share(list(EXPERIMENTS)):
-            start = time.perf_counter()
-            results[name] = run_experiment(name, config, seed, models)
-            log(f"rank {world.rank}: experiment {name} ({time.perf_counter() - start:.1f} s)")
+        for name, (result, seconds) in _each(
+                _one_experiment, [(name, config, seed, models)
+                                  for name in world.share(list(EXPERIMENTS))],
+                workers, lambda args: bar.set_postfix_str(f"experiment {args[0]}")):
+            results[name] = result
+            bar.update()
+            log(f"rank {world.rank}: experiment {name} ({seconds:.1f} s)")
+        bar.close()
         parts = world.gather(results)
         if not world.is_root:
             return None
@@ -116,9 +201,11 @@ def estimate(config: Config, n_visible: int = 784, n_train: int = 60000) -> dict
     """Predicted cost of the training runs of ``config`` from measured sweep speed.
 
     Each update costs ``k + 1`` sweeps of ``batch_size`` chains (the +1 stands for the
-    positive phase and the gradient); each likelihood evaluation ``n_betas`` sweeps of
-    ``n_chains`` chains for AIS and ``n_betas + n_gibbs`` for RAIS. The experiments
-    and summaries are not counted (a few minutes at most).
+    positive phase and the gradient); each likelihood evaluation (and the initial
+    model's) ``n_betas`` sweeps of ``n_chains`` chains for AIS and ``n_betas + n_gibbs``
+    for RAIS, the random-walk null one more AIS; trajectory AIS ``traj_betas`` steps of
+    ``traj_chains`` chains per checkpoint, each about two sweeps. The experiments and the
+    rest of the summaries are not counted.
 
     Parameters
     ----------
@@ -137,12 +224,22 @@ def estimate(config: Config, n_visible: int = 784, n_train: int = 60000) -> dict
     rc, lk = config.runs, config.likelihood
     updates = (rc["n_train"] or n_train) // rc["batch_size"] * rc["epochs"]
     evaluations = rc["epochs"] // lk["every"]
+    if rc["log_checkpoints"]:
+        checkpoints = int(np.floor(np.log2(max(updates, 1)))) + 2
+    elif rc["checkpoint_every"]:
+        checkpoints = updates // rc["checkpoint_every"] + 1
+    else:
+        checkpoints = rc["epochs"]
     per_hidden = {}
     for m in rc["hidden"]:
         train = updates * (rc["k"] + 1) * _sweep_seconds(n_visible, m, rc["batch_size"])
-        ais = evaluations * (2 * lk["n_betas"] + lk["n_gibbs"]) * _sweep_seconds(
-            n_visible, m, lk["n_chains"])
-        per_hidden[m] = train + ais
+        # AIS + RAIS at each evaluation and the initial model, AIS of the random-walk null
+        ais = ((evaluations + 1) * (2 * lk["n_betas"] + lk["n_gibbs"]) + lk["n_betas"]) \
+            * _sweep_seconds(n_visible, m, lk["n_chains"])
+        # trajectory AIS: one segment per checkpoint (two hidden layers per sweep)
+        traj = (2 * checkpoints * lk["traj_betas"] * _sweep_seconds(n_visible, m, lk["traj_chains"])
+                if lk["traj_chains"] else 0.0)
+        per_hidden[m] = train + ais + traj
     total = sum(per_hidden.values()) * rc["replicas"]
     return {"per_hidden": per_hidden, "total_seconds": total,
             "runs": len(rc["hidden"]) * rc["replicas"]}

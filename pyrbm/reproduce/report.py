@@ -11,13 +11,15 @@ import base64
 import html
 import json
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..plots import figures as plots
-from ..analysis.spectrum import count_outliers, mp_edges
+from ..analysis.spectrum import mp_edges
+from . import checks
 
 __all__ = ["FIGURES", "claims", "jsonable", "render_documents", "write_report"]
 
@@ -38,12 +40,6 @@ FIGURES = {
 }
 
 
-def _first_exit(sv: np.ndarray, edge: float) -> np.ndarray:
-    """Index of the first checkpoint where each mode is above ``edge`` (-1: never)."""
-    above = sv > edge
-    return np.where(above.any(axis=0), above.argmax(axis=0), -1)
-
-
 def _by_hidden(runs: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
     for run in runs:
@@ -51,9 +47,115 @@ def _by_hidden(runs: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
     return dict(sorted(out.items()))
 
 
-def claims(runs: list[dict[str, Any]], experiments: dict[str, Any], n_visible: int,
-           std: float) -> list[dict[str, Any]]:
-    """Each claim of the paper with its measured quantity and verdict.
+#: The claims, in report order: key, text, and whether showing it needs learning.
+CLAIMS = [
+    ("mp", "At initialization the singular values follow the Marchenko-Pastur law", False),
+    ("outliers", "Training: outliers leave the MP bulk", True),
+    ("above4", "Training: some modes exceed lambda = 4/beta (beta = 1)", True),
+    ("hierarchy", "Hierarchical learning: modes leave the MP bulk one after another", True),
+    ("js", "Training breaks the rotational symmetry (JS trained >> JS untrained)", True),
+    ("kurtosis", "Reciprocal variables become Gaussian: kurtosis = 3 - 6/N", False),
+    ("mf_small", "Mean-field ln Z is accurate for small weights", False),
+    ("mf_breakdown", "Mean-field ln Z breaks down as beta lambda_1 approaches 4", False),
+    ("annealing", "AIS and RAIS agree with exact ln Z on small RBMs", False),
+    ("langevin", "Langevin diffusion of a mode converges iff beta lambda < 4", True),
+    ("probing", "Top modes carry the coarse features (hierarchical probing)", True),
+    ("likelihood", "Log-likelihood increases over training (trusted AIS/RAIS brackets)", True),
+]
+
+NULLS = {
+    "mp": "pooled matrices with column stds spread +-50 %",
+    "outliers": "random walk of W with the runs' step sizes",
+    "above4": "random walk of W with the runs' step sizes",
+    "hierarchy": "random walk of W with the runs' step sizes",
+    "js": "random walk of W with the runs' step sizes",
+    "kurtosis": "a localized orthogonal basis (2x2 rotations)",
+    "mf_small": "the scanned model closest below lambda_1 = 4",
+    "mf_breakdown": "the same model scanned at lambda_1 = 0.1..0.5",
+    "annealing": "the mean-field estimate of the same models",
+    "langevin": "each check on the mode on the other side of 4",
+    "probing": "a second same-spectrum random-vector control against the first",
+    "likelihood": "random walk of W with the initial biases (AIS)",
+}
+
+
+def _run_checks(runs: list[dict[str, Any]], ex: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """(measured, null) :class:`~pyrbm.reproduce.checks.Verdict` of every claim."""
+    groups = _by_hidden(runs)
+    out: dict[str, tuple[Any, Any]] = {}
+    mp = ex["mp"]
+    init_p = {f"init M={m}": float(np.min([r["init_ks_pvalue"] for r in rs]))
+              for m, rs in groups.items() if all("init_ks_pvalue" in r for r in rs)}
+    out["mp"] = (checks.mp_law({"pooled": mp["ks_pvalue"], **init_p}),
+                 checks.mp_law({"pooled": mp["null_ks_pvalue"]}))
+    out["outliers"] = (
+        checks.outliers({m: [r["final_outliers"] for r in rs] for m, rs in groups.items()}),
+        checks.outliers({m: [r["null_outliers"] for r in rs] for m, rs in groups.items()}))
+    out["above4"] = (
+        checks.exceeds_threshold({m: [r["final_spectrum"][0] for r in rs]
+                                  for m, rs in groups.items()}),
+        checks.exceeds_threshold({m: [r["null_spectrum"][0] for r in rs]
+                                  for m, rs in groups.items()}))
+    out["hierarchy"] = tuple(checks.hierarchy({
+        m: checks.exit_updates(rs[0]["updates"], rs[0][f"{pre}singular_values"],
+                               rs[0][f"{pre}bulk_edge"])
+        for m, rs in groups.items()}) for pre in ("", "null_"))
+    js = ex["js"]
+    out["js"] = (checks.symmetry_breaking(js["ratio"]),
+                 checks.symmetry_breaking(js["null_ratio"]) if "null_ratio" in js else None)
+    k = ex["kurtosis"]
+    out["kurtosis"] = (checks.kurtosis_fit(k["slope"], k["intercept"]),
+                       checks.kurtosis_fit(k["null_slope"], k["null_intercept"]))
+    z = ex["log_z"]
+    out["mf_small"] = (checks.meanfield_small(z["meanfield_error_small"]),
+                       checks.meanfield_small(z["null_meanfield_error_small"]))
+    out["mf_breakdown"] = (checks.meanfield_breakdown(z["lambda_1"], z["meanfield_error"]),
+                           checks.meanfield_breakdown(z["null_lambdas"],
+                                                      z["null_meanfield_error"]))
+    out["annealing"] = (checks.annealing_accuracy(z["annealing_max_abs_error"]),
+                        checks.annealing_accuracy(z["null_annealing_max_abs_error"]))
+    out["langevin"] = _langevin_checks(ex["langevin"])
+    pr = ex["probing"]
+    out["probing"] = (checks.probing_coarseness(pr["coarseness"], pr["control_coarseness"]),
+                      checks.probing_coarseness(pr["control2_coarseness"],
+                                                pr["control_coarseness"]))
+    measured, null = {}, {}
+    for r in runs:
+        name = f"M{r['hidden']}_r{r['replica']}"
+        traj = r.get("test_ll_traj")
+        measured[name] = {"initial_upper": r["test_ll_ais"][0], "final_upper": r["test_ll_ais"][-1],
+                          "final_lower": r["test_ll_rais"][-1],
+                          "final_trajectory": None if traj is None else traj[-1],
+                          "std_error": float(np.hypot(r.get("log_z_ais_se", [0.0])[-1],
+                                                      r.get("log_z_rais_se", [0.0])[-1]))}
+        if "null_test_ll_ais" in r:
+            null[name] = {"initial_upper": r["test_ll_ais"][0],
+                          "final_upper": r["null_test_ll_ais"], "final_lower": r["null_test_ll_ais"]}
+    out["likelihood"] = (checks.likelihood_gain(measured),
+                         checks.likelihood_gain(null) if null else None)
+    return out
+
+
+def _langevin_checks(lv: dict[str, Any]) -> tuple[Any, Any]:
+    """Below 4 converges and above 4 grows at the predicted rate; the null swaps the modes."""
+    t = lv["times"]
+    if "below_series" not in lv or "above_series" not in lv:
+        missing = "no mode below 3.8" if "below_series" not in lv else "no mode above 4.2"
+        return checks.Verdict(False, {"missing": missing}, missing), None
+
+    def pair(conv: str, grow: str) -> Any:
+        c = checks.langevin_converges(t, lv[f"{conv}_series"], lv[f"{conv}_stationary"])
+        g = checks.langevin_growth(t, lv[f"{grow}_series"], lv[f"{grow}_lambda"])
+        return checks.Verdict(c.holds and g.holds, {"converges": c.value, "grows": g.value},
+                              f"lambda {lv[f'{conv}_lambda']:.2f}: {c.text}; lambda "
+                              f"{lv[f'{grow}_lambda']:.2f}: {g.text}")
+
+    return pair("below", "above"), pair("above", "below")
+
+
+def claims(runs: list[dict[str, Any]], experiments: dict[str, Any], n_visible: int | None = None,
+           std: float | None = None) -> list[dict[str, Any]]:
+    """Each claim of the paper with its measured quantity, its null and the verdict.
 
     Parameters
     ----------
@@ -61,105 +163,28 @@ def claims(runs: list[dict[str, Any]], experiments: dict[str, Any], n_visible: i
         Run summaries (:func:`pyrbm.reproduce.runs.summarize`).
     experiments : dict
         Results of :data:`pyrbm.reproduce.analysis.EXPERIMENTS` by name.
-    n_visible : int
-    std : float
-        Initialization std (MP edge of the runs).
+    n_visible, std : optional
+        Unused (kept for callers of the earlier signature): every edge is fitted.
 
     Returns
     -------
     list of dict
-        ``claim``, ``measured`` (text), ``criterion``, ``holds`` (bool), ``values``.
+        ``claim``, ``key``, ``measured`` (text), ``null`` (text: the same statistic on the
+        null control), ``null_control`` (what the null is), ``criterion``, ``holds``
+        (the check passes on the data and fails on its null), ``needs_learning``,
+        ``values`` (``measured`` and ``null`` statistics).
     """
+    verdicts = _run_checks(runs, experiments)
     out = []
-
-    def add(claim: str, measured: str, criterion: str, holds: bool, values: Any) -> None:
-        out.append({"claim": claim, "measured": measured, "criterion": criterion,
-                    "holds": bool(holds), "values": values})
-
-    mp = experiments["mp"]
-    add("At initialization the singular values follow the Marchenko-Pastur law",
-        f"KS p-value {mp['ks_pvalue']:.3g} over {mp['n_matrices']} pooled "
-        f"{mp['n_visible']}x{mp['n_hidden']} matrices", "p >= 0.05",
-        mp["ks_pvalue"] >= 0.05, {"ks_pvalue": mp["ks_pvalue"]})
-
-    groups = _by_hidden(runs)
-    outliers = {m: [count_outliers(r["final_spectrum"], n_visible, m, std) for r in rs]
-                for m, rs in groups.items()}
-    above4 = {m: [int(np.sum(r["final_spectrum"] > 4.0)) for r in rs] for m, rs in groups.items()}
-    add("Training: outliers leave the MP bulk", "modes above the MP edge (+5 TW) per replica: "
-        + "; ".join(f"M={m}: {v}" for m, v in outliers.items()),
-        ">= 1 for every run", all(min(v) >= 1 for v in outliers.values()), outliers)
-    add("Training: some modes exceed lambda = 4/beta (beta = 1)", "modes with lambda > 4: "
-        + "; ".join(f"M={m}: {v}" for m, v in above4.items()),
-        ">= 1 for every run", all(min(v) >= 1 for v in above4.values()), above4)
-
-    order = {}
-    for m, rs in groups.items():
-        exits = _first_exit(rs[0]["singular_values"], mp_edges(n_visible, m, std)[1])
-        left = exits[exits >= 0]
-        order[m] = left.tolist()
-    add("Hierarchical learning: modes leave the MP bulk one after another",
-        "checkpoint index at which modes 1..k first exceed the MP edge (replica 0; the "
-        "values are sorted, so the order is largest first by construction): "
-        + "; ".join(f"M={m}: {v}" for m, v in order.items()),
-        "the modes that leave do so at >= 3 different checkpoints for every M",
-        all(len(set(v)) >= 3 for v in order.values()), order)
-
-    js = experiments["js"]
-    add("Training breaks the rotational symmetry (JS trained >> JS untrained)",
-        "JS trained / untrained: " + "; ".join(f"M={m}: {r:.3g}" for m, r in js["ratio"].items()),
-        ">= 5 for every M", all(r >= 5 for r in js["ratio"].values()), js["ratio"])
-
-    k = experiments["kurtosis"]
-    add("Reciprocal variables become Gaussian: kurtosis = 3 - 6/N",
-        f"fit of kurtosis vs 1/N: slope {k['slope']:.3f}, intercept {k['intercept']:.4f}",
-        "|intercept - 3| < 0.05 and slope within 15 % of -6",
-        abs(k["intercept"] - 3) < 0.05 and abs(k["slope"] + 6) < 0.9,
-        {"slope": k["slope"], "intercept": k["intercept"]})
-
-    z = experiments["log_z"]
-    add("Mean-field ln Z is accurate for small weights",
-        f"max |mean-field - exact| for lambda_1 < 1: {z['meanfield_error_small']:.3g} nats",
-        "< 0.05 nats", z["meanfield_error_small"] < 0.05,
-        {"error_small": z["meanfield_error_small"]})
-    add("Mean-field ln Z breaks down beyond beta lambda = 4",
-        f"max error for 1 <= lambda_1 < 4: {z['meanfield_error_below_4']:.3g} nats; "
-        f"diverges for every lambda_1 >= 4: {z['meanfield_diverges_above_4']}",
-        "diverges (MeanFieldDivergence) for every lambda_1 >= 4",
-        z["meanfield_diverges_above_4"],
-        {"error_below_4": z["meanfield_error_below_4"],
-         "diverges_above_4": z["meanfield_diverges_above_4"]})
-    add("AIS and RAIS agree with exact ln Z on small RBMs",
-        f"max |error| {z['annealing_max_abs_error']:.3g} nats, max |z| {z['annealing_max_z']:.2f}",
-        "max |error| < 0.1 nats", z["annealing_max_abs_error"] < 0.1,
-        {"max_abs_error": z["annealing_max_abs_error"], "max_z": z["annealing_max_z"]})
-
-    lv = experiments["langevin"]
-    add("Langevin diffusion of a mode converges iff beta lambda < 4",
-        f"modes {[m + 1 for m in lv['modes']]} with lambda {[round(x, 2) for x in lv['lambda']]}: "
-        f"below 4 converges: {lv['below_converges']}, above 4 diverges: {lv['above_diverges']}",
-        "the mode below 4 reaches its OU variance (20 %), the mode above 4 blows up",
-        lv["below_converges"] and lv["above_diverges"],
-        {"below_converges": lv["below_converges"], "above_diverges": lv["above_diverges"]})
-
-    pr = experiments["probing"]
-    ratio = pr["top_modes_pixel_change"] / max(pr["low_modes_pixel_change"], 1e-12)
-    add("Top modes carry the coarse features (hierarchical probing)",
-        f"mean pixel change: modes 1-2 rotated by pi {pr['top_modes_pixel_change']:.4f}; "
-        f"{pr['n_planes']} random pi-planes among modes >= {pr['first_mode']} "
-        f"{pr['low_modes_pixel_change']:.4f} (ratio {ratio:.2f}); all modes >= "
-        f"{pr['first_mode']} scrambled at once {pr['all_low_modes_pixel_change']:.4f}",
-        "ratio >= 2", ratio >= 2, {"ratio": ratio})
-
-    gains = {}
-    for m, rs in groups.items():
-        gains[m] = [float(r[f"test_ll_{e}"][-1] - r[f"test_ll_{e}"][0])
-                    for r in rs for e in ("ais", "rais") if len(r["ll_epochs"]) > 1]
-    add("Log-likelihood increases over training",
-        "test LL gain from the initial model to the end (AIS and RAIS per replica), nats: "
-        + "; ".join(f"M={m}: {[round(g, 2) for g in v]}" for m, v in gains.items()),
-        "> 0 for every run and estimator",
-        all(v and min(v) > 0 for v in gains.values()), gains)
+    for key, text, learning in CLAIMS:
+        measured, null = verdicts[key]
+        null_text = "n/a" if null is None else (
+            f"{null.text} ({'passes: the check is not evidence' if null.holds else 'fails'})")
+        out.append({"claim": text, "key": key, "measured": measured.text, "null": null_text,
+                    "null_control": NULLS[key], "criterion": checks.CRITERIA[key],
+                    "holds": checks.against_null(measured, null), "needs_learning": learning,
+                    "values": {"measured": measured.value,
+                               "null": None if null is None else null.value}})
     return out
 
 
@@ -229,7 +254,8 @@ def _html_cell(text: str) -> str:
 
 def render_documents(out: str | Path, *, title: str, intro: str,
                      tables: list[tuple[str, list[str], list[list[str]]]],
-                     figures: dict[str, str]) -> None:
+                     figures: dict[str, str], notes: Sequence[str] = (),
+                     figure_notes: Mapping[str, str] | None = None) -> None:
     """Write ``report.md`` and ``report.html`` (figures embedded) into ``out``.
 
     Parameters
@@ -242,10 +268,17 @@ def render_documents(out: str | Path, *, title: str, intro: str,
         Each table under its own heading ("" for none); a cell ``**text**`` is bold.
     figures : dict of str to str
         File name (in ``out``) to caption, in order.
+    notes : sequence of str
+        Paragraphs between the intro and the tables.
+    figure_notes : mapping of str to str, optional
+        A line under a figure (by file name), e.g. the verdict of the claims it shows.
     """
     out = Path(out)
+    figure_notes = figure_notes or {}
     lines = [f"# {title}", "", intro, ""]
-    parts = []
+    parts = [f"<p>{html.escape(note)}</p>" for note in notes if note]
+    for note in notes:
+        lines += [note, ""] if note else []
     for heading, header, rows in tables:
         if heading:
             lines += [f"## {heading}", ""]
@@ -259,12 +292,16 @@ def render_documents(out: str | Path, *, title: str, intro: str,
                                                          for h in header)
                      + f"</tr>{cells}</table>")
     lines += ["## Figures", ""]
-    lines += [f"![{caption}]({name})" for name, caption in figures.items()]
+    for name, caption in figures.items():
+        lines += [f"![{caption}]({name})", ""]
+        lines += [figure_notes[name], ""] if name in figure_notes else []
     (out / "report.md").write_text("\n".join(lines) + "\n")
     imgs = "".join(
         f"<figure><img src='data:image/png;base64,"
         f"{base64.b64encode((out / name).read_bytes()).decode()}' style='max-width:100%'>"
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        f"<figcaption>{html.escape(caption)}</figcaption>"
+        + (f"<p>{html.escape(figure_notes[name])}</p>" if name in figure_notes else "")
+        + "</figure>"
         for name, caption in figures.items())
     (out / "report.html").write_text(
         "<!doctype html><html><head><meta charset='utf-8'>"
@@ -272,7 +309,48 @@ def render_documents(out: str | Path, *, title: str, intro: str,
         + "".join(parts) + f"{imgs}</body></html>\n")
 
 
-_SKIP_IN_JSON = {"final_weights", "final_samples", "data_uw", "model_uw"}
+#: The claims each figure shows.
+FIGURE_CLAIMS = {
+    "fig01_mp_init.png": ["mp"], "fig02_trained_spectra.png": ["outliers", "above4"],
+    "fig03_sv_trajectories.png": ["hierarchy"], "fig05_js.png": ["js"],
+    "fig06_kurtosis.png": ["kurtosis"],
+    "fig07_log_z.png": ["mf_small", "mf_breakdown", "annealing"],
+    "fig08_langevin.png": ["langevin"], "fig10_probing.png": ["probing"],
+    "fig11_log_likelihood.png": ["likelihood"],
+}
+
+
+def _figure_verdict(name: str, verdict: dict[str, dict[str, Any]]) -> str:
+    """One line under a figure: the verdicts of the claims it shows."""
+    keys = FIGURE_CLAIMS.get(name)
+    if not keys:
+        return "(figure only: no claim rests on it)"
+    return "Verdict: " + "; ".join(
+        f"{verdict[k]['claim']}: {'holds' if verdict[k]['holds'] else 'does not hold'} "
+        f"({verdict[k]['measured']}; null: {verdict[k]['null']})" for k in keys)
+
+
+def _notes(config: dict[str, Any], verdicts: list[dict[str, Any]]) -> list[str]:
+    """Lines that say what a null or CI configuration can and cannot show."""
+    rc = config["runs"]
+    held = [c["claim"] for c in verdicts if c["holds"] and c["needs_learning"]]
+    out = []
+    if rc["lr"] == 0 or rc["shuffle_pixels"]:
+        what = "lr = 0: nothing is learned" if rc["lr"] == 0 else \
+            "shuffle_pixels: the training images carry no correlations"
+        out.append(f"**Null configuration** ({what}): every claim that needs learning must "
+                   "say no; " + ("none holds." if not held else
+                                 "these hold anyway: " + "; ".join(held) + "."))
+    elif config["name"] == "quick":
+        small = [c["claim"] for c in verdicts if not c["holds"]]
+        if small:
+            out.append("The `quick` configuration (CI smoke test: M <= 80, 60 updates) is too "
+                       "small to show: " + "; ".join(small) + ".")
+    return out
+
+
+_SKIP_IN_JSON = {"final_weights", "final_samples", "data_uw", "model_uw", "null_weights",
+                 "null_spectrum"}
 
 
 def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks: int,
@@ -309,19 +387,27 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
     if figures:
         _figures(out, runs, experiments, n_visible, std, image_shape)
     runs_json = [{k: v for k, v in r.items() if k not in _SKIP_IN_JSON} for r in runs]
-    ex_json = {name: {k: v for k, v in res.items() if k not in ("singular_values", "grids")}
+    ex_json = {name: {k: v for k, v in res.items()
+                      if k not in ("singular_values", "grids", "below_series", "above_series")}
                for name, res in experiments.items()}
     results = _jsonable({"config": config, "seed": seed, "n_ranks": n_ranks,
                          "claims": verdicts, "runs": runs_json, "experiments": ex_json})
     (out / "results.json").write_text(json.dumps(results, indent=1))
     held = sum(c["holds"] for c in verdicts)
-    rows = [[c["claim"], c["measured"], c["criterion"], "yes" if c["holds"] else "**no**"]
-            for c in verdicts]
+    rows = [[c["claim"], c["measured"], f"{c['null_control']}: {c['null']}", c["criterion"],
+             "yes" if c["holds"] else "**no**"] for c in verdicts]
     render_documents(
         out, title=f"pyrbm reproduce: {config['name']} configuration, seed {seed}",
         intro=(f"{len(runs)} training runs (hidden sizes {sorted({r['hidden'] for r in runs})}, "
                f"{config['runs']['replicas']} replicas, {config['runs']['epochs']} epochs) on "
                f"{n_ranks} rank(s). {held} of {len(verdicts)} claims hold. Every number is in "
                "`results.json`; the archives are in `runs/`."),
-        tables=[("", ["claim", "measured", "criterion", "holds"], rows)], figures=shown)
+        notes=["Each claim's check is applied to the measured data and to a null control on "
+               "which the claim is false; a claim holds only if its check passes on the data "
+               "and fails on the null.", *_notes(config, verdicts)],
+        tables=[("", ["claim", "measured", "null control: same statistic", "criterion",
+                      "holds"], rows)],
+        figures=shown,
+        figure_notes={name: _figure_verdict(name, {c["key"]: c for c in verdicts})
+                      for name in shown})
     return results

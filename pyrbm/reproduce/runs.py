@@ -26,17 +26,22 @@ from threadpoolctl import threadpool_limits
 
 from ..io import archive as checkpoint
 from ..io import datasets
+from ..analysis import spectrum
 from ..analysis.svd import ThinSVD, thin_svd
 from ..model import RBM
-from ..partition.estimators import LikelihoodObserver
+from ..partition.estimators import LikelihoodObserver, LogZ, log_likelihood, log_partition
+from ..partition.trajectory import trajectory_log_z
 from ..training.api import CheckpointInfo, init_rbm, resume, train
+from . import nulls
 from .config import Config
 
 __all__ = ["ModeRecorder", "RunSpec", "load_data", "mode1_uw", "run_specs", "summarize",
            "train_run", "updates_per_epoch"]
 
 #: Entropy words that separate the streams derived from one run's seed.
-_TRAIN, _LIKELIHOOD, _SUMMARY = 0, 1, 2
+_TRAIN, _LIKELIHOOD, _SUMMARY, _NULL, _TRAJECTORY, _NULL_LIKELIHOOD = 0, 1, 2, 3, 4, 13
+#: Stream of the shuffled-pixel null data (from the job seed only).
+_SHUFFLE = 9001
 
 
 @dataclass(frozen=True)
@@ -61,20 +66,32 @@ def run_specs(config: Config) -> list[RunSpec]:
     return [RunSpec(m, r) for m in config.runs["hidden"] for r in range(config.runs["replicas"])]
 
 
-def load_data(config: Config) -> tuple[np.ndarray, np.ndarray]:
+def load_data(config: Config, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Binarized training and test images of ``config``.
+
+    Parameters
+    ----------
+    config : Config
+    seed : int
+        The job's seed (draws the permutations of ``shuffle_pixels``).
 
     Returns
     -------
     train : numpy.ndarray, shape (n_train, N), uint8
-        The first ``n_train`` training images (all when 0).
+        The first ``n_train`` training images (all when 0); with ``[runs]
+        shuffle_pixels`` every pixel column permuted independently across them (the
+        null control: pixel means kept, correlations gone).
     test : numpy.ndarray, shape (n_test, N), uint8
     """
     name = config.runs["dataset"]
     x_train = datasets.load(name, "train", 0.5)[0]
     x_test = datasets.load(name, "test", 0.5)[0]
     n_train = config.runs["n_train"] or len(x_train)
-    return x_train[:n_train], x_test[: config.likelihood["n_test"]]
+    x_train = x_train[:n_train]
+    if config.runs["shuffle_pixels"]:
+        gen = np.random.default_rng(np.random.SeedSequence([seed, _SHUFFLE]))
+        x_train = np.ascontiguousarray(nulls.shuffle_pixels(x_train, gen))
+    return x_train, x_test[: config.likelihood["n_test"]]
 
 
 class ModeRecorder:
@@ -133,6 +150,12 @@ def _callbacks(spec: RunSpec, config: Config, seed: int, x_train: np.ndarray,
     return [ModeRecorder(config.runs["top_modes"]), observer]  # the observer skips mid-epoch
 
 
+def checkpoint_schedule(rc: dict[str, Any]) -> str | int:
+    """``checkpoint_every`` of :func:`pyrbm.train`: "exponential" (updates 1, 2, 4, ...)
+    with ``log_checkpoints``, else every ``checkpoint_every`` updates or every epoch."""
+    return "exponential" if rc["log_checkpoints"] else (rc["checkpoint_every"] or "epoch")
+
+
 #: Options of ``[runs]`` that an existing archive must have been trained with.
 _FIXED = ("method", "k", "batch_size", "optimizer", "lr")
 
@@ -141,8 +164,7 @@ def _check_same_run(path: Path, rc: dict[str, Any]) -> None:
     """Refuse to resume an archive trained with other settings (e.g. another config)."""
     stored = checkpoint.read_config(path)
     stored_every = stored["checkpoint_every"]
-    wanted = {**{name: rc[name] for name in _FIXED},
-              "checkpoint_every": rc["checkpoint_every"] or "epoch"}
+    wanted = {**{name: rc[name] for name in _FIXED}, "checkpoint_every": checkpoint_schedule(rc)}
     have = {**{name: stored[name] for name in _FIXED}, "checkpoint_every": stored_every}
     different = sorted(name for name in wanted if wanted[name] != have[name])
     if different:
@@ -192,7 +214,7 @@ def train_run(spec: RunSpec, config: Config, seed: int, out_dir: str | os.PathLi
     rbm, gen = _initial_model(spec, seed, x_train)
     train(rbm, x_train, method=rc["method"], k=rc["k"], batch_size=rc["batch_size"],
           epochs=rc["epochs"], optimizer=rc["optimizer"], lr=rc["lr"], rng=gen, out=path,
-          callbacks=callbacks, checkpoint_every=rc["checkpoint_every"] or "epoch")
+          callbacks=callbacks, checkpoint_every=checkpoint_schedule(rc))
     return path, "trained"
 
 
@@ -222,8 +244,53 @@ def mode1_uw(rbm: RBM, v: np.ndarray, h: np.ndarray, svd: ThinSVD | None = None)
     return np.stack([dx + dy, dy - dx], axis=1) / np.sqrt(2.0)
 
 
+def _on_schedule(records: list[Any], rc: dict[str, Any]) -> list[tuple[int, Any]]:
+    """(archive index, record) of the checkpoints on the run's schedule and the last one.
+
+    A run that was interrupted and resumed also holds the checkpoint of its interruption
+    (the final update of the shorter run is always saved); leaving it out makes the
+    series of a resumed run equal to those of an uninterrupted one.
+    """
+    schedule = checkpoint_schedule(rc)
+
+    def wanted(r: Any) -> bool:
+        if schedule == "exponential":
+            return r.update & (r.update - 1) == 0
+        if schedule == "epoch":
+            return bool(getattr(r, "end_of_epoch", True))
+        return r.update % int(schedule) == 0
+
+    last = len(records) - 1
+    return [(i, r) for i, r in enumerate(records) if i == last or wanted(r)]
+
+
 def _metric_series(records: list[Any], name: str) -> np.ndarray:
     return np.array([r.metrics.get(name, np.nan) for r in records], dtype=np.float64)
+
+
+def _likelihood_extras(spec: RunSpec, config: Config, seed: int, x_train: np.ndarray,
+                       x_test: np.ndarray, initial: RBM, path_models: list[RBM],
+                       null_w: np.ndarray) -> dict[str, Any]:
+    """Trajectory AIS along the checkpoints and the random-walk null's AIS likelihood."""
+    lk = config.likelihood
+    out: dict[str, Any] = {}
+    if lk["traj_chains"] > 0:
+        traj = trajectory_log_z([initial, *path_models], n_chains=lk["traj_chains"],
+                                n_betas=lk["traj_betas"],
+                                rng=np.random.default_rng(spec.seed(seed, _TRAJECTORY)))
+        out["log_z_traj"] = traj["log_z"]
+        out["log_z_traj_se"] = traj["std_error"]
+        out["test_ll_traj"] = np.array([
+            log_likelihood(m, x_test, LogZ(float(z), "trajectory"))
+            for m, z in zip([initial, *path_models], traj["log_z"])])
+    # Nothing learned: the initial biases with the random-walk W (forward AIS, as the
+    # observer's options).
+    null = RBM(null_w.astype(initial.dtype), initial.visible_bias.copy(),
+               initial.hidden_bias.copy())
+    log_z = log_partition(null, "ais", rng=np.random.default_rng(spec.seed(seed, _NULL_LIKELIHOOD)),
+                          n_chains=lk["n_chains"], n_betas=lk["n_betas"], data=x_train)
+    out["null_test_ll_ais"] = log_likelihood(null, x_test, log_z)
+    return out
 
 
 def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed: int,
@@ -242,10 +309,18 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
         (T, sample_chains, 2), mode 1 ``(u1, w1)`` about its saddle of test images and
         of model samples; ``final_weights`` (N, M), ``final_spectrum`` (min(N, M),),
         ``final_samples`` (sample_chains, N) visible probabilities of model samples;
-        ``wall_time`` (s).
+        ``updates`` (T,) of the checkpoints; ``bulk_edge`` (T,) the MP edge fitted to
+        each checkpoint's own bulk (+5 Tracy-Widom scales); ``init_ks_pvalue`` (KS test
+        of the run's initial weights against MP); ``final_outliers``; the random-walk
+        null (:func:`pyrbm.reproduce.nulls.random_walk_path`): ``null_singular_values``
+        (T, k), ``null_bulk_edge`` (T,), ``null_weights``, ``null_spectrum``,
+        ``null_outliers``, ``null_test_ll_ais``; trajectory AIS (with ``traj_chains``):
+        ``log_z_traj``, ``log_z_traj_se``, ``test_ll_traj`` (T + 1,), the initial model
+        first; ``wall_time`` (s).
     """
     rc = config.runs
-    records = checkpoint.list_checkpoints(path)
+    indices = _on_schedule(checkpoint.list_checkpoints(path), rc)
+    records = [r for _, r in indices]
     k = min(rc["top_modes"], spec.hidden, x_test.shape[1])
     per_epoch = records[-1].update / records[-1].epoch  # a finished run ends an epoch
     out: dict[str, Any] = {"hidden": spec.hidden, "replica": spec.replica, "epochs":
@@ -258,21 +333,49 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
         _initial_model(spec, seed, x_train)[0], CheckpointInfo(0, 0, 0.0, 0, {}))
     evaluated = [r for r in records if "test_ll_ais" in r.metrics]
     out["ll_epochs"] = np.array([0] + [r.epoch for r in evaluated], dtype=np.int64)
-    for name in ("test_ll_ais", "test_ll_rais", "log_z_ais", "log_z_rais"):
+    for name in ("test_ll_ais", "test_ll_rais", "log_z_ais", "log_z_rais", "log_z_ais_se",
+                 "log_z_rais_se"):
         out[name] = np.concatenate([[initial[name]], _metric_series(evaluated, name)])
     gen = np.random.default_rng(spec.seed(seed, _SUMMARY))
     data = x_test[: rc["n_uw"]]
-    data_uw, model_uw = [], []
-    for index in range(len(records)):
+    n_visible = x_test.shape[1]
+    initial_rbm = _initial_model(spec, seed, x_train)[0]
+    # The random-walk null: W moved by i.i.d. steps of this run's own sizes, checkpoint by
+    # checkpoint (its own stream, so it does not change the other numbers).
+    null_gen = np.random.default_rng(spec.seed(seed, _NULL))
+    w_before = np.asarray(initial_rbm.weights, np.float64)
+    null_w = w_before.copy()
+    data_uw, model_uw, edges, null_sv, null_edges, path_models = [], [], [], [], [], []
+    for index, _ in indices:
         rbm = checkpoint.load(path, index)
+        path_models.append(rbm)
         v, h = rbm.sample(rc["sample_chains"], rc["sample_sweeps"], rng=gen)
+        w_now = np.asarray(rbm.weights, np.float64)
+        null_w = null_w + null_gen.normal(0.0, np.sqrt(np.mean((w_now - w_before) ** 2)),
+                                          null_w.shape)
+        w_before = w_now
         with threadpool_limits(limits=1, user_api="blas"):  # see ModeRecorder
             svd = thin_svd(rbm.weights)
             data_uw.append(mode1_uw(rbm, data, rbm.hidden_probs(data), svd))
             model_uw.append(mode1_uw(rbm, v, h, svd))
+            null_s = np.linalg.svd(null_w, compute_uv=False)
+        edges.append(spectrum.fit_bulk(svd.s, n_visible, spec.hidden).edge)
+        null_sv.append(null_s[:k])
+        null_edges.append(spectrum.fit_bulk(null_s, n_visible, spec.hidden).edge)
+    out["updates"] = np.array([r.update for r in records], dtype=np.int64)
+    out["bulk_edge"], out["null_bulk_edge"] = np.array(edges), np.array(null_edges)
+    out["null_singular_values"] = np.stack(null_sv)
     out["data_uw"], out["model_uw"] = np.stack(data_uw), np.stack(model_uw)
     out["final_weights"] = np.asarray(rbm.weights, dtype=np.float64)
     out["final_spectrum"] = svd.s
     out["final_samples"] = np.asarray(rbm.visible_probs(h), dtype=np.float64)
+    out["null_weights"], out["null_spectrum"] = null_w, null_s
+    std = config.analysis["std"]
+    init_sv = np.linalg.svd(np.asarray(initial_rbm.weights, np.float64), compute_uv=False)
+    out["init_ks_pvalue"] = float(spectrum.ks_test(init_sv, n_visible, spec.hidden, std).pvalue)
+    out["final_outliers"] = spectrum.fit_bulk(svd.s, n_visible, spec.hidden).n_outliers
+    out["null_outliers"] = spectrum.fit_bulk(null_s, n_visible, spec.hidden).n_outliers
+    out.update(_likelihood_extras(spec, config, seed, x_train, x_test, initial_rbm,
+                                  path_models, null_w))
     out["wall_time"] = float(records[-1].wall_time)
     return out
