@@ -242,12 +242,16 @@ def js_divergence(p: Any, q: Any, *, base: float | None = None) -> float:
     p, q : array_like, shape (k,)
         Non-negative weights (normalized here).
     base : float, optional
-        Logarithm base; natural log (nats) by default, 2 gives bits (then JS <= 1).
+        Logarithm base, > 1; natural log (nats) by default, 2 gives bits (then JS <= 1).
 
     Returns
     -------
     float
     """
+    if base is not None:
+        base = finite_scalar(base, "base")
+        if not base > 1.0:  # base 1 divides by log 1 = 0; below 1 the divergence is < 0
+            raise ValueError(f"base: a logarithm base must be > 1, got {base}")
     pp, qq = _pmfs(p, q)
     return float(scipy.spatial.distance.jensenshannon(pp, qq, base=base) ** 2)
 

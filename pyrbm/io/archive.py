@@ -23,6 +23,7 @@ import glob
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -126,41 +127,78 @@ def git_hash() -> str:
 
 
 # -- reading ------------------------------------------------------------------------------
+def _check_path(path: str) -> None:
+    """ArchiveError unless ``path`` names an existing regular file."""
+    if not os.path.lexists(path):
+        raise ArchiveError(f"{path}: no such file")
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(mode):
+        raise ArchiveError(f"{path}: is a directory, not an archive file")
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
+                or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "special")
+        raise ArchiveError(f"{path}: is {kind} file, not a regular archive file")
+
+
+def _check_header(path: str, handle: h5py.File) -> None:
+    """ArchiveError unless the root attributes say pyrbm run archive, known version."""
+    fmt = handle.attrs.get("format")
+    if not (isinstance(fmt, str) and fmt == FORMAT):
+        raise ArchiveError(f"{path}: not a pyrbm run archive (format attribute {fmt!r})")
+    version = handle.attrs.get("format_version", None)
+    if isinstance(version, (bool, np.bool_)) or not isinstance(version, (int, np.integer)):
+        raise ArchiveError(
+            f"{path}: format_version attribute is not an integer: {version!r}"
+        )
+    if int(version) != FORMAT_VERSION:
+        raise ArchiveError(f"{path}: archive format version {int(version)} is not supported")
+
+
 def open_archive(path: str | os.PathLike[str]) -> h5py.File:
     """Open ``path`` read-only and check it is a pyrbm run archive.
 
     Raises
     ------
     ArchiveError
-        If the file is missing, not HDF5, or not a pyrbm archive of a known version.
+        If the path is missing or not a regular file, the file is not HDF5 or corrupt,
+        or not a pyrbm archive of a known version; the message names the file.
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ArchiveError(f"{path}: no such file")
+    _check_path(path)
     try:
         handle = h5py.File(path, "r")
-    except OSError as exc:
+    except Exception as exc:  # h5py raises OSError, RuntimeError, ... on damaged files
         raise ArchiveError(f"{path}: not an HDF5 file or corrupt ({exc})") from None
-    fmt = handle.attrs.get("format")
-    if fmt != FORMAT:
+    try:
+        _check_header(path, handle)
+    except Exception as exc:
         handle.close()
-        raise ArchiveError(f"{path}: not a pyrbm run archive (format attribute {fmt!r})")
-    version = int(handle.attrs.get("format_version", -1))
-    if version != FORMAT_VERSION:
-        handle.close()
-        raise ArchiveError(f"{path}: archive format version {version} is not supported")
+        if isinstance(exc, ArchiveError):
+            raise
+        raise ArchiveError(f"{path}: damaged archive header ({type(exc).__name__}: {exc})") from None
     return handle
 
 
 def _checked(path: str, action: Any) -> Any:
-    """Run ``action(handle)`` on the open archive; damaged content -> ArchiveError."""
-    with open_archive(path) as handle:
+    """Run ``action(handle)`` on the open archive; any failure to read it (h5py's
+    OSError/RuntimeError/KeyError, a bad attribute, JSON nested too deep, an array too
+    large to allocate, invalid parameters) becomes ArchiveError naming the file.
+    IndexError (a checkpoint index out of range) passes through."""
+    handle = open_archive(path)
+    try:
+        return action(handle)
+    except (ArchiveError, IndexError):
+        raise
+    except Exception as exc:
+        raise ArchiveError(f"{path}: damaged archive ({type(exc).__name__}: {exc})") from None
+    finally:
         try:
-            return action(handle)
-        except (KeyError, OSError, ValueError, TypeError) as exc:
-            if isinstance(exc, ArchiveError):
-                raise
-            raise ArchiveError(f"{path}: damaged archive ({exc})") from None
+            handle.close()
+        except Exception:  # closing a damaged file can fail too; the read already has
+            pass
 
 
 def _records(handle: h5py.File) -> list[CheckpointRecord]:
