@@ -257,10 +257,12 @@ def weight_statistics(log_weights: np.ndarray) -> tuple[float, float, float]:
     return log_mean, se, ess
 
 
-def _positive_beta(beta: Any) -> float:
+def _positive_beta(beta: Any, betas: np.ndarray) -> float:
     beta = finite_scalar(beta, "beta")
     if beta <= 0.0:
         raise ValueError(f"beta: annealing needs beta > 0, got {beta}")
+    if beta * betas[1] == 0.0:
+        raise ValueError(f"beta: {beta:g} times the first schedule step underflows to 0")
     return beta
 
 
@@ -327,11 +329,11 @@ def ais(
         ``value``, ``std_error``, ``ess``, ``log_weights`` (n_chains,), ``log_z_base``,
         ``final_states`` (n_chains, n_visible).
     """
-    beta = _positive_beta(beta)
     n_chains = positive_int(n_chains, "n_chains")
     check_allocation("n_chains", f"{n_chains} annealing chains", [
         (n_chains, rbm.n_visible), (n_chains, rbm.n_hidden + rbm.n_visible)], rbm.dtype)
     betas = schedule(schedule_kind, n_betas)
+    beta = _positive_beta(beta, betas)
     base = make_base(rbm, base_bias, base_rbm, data)
     gen = as_generator(rng)
     if base.rbm is None:  # the kernel draws the initial states
@@ -379,8 +381,8 @@ def rais(
         As :func:`ais`; ``log_weights`` are those of the reverse chain (estimating
         ``Z_A / Z_B``).
     """
-    beta = _positive_beta(beta)
     betas = schedule(schedule_kind, n_betas)
+    beta = _positive_beta(beta, betas)
     base_data = data if base_bias is None and base_rbm is None else None
     base = make_base(rbm, base_bias, base_rbm, base_data)
     gen = as_generator(rng)

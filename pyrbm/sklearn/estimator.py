@@ -208,7 +208,13 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         dtypes = dtype if isinstance(dtype, tuple) else (dtype,)
         not_masked(X, "X")
         if validate_data is not None:
-            return validate_data(self, X, accept_sparse="csr", dtype=dtype, reset=reset)
+            try:  # (its finiteness check sums X: inf - inf would warn before it raises)
+                with np.errstate(invalid="ignore", over="ignore"):
+                    return validate_data(self, X, accept_sparse="csr", dtype=dtype, reset=reset)
+            except (ValueError, TypeError) as exc:  # name the argument, keep the type
+                if str(exc).startswith("X:"):
+                    raise
+                raise type(exc)(f"X: {exc}") from exc
         X = _check_array(X, "X", dtypes)
         if reset:
             self.n_features_in_ = X.shape[1]
