@@ -370,3 +370,15 @@ def test_gibbs_sparse_in_chunks_draws_the_same_numbers() -> None:
         _core.gibbs_sparse(v, h, w, wt, rbm.visible_bias, rbm.hidden_bias, 1.0, key, sweep, 0,
                            1000)
     np.testing.assert_array_equal(whole, v)
+
+
+def test_wrong_types_raise_type_error() -> None:
+    from pyrbm.partition.estimators import LikelihoodObserver
+    from pyrbm.sklearn import BernoulliRBM
+
+    with pytest.raises(TypeError, match="train_data: expected a numpy array"):
+        LikelihoodObserver([[0, 1]])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="train_data: states must be binary"):
+        LikelihoodObserver(np.array([[np.nan, 1.0]]))
+    with pytest.raises(TypeError, match="verbose"):
+        BernoulliRBM(verbose="yes").fit(np.zeros((3, 2)))  # type: ignore[arg-type]

@@ -191,7 +191,9 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
             raise ValueError(f"learning_rate: must be > 0, got {self.learning_rate}")
         positive_int(self.batch_size, "batch_size")
         positive_int(self.n_iter, "n_iter", minimum=0)
-        if not isinstance(self.verbose, (Integral, bool, np.bool_)) or self.verbose < 0:
+        if not isinstance(self.verbose, (Integral, bool, np.bool_)):
+            raise TypeError(f"verbose: expected an int >= 0 or a bool, got {self.verbose!r}")
+        if self.verbose < 0:
             raise ValueError(f"verbose: expected an int >= 0 or a bool, got {self.verbose!r}")
         state = self.random_state
         is_seed = isinstance(state, Integral) and not isinstance(state, bool)
