@@ -382,3 +382,36 @@ def test_wrong_types_raise_type_error() -> None:
         LikelihoodObserver(np.array([[np.nan, 1.0]]))
     with pytest.raises(TypeError, match="verbose"):
         BernoulliRBM(verbose="yes").fit(np.zeros((3, 2)))  # type: ignore[arg-type]
+
+
+def test_chunked_enumeration_matches_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyrbm.partition import exact
+
+    rbm = pyrbm.RBM(*(np.random.default_rng(7).normal(0, 1, s) for s in [(11, 7), 11, 7]))
+    whole = exact.log_z_exact(rbm, beta=0.7)
+    monkeypatch.setattr(exact, "CHUNK_BITS", 3)  # 2^4 calls over the top 4 of 7 bits
+    assert exact.log_z_exact(rbm, beta=0.7) == pytest.approx(whole, rel=1e-13)
+
+
+INTERRUPT_ENUMERATION = """
+import numpy as np
+import pyrbm
+from pyrbm.partition.exact import log_z_exact
+rbm = pyrbm.RBM.random(400, 27, std=0.1, rng=0)
+print("ready", flush=True)
+log_z_exact(rbm)  # 2^27 states of 400 fields: long
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_stops_a_long_enumeration() -> None:
+    proc = subprocess.Popen([*PYTHON, "-c", INTERRUPT_ENUMERATION], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=subprocess_env())
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert "KeyboardInterrupt" in err and "finished" not in out, err
