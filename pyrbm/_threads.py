@@ -9,6 +9,11 @@ from collections.abc import Iterator
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from . import _core
+from ._validation import positive_int
+
+#: Most threads :func:`set_num_threads` accepts (far above any core count; an OpenMP
+#: runtime asked for millions of threads aborts the process instead of raising).
+MAX_THREADS = 4096
 
 
 @functools.lru_cache(maxsize=1)
@@ -34,10 +39,9 @@ def set_num_threads(n_threads: int) -> None:
     Parameters
     ----------
     n_threads : int
-        Number of threads, at least 1.
+        Number of threads, from 1 to ``MAX_THREADS`` (a Python or numpy integer).
     """
-    if isinstance(n_threads, bool) or not isinstance(n_threads, int) or n_threads < 1:
-        raise ValueError(f"n_threads: expected a positive int, got {n_threads!r}")
+    n_threads = positive_int(n_threads, "n_threads", maximum=MAX_THREADS)
     _core.set_num_threads(n_threads)
     threadpool_limits(limits=n_threads, user_api="blas")
 

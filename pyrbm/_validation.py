@@ -3,11 +3,71 @@
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+#: Largest value of the uint64 counters (chain index, sweep) of the Philox streams.
+UINT64_MAX = 2**64 - 1
+#: Largest count the C++ kernels take as int64 (sweeps, steps).
+INT64_MAX = 2**63 - 1
+
+
+def not_masked(value: Any, name: str) -> None:
+    """Refuse a ``numpy.ma.MaskedArray``: the kernels would read the masked entries."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name}: masked arrays are not accepted (the masked entries would be used); "
+            f"pass {name}.filled(value) with an explicit fill value"
+        )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``, else the
+    physical memory), or None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _gigabytes(n_bytes: int) -> str:
+    return f"{n_bytes / 1e9:.3g} GB"
+
+
+def check_allocation(name: str, what: str, shapes: Sequence[Sequence[int]], dtype: Any) -> None:
+    """Raise ValueError naming ``name`` when arrays of ``shapes`` would not fit in memory.
+
+    Parameters
+    ----------
+    name : str
+        The argument that sets the size (named in the message).
+    what : str
+        What the arrays are, for the message ("states of 10 chains").
+    shapes : sequence of shapes
+        The arrays the call would allocate (Python ints: no overflow).
+    dtype : numpy.dtype
+        Their element type.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    need = sum(math.prod(int(d) for d in shape) for shape in shapes) * itemsize
+    limit = available_memory()
+    if limit is not None and need > limit:
+        raise ValueError(
+            f"{name}: {what} would need {_gigabytes(need)} of memory, more than the "
+            f"{_gigabytes(limit)} available"
+        )
 
 
 def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
@@ -33,13 +93,64 @@ def finite_scalar(value: Any, name: str, *, minimum: float | None = None) -> flo
     return out
 
 
-def positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int >= ``minimum``."""
+def positive_int(
+    value: Any, name: str, *, minimum: int = 1, maximum: int | None = None
+) -> int:
+    """Return ``value`` (a Python or numpy integer, not a bool) as an int in
+    ``[minimum, maximum]``; TypeError for other types, ValueError out of range."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
     if int(value) < minimum:
         raise ValueError(f"{name}: must be >= {minimum}, got {int(value)}")
+    if maximum is not None and int(value) > maximum:
+        raise ValueError(f"{name}: must be <= {maximum}, got {int(value)}")
     return int(value)
+
+
+def chain_offset(value: Any, n_chains: int, name: str = "chain_offset") -> int:
+    """Return ``value`` as the index of the first of ``n_chains`` chains; the last index,
+    ``value + n_chains - 1``, must fit the uint64 chain counter (no wrap-around onto the
+    streams of other chains)."""
+    out = positive_int(value, name, minimum=0)
+    if out + n_chains - 1 > UINT64_MAX:
+        raise ValueError(
+            f"{name}: {out} + {n_chains} chains exceeds the chain counter range [0, 2**64); "
+            f"the last chains would repeat the random streams of the first ones"
+        )
+    return out
+
+
+def model_beta(
+    beta: Any, weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray
+) -> float:
+    """Check ``beta`` for a model and return it as a float.
+
+    ``beta`` must be finite, >= 0 and representable in the model's dtype, and every
+    field ``beta (bias + sum of couplings)`` the kernels can form must be finite in
+    that dtype (the bound ``beta (max|bias| + max|W| max(N, M))`` is checked, computed
+    in float64), so no kernel sees ``inf - inf``. Cost: one pass over ``W``.
+    """
+    out = finite_scalar(beta, "beta", minimum=0.0)
+    dtype = weights.dtype
+    largest = float(np.finfo(dtype).max)
+    if out > largest:
+        raise ValueError(f"beta: {out:g} is not representable in the model's {dtype}")
+    w_max = max(abs(float(weights.max())), abs(float(weights.min())))
+    b_max = max(abs(float(visible_bias.max())), abs(float(visible_bias.min())),
+                abs(float(hidden_bias.max())), abs(float(hidden_bias.min())))
+    with np.errstate(over="ignore", invalid="ignore"):
+        bound = b_max + w_max * float(max(weights.shape))
+        scaled = out * bound
+    if not math.isfinite(bound) or bound > largest:
+        raise ValueError(
+            f"weights: the fields can reach {bound:g}, which overflows {dtype}; "
+            "the parameters are too large"
+        )
+    if not math.isfinite(scaled) or scaled > largest:
+        raise ValueError(
+            f"beta: beta times the largest field ({out:g} x {bound:g}) overflows {dtype}"
+        )
+    return out
 
 
 def parameter_array(value: Any, name: str, ndim: int, dtype: np.dtype | None = None) -> np.ndarray:
@@ -56,6 +167,7 @@ def parameter_array(value: Any, name: str, ndim: int, dtype: np.dtype | None = N
     dtype : numpy.dtype, optional
         Required dtype; by default the array's own float dtype is kept.
     """
+    not_masked(value, name)
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name}: expected a numpy array, got {type(value).__name__}")
     if value.dtype not in FLOAT_DTYPES:
@@ -94,6 +206,7 @@ def state_array(value: Any, name: str, n_units: int, dtype: np.dtype) -> np.ndar
     numpy.ndarray
         C-contiguous array of shape ``(n, n_units)`` and dtype ``dtype``.
     """
+    not_masked(value, name)
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{name}: expected a numpy array, got {type(value).__name__}")
     kind = value.dtype.kind
@@ -117,3 +230,20 @@ def state_array(value: Any, name: str, n_units: int, dtype: np.dtype) -> np.ndar
     if not np.all((value == 0) | (value == 1)):
         raise ValueError(f"{name}: states must be binary (0 or 1)")
     return value if kind == "f" else value.astype(dtype)
+
+
+def binary_data(value: Any, name: str, n_units: int) -> np.ndarray:
+    """Validate binary data of shape ``(n, n_units)`` of any numeric dtype (entries 0 or
+    1, so NaN and 2.0 are refused) and return it as an array (not copied)."""
+    not_masked(value, name)
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name}: expected a numpy array, got {type(value).__name__}")
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a float, integer or bool array, got {value.dtype}")
+    if value.ndim != 2 or value.shape[1] != n_units:
+        raise ValueError(f"{name}: expected shape (n, {n_units}), got {value.shape}")
+    if value.shape[0] == 0:
+        raise ValueError(f"{name}: must not be empty, got shape {value.shape}")
+    if value.dtype.kind != "b" and not np.all((value == 0) | (value == 1)):
+        raise ValueError(f"{name}: states must be binary (0 or 1)")
+    return value

@@ -309,8 +309,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with distributed.fail_fast(world):  # under MPI: one line and Abort, never a hang
             _command(args, world)
-    except (ArchiveError, DatasetNotFoundError, OSError, ValueError, TypeError, IndexError) as exc:
-        print(f"pyrbm {args.command}: error: {exc}", file=sys.stderr)
+    except (ArchiveError, DatasetNotFoundError, OSError, ValueError, TypeError, IndexError,
+            MemoryError) as exc:
+        print(f"pyrbm {args.command}: error: {exc or type(exc).__name__}", file=sys.stderr)
         return 1
     return 0
 

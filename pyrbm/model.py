@@ -16,8 +16,12 @@ from . import _core
 from ._gemm import matmul
 from ._rng import STREAMS, RngLike, as_generator, draw_key
 from ._validation import (
+    INT64_MAX,
+    check_allocation,
+    chain_offset as checked_chain_offset,
     finite_scalar,
     float_dtype,
+    model_beta,
     parameter_array,
     positive_int,
     state_array,
@@ -115,8 +119,22 @@ class RBM:
         std = finite_scalar(std, "std", minimum=0.0)
         dt = float_dtype(dtype)
         gen = as_generator(rng)
-        w = gen.normal(0.0, std, size=(n_visible, n_hidden)).astype(dt)
-        return cls(w, np.zeros(n_visible, dt), np.zeros(n_hidden, dt))
+        check_allocation("n_visible", f"a {n_visible} x {n_hidden} {dt} model",
+                         [(n_visible, n_hidden)], dt)
+        w = np.empty((n_visible, n_hidden), dt)
+        # Row blocks of float64 draws: the same numbers as one draw of the whole matrix
+        # (Generator.normal fills in order), without a float64 temporary of W's size.
+        block = max(1, (1 << 18) // n_hidden)
+        with np.errstate(over="ignore"):
+            for start in range(0, n_visible, block):
+                stop = min(start + block, n_visible)
+                w[start:stop] = gen.normal(0.0, std, size=(stop - start, n_hidden))
+                if not np.all(np.isfinite(w[start:stop])):
+                    raise ValueError(f"std: weights of std {std:g} overflow {dt}")
+        rbm = cls.__new__(cls)  # w is new and checked: no copy (peak memory = one W)
+        rbm._weights, rbm._visible_bias, rbm._hidden_bias = (
+            w, np.zeros(n_visible, dt), np.zeros(n_hidden, dt))
+        return rbm
 
     @classmethod
     def from_sklearn(cls, estimator: Any) -> RBM:
@@ -192,6 +210,10 @@ class RBM:
         return f"RBM(n_visible={self.n_visible}, n_hidden={self.n_hidden}, dtype={self.dtype})"
 
     # -- fields -----------------------------------------------------------------------
+    def _beta(self, beta: Any) -> float:
+        """``beta`` checked against the model (representable, finite fields)."""
+        return model_beta(beta, self._weights, self._visible_bias, self._hidden_bias)
+
     def _visible_states(self, v: Any, name: str = "v") -> np.ndarray:
         return state_array(v, name, self.n_visible, self.dtype)
 
@@ -226,7 +248,7 @@ class RBM:
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """Validate ``states`` of layer ``given`` ("visible" or "hidden") and return the
         fields of the other layer, that layer's bias and the checked beta."""
-        beta = finite_scalar(beta, "beta", minimum=0.0)
+        beta = self._beta(beta)
         path = _check_path(path)
         if given == "visible":
             return self._hidden_fields(self._visible_states(states, "v"), path), self._hidden_bias, beta
@@ -241,7 +263,7 @@ class RBM:
         self, states: Any, given: str, beta: float, rng: RngLike, path: str, chain_offset: int
     ) -> np.ndarray:
         fields, bias, beta = self._half_step(states, given, beta, path)
-        chain_offset = positive_int(chain_offset, "chain_offset", minimum=0)
+        chain_offset = checked_chain_offset(chain_offset, fields.shape[0])
         out = np.empty_like(fields)
         stream = STREAMS["hidden" if given == "visible" else "visible"]
         _core.sample_from_fields(fields, bias, beta, draw_key(rng), 0, chain_offset, stream, out)
@@ -268,7 +290,7 @@ class RBM:
         h = self._hidden_states(h, "h")
         if v.shape[0] != h.shape[0]:
             raise ValueError(f"h: expected {v.shape[0]} rows to match v, got {h.shape[0]}")
-        beta = finite_scalar(beta, "beta", minimum=0.0)
+        beta = self._beta(beta)
         fields = self._hidden_fields(v)
         out = np.empty(v.shape[0], self.dtype)
         _core.energy_from_fields(
@@ -294,7 +316,7 @@ class RBM:
         numpy.ndarray, shape (n,)
         """
         v = self._visible_states(v, "v")
-        beta = finite_scalar(beta, "beta", minimum=0.0)
+        beta = self._beta(beta)
         fields = self._hidden_fields(v)
         out = np.empty(v.shape[0], self.dtype)
         _core.free_energy_from_fields(v, fields, self._visible_bias, self._hidden_bias, beta, out)
@@ -439,9 +461,9 @@ class RBM:
             Hidden states of the last sweep.
         """
         visible = np.array(self._visible_states(v, "v"), copy=True)
-        n_sweeps = positive_int(n_sweeps, "n_sweeps")
-        beta = finite_scalar(beta, "beta", minimum=0.0)
-        chain_offset = positive_int(chain_offset, "chain_offset", minimum=0)
+        n_sweeps = positive_int(n_sweeps, "n_sweeps", maximum=INT64_MAX)
+        beta = self._beta(beta)
+        chain_offset = checked_chain_offset(chain_offset, visible.shape[0])
         path = _check_path(path)
         hidden = np.empty((visible.shape[0], self.n_hidden), self.dtype)
         _core.gibbs_chains(
@@ -481,6 +503,9 @@ class RBM:
         h : numpy.ndarray, shape (n_chains, n_hidden)
         """
         n_chains = positive_int(n_chains, "n_chains")
+        if v0 is None:  # the states, the hidden states and the fields of both layers
+            check_allocation("n_chains", f"{n_chains} chains", [
+                (2, n_chains, self.n_visible), (2, n_chains, self.n_hidden)], self.dtype)
         gen = as_generator(rng)
         if v0 is None:
             v0 = np.empty((n_chains, self.n_visible), self.dtype)

@@ -131,10 +131,16 @@ def test_foreign_and_corrupt_files_give_clear_errors(tmp_path: Path) -> None:
     damaged.write_bytes(good.read_bytes())
     with h5py.File(damaged, "r+") as handle:
         del handle["checkpoints/000000/weights"]
+    checkpoint.seal(damaged)  # a consistent file that lacks an array
     future = tmp_path / "future.h5"
     future.write_bytes(good.read_bytes())
     with h5py.File(future, "r+") as handle:
         handle.attrs["format_version"] = 99
+    checkpoint.seal(future)
+    unsealed = tmp_path / "unsealed.h5"  # edited behind pyrbm's back
+    unsealed.write_bytes(good.read_bytes())
+    with h5py.File(unsealed, "r+") as handle:
+        handle.attrs["git_hash"] = "edited"
     cases = [
         (tmp_path / "missing.h5", "no such file"),
         (noise, "not an HDF5 file"),
@@ -142,6 +148,7 @@ def test_foreign_and_corrupt_files_give_clear_errors(tmp_path: Path) -> None:
         (truncated, "not an HDF5 file or corrupt|damaged"),
         (damaged, "damaged archive"),
         (future, "version 99"),
+        (unsealed, "damaged archive \\((checksum mismatch|size)"),
     ]
     for path, message in cases:
         with pytest.raises(ArchiveError, match=message):

@@ -63,6 +63,25 @@ template <typename F> auto dispatch_float(const py::array& a, const char* name, 
                          std::string(py::str(a.dtype())));
 }
 
+// Refuses states other than 0 and 1 (the sparse kernels treat any nonzero as 1).
+template <typename T> void check_binary(const T* s, py::ssize_t n, const char* name) {
+    for (py::ssize_t i = 0; i < n; ++i)
+        if (!(s[i] == T(0) || s[i] == T(1)))
+            throw py::value_error(std::string(name) + ": states must be binary (0 or 1)");
+}
+
+// Refuses n_rows rows from chain_offset when the last index would wrap the uint64 counter.
+inline void check_chain_range(std::uint64_t chain_offset, py::ssize_t n_rows) {
+    if (n_rows > 0 && chain_offset > UINT64_MAX - static_cast<std::uint64_t>(n_rows - 1))
+        throw py::value_error("chain_offset: chain_offset + n_chains exceeds 2**64");
+}
+
+// Raises KeyboardInterrupt (or the pending signal's exception) in the calling thread;
+// call with the GIL held, between blocks of a long kernel.
+inline void check_signals() {
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
 inline PhiloxKey to_key(std::pair<std::uint64_t, std::uint64_t> key) {
     return PhiloxKey{key.first, key.second};
 }

@@ -1,5 +1,6 @@
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "arrays.hpp"
@@ -39,6 +40,7 @@ void bind_gibbs(py::module_& m) {
                 const T* b = checked<T>(bias, "bias", {k});
                 T* s = checked<T>(states, "states", {n, k}, true);
                 T* p = probs ? checked<T>(*probs, "probs", {n, k}, true) : nullptr;
+                check_chain_range(chain_offset, n);
                 const DrawSpec spec{to_key(key), sweep, chain_offset, to_stream(stream)};
                 py::gil_scoped_release release;
                 return sample_from_fields<T>(f, n, k, b, static_cast<T>(beta), spec, s, p);
@@ -58,6 +60,7 @@ void bind_gibbs(py::module_& m) {
                 const T* r = checked<T>(rows, "rows", {n_in, -1});
                 const auto n_out = rows.shape(1);
                 T* o = checked<T>(out, "out", {n, n_out}, true);
+                check_binary(s, n * n_in, "states");
                 py::gil_scoped_release release;
                 gather_rows<T>(s, n, n_in, r, n_out, o, accumulate);
             });
@@ -81,9 +84,24 @@ void bind_gibbs(py::module_& m) {
                 T* h = checked<T>(hidden, "hidden", {n, nh}, true);
                 const T* a = checked<T>(visible_bias, "visible_bias", {nv});
                 const T* b = checked<T>(hidden_bias, "hidden_bias", {nh});
-                py::gil_scoped_release release;
-                gibbs_sparse<T>(v, h, n, nv, nh, w, wt, a, b, static_cast<T>(beta), to_key(key),
-                                first_sweep, chain_offset, n_sweeps);
+                check_binary(v, n * nv, "visible");
+                check_chain_range(chain_offset, n);
+                if (first_sweep > UINT64_MAX - static_cast<std::uint64_t>(n_sweeps))
+                    throw py::value_error("n_sweeps: first_sweep + n_sweeps exceeds 2**64");
+                // Blocks of about 2^27 multiply-adds, Ctrl-C checked between them (the
+                // sweep counter makes a split run draw the same numbers).
+                const double per_sweep = 2.0 * double(n) * double(nv) * double(nh) + 1.0;
+                const std::int64_t chunk =
+                    std::max<std::int64_t>(1, static_cast<std::int64_t>(134217728.0 / per_sweep));
+                for (std::int64_t done = 0; done < n_sweeps; done += chunk) {
+                    const std::int64_t todo = std::min(chunk, n_sweeps - done);
+                    {
+                        py::gil_scoped_release release;
+                        gibbs_sparse<T>(v, h, n, nv, nh, w, wt, a, b, static_cast<T>(beta),
+                                        to_key(key), first_sweep + done, chain_offset, todo);
+                    }
+                    check_signals();
+                }
             });
         },
         py::arg("visible"), py::arg("hidden"), py::arg("weights"), py::arg("weights_t"),

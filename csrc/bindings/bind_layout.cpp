@@ -14,7 +14,10 @@ void bind_layout(py::module_& m) {
                 const T* s = checked<T>(src, "src", {-1, -1});
                 const auto n_rows = src.shape(0), n_cols = src.shape(1);
                 T* o = checked<T>(out, "out", {n_cols, n_rows}, true);
-                if (static_cast<const void*>(s) == static_cast<const void*>(o))
+                const auto* s0 = reinterpret_cast<const char*>(s);
+                const auto* o0 = reinterpret_cast<const char*>(o);
+                const auto bytes = static_cast<std::size_t>(n_rows * n_cols) * sizeof(T);
+                if (bytes > 0 && s0 < o0 + bytes && o0 < s0 + bytes)  // overlapping views too
                     throw py::value_error("out: must not share memory with src");
                 py::gil_scoped_release release;
                 transpose<T>(s, n_rows, n_cols, o);

@@ -1,5 +1,6 @@
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <optional>
 
 #include "arrays.hpp"
@@ -21,6 +22,8 @@ void bind_modes(py::module_& m) {
            py::array moments) {
             if (n_steps < 0) throw py::value_error("n_steps: must be >= 0");
             if (record_every < 1) throw py::value_error("record_every: must be >= 1");
+            if (!std::isfinite(dt)) throw py::value_error("dt: must be finite");
+            if (!std::isfinite(diffusion)) throw py::value_error("diffusion: must be finite");
             if (!(dt > 0.0)) throw py::value_error("dt: must be > 0");
             if (!(diffusion >= 0.0)) throw py::value_error("diffusion: must be >= 0");
             dispatch_float(x, "x", [&](auto tag) {

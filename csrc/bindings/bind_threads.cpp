@@ -1,5 +1,8 @@
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
+#include <string>
+
 #include "parallel.hpp"
 
 namespace py = pybind11;
@@ -9,9 +12,11 @@ void bind_threads(py::module_& m) {
     m.def("get_max_threads", &pyrbm::max_threads);
     m.def(
         "set_num_threads",
-        [](int n) {
-            if (n < 1) throw py::value_error("n_threads: must be >= 1, got " + std::to_string(n));
-            pyrbm::set_threads(n);
+        [](std::int64_t n) {
+            if (n < 1 || n > 4096)  // as pyrbm._threads.MAX_THREADS
+                throw py::value_error("n_threads: must be in [1, 4096], got " +
+                                      std::to_string(n));
+            pyrbm::set_threads(static_cast<int>(n));
         },
         py::arg("n_threads"));
 }

@@ -34,7 +34,7 @@ import scipy.spatial.distance
 import scipy.special
 
 from .._rng import RngLike, as_generator
-from .._validation import finite_scalar, positive_int
+from .._validation import finite_scalar, not_masked, positive_int
 from ._weights import _weights64
 from .reciprocal import decompose
 
@@ -232,12 +232,20 @@ def entry_histograms(
 
 
 def _pmfs(p: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
-    pp, qq = np.asarray(p, np.float64), np.asarray(q, np.float64)
+    arrays = []
+    for name, value in (("p", p), ("q", q)):
+        not_masked(value, name)
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name}: expected real weights, got dtype {arr.dtype}")
+        arrays.append(arr.astype(np.float64))
+    pp, qq = arrays
     if pp.ndim != 1 or pp.shape != qq.shape:
         raise ValueError(f"q: expected shape {pp.shape} like p, got {qq.shape}")
     for name, arr in (("p", pp), ("q", qq)):
-        if not np.all(np.isfinite(arr)) or np.any(arr < 0) or arr.sum() <= 0:
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0) or not np.any(arr > 0):
             raise ValueError(f"{name}: must be finite, non-negative and not all zero")
+    pp, qq = pp / pp.max(), qq / qq.max()  # no overflow of the sums below
     return pp / pp.sum(), qq / qq.sum()
 
 
@@ -266,12 +274,16 @@ def js_divergence(p: Any, q: Any, *, base: float | None = None) -> float:
     p, q : array_like, shape (k,)
         Non-negative weights (normalized here).
     base : float, optional
-        Logarithm base; natural log (nats) by default, 2 gives bits (then JS <= 1).
+        Logarithm base, > 1; natural log (nats) by default, 2 gives bits (then JS <= 1).
 
     Returns
     -------
     float
     """
+    if base is not None:
+        base = finite_scalar(base, "base")
+        if not base > 1.0:  # base 1 divides by log 1 = 0; below 1 the divergence is < 0
+            raise ValueError(f"base: a logarithm base must be > 1, got {base}")
     pp, qq = _pmfs(p, q)
     return float(scipy.spatial.distance.jensenshannon(pp, qq, base=base) ** 2)
 

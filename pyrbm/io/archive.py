@@ -9,6 +9,13 @@ Layout (``format = "pyrbm-run"``, ``format_version = 1``)::
                       arrays (persistent chains, optimizer state, batch order, ...) and
                       attrs (epoch, update, position, wall_time, rng states as JSON)
 
+Integrity: the file starts with a 512-byte HDF5 user block (ignored by HDF5) holding
+the CRC-32 and size of everything after it, written after each checkpoint. A reader
+verifies it before HDF5 parses the file, so a damaged archive (bit flips, a truncated or
+zeroed stretch) is an ArchiveError, never a crash inside the HDF5 library (which
+happens with some damaged attribute heaps). Archives written before this block existed
+(HDF5 signature at offset 0) are read without the check.
+
 Atomicity: every write copies the archive to a temporary file in the same directory,
 adds the new checkpoint there, flushes and fsyncs it, then ``os.replace``-s it over the
 archive and fsyncs the directory. A process killed at any moment leaves either the old
@@ -22,9 +29,12 @@ import functools
 import glob
 import json
 import os
+import re
 import shutil
+import stat
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +46,11 @@ from ..model import RBM
 
 FORMAT = "pyrbm-run"
 FORMAT_VERSION = 1
+
+#: Size of the user block that holds the checksum (HDF5 needs a power of two >= 512).
+USERBLOCK_SIZE = 512
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_INTEGRITY = re.compile(rb"pyrbm-archive crc32=([0-9a-f]{8}) size=([0-9]{1,20})\n")
 
 
 class ArchiveError(ValueError):
@@ -126,41 +141,126 @@ def git_hash() -> str:
 
 
 # -- reading ------------------------------------------------------------------------------
+def _check_path(path: str) -> None:
+    """ArchiveError unless ``path`` names an existing regular file."""
+    if not os.path.lexists(path):
+        raise ArchiveError(f"{path}: no such file")
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(mode):
+        raise ArchiveError(f"{path}: is a directory, not an archive file")
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
+                or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "special")
+        raise ArchiveError(f"{path}: is {kind} file, not a regular archive file")
+
+
+def _integrity_block(crc: int, size: int) -> bytes:
+    text = f"pyrbm-archive crc32={crc:08x} size={size}\n".encode("ascii")
+    return text.ljust(USERBLOCK_SIZE, b"\0")
+
+
+def _crc_after_block(handle: Any) -> int:
+    handle.seek(USERBLOCK_SIZE)
+    crc = 0
+    while chunk := handle.read(1 << 22):
+        crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def seal(path: str | os.PathLike[str]) -> None:
+    """Write the CRC-32 and size of the file after its user block into the block.
+
+    :func:`append_checkpoint` does this after every write; call it after editing an
+    archive by other means (h5py), else readers refuse the edited file as damaged.
+    """
+    with open(os.fspath(path), "rb+") as raw:
+        crc = _crc_after_block(raw)
+        size = raw.seek(0, os.SEEK_END)
+        raw.seek(0)
+        raw.write(_integrity_block(crc, size))
+
+
+def _verify_integrity(path: str) -> None:
+    """ArchiveError unless the user block's checksum matches (legacy files: no block)."""
+    try:
+        with open(path, "rb") as raw:
+            head = raw.read(USERBLOCK_SIZE)
+            if head.startswith(_HDF5_SIGNATURE):
+                return  # an archive written without the integrity block
+            match = _INTEGRITY.match(head)
+            if match is None or head != _integrity_block(int(match[1], 16), int(match[2])):
+                raise ArchiveError(f"{path}: not an HDF5 file or corrupt (no valid pyrbm "
+                                   "integrity block or HDF5 signature at its start)")
+            size = raw.seek(0, os.SEEK_END)
+            if size != int(match[2]):
+                raise ArchiveError(f"{path}: damaged archive (size {size} bytes, "
+                                   f"{int(match[2])} were written)")
+            if _crc_after_block(raw) != int(match[1], 16):
+                raise ArchiveError(f"{path}: damaged archive (checksum mismatch)")
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _check_header(path: str, handle: h5py.File) -> None:
+    """ArchiveError unless the root attributes say pyrbm run archive, known version."""
+    fmt = handle.attrs.get("format")
+    if not (isinstance(fmt, str) and fmt == FORMAT):
+        raise ArchiveError(f"{path}: not a pyrbm run archive (format attribute {fmt!r})")
+    version = handle.attrs.get("format_version", None)
+    if isinstance(version, (bool, np.bool_)) or not isinstance(version, (int, np.integer)):
+        raise ArchiveError(
+            f"{path}: format_version attribute is not an integer: {version!r}"
+        )
+    if int(version) != FORMAT_VERSION:
+        raise ArchiveError(f"{path}: archive format version {int(version)} is not supported")
+
+
 def open_archive(path: str | os.PathLike[str]) -> h5py.File:
     """Open ``path`` read-only and check it is a pyrbm run archive.
 
     Raises
     ------
     ArchiveError
-        If the file is missing, not HDF5, or not a pyrbm archive of a known version.
+        If the path is missing or not a regular file, the file is not HDF5 or corrupt,
+        or not a pyrbm archive of a known version; the message names the file.
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ArchiveError(f"{path}: no such file")
+    _check_path(path)
+    _verify_integrity(path)
     try:
         handle = h5py.File(path, "r")
-    except OSError as exc:
+    except Exception as exc:  # h5py raises OSError, RuntimeError, ... on damaged files
         raise ArchiveError(f"{path}: not an HDF5 file or corrupt ({exc})") from None
-    fmt = handle.attrs.get("format")
-    if fmt != FORMAT:
+    try:
+        _check_header(path, handle)
+    except Exception as exc:
         handle.close()
-        raise ArchiveError(f"{path}: not a pyrbm run archive (format attribute {fmt!r})")
-    version = int(handle.attrs.get("format_version", -1))
-    if version != FORMAT_VERSION:
-        handle.close()
-        raise ArchiveError(f"{path}: archive format version {version} is not supported")
+        if isinstance(exc, ArchiveError):
+            raise
+        raise ArchiveError(f"{path}: damaged archive header ({type(exc).__name__}: {exc})") from None
     return handle
 
 
 def _checked(path: str, action: Any) -> Any:
-    """Run ``action(handle)`` on the open archive; damaged content -> ArchiveError."""
-    with open_archive(path) as handle:
+    """Run ``action(handle)`` on the open archive; any failure to read it (h5py's
+    OSError/RuntimeError/KeyError, a bad attribute, JSON nested too deep, an array too
+    large to allocate, invalid parameters) becomes ArchiveError naming the file.
+    IndexError (a checkpoint index out of range) passes through."""
+    handle = open_archive(path)
+    try:
+        return action(handle)
+    except (ArchiveError, IndexError):
+        raise
+    except Exception as exc:
+        raise ArchiveError(f"{path}: damaged archive ({type(exc).__name__}: {exc})") from None
+    finally:
         try:
-            return action(handle)
-        except (KeyError, OSError, ValueError, TypeError) as exc:
-            if isinstance(exc, ArchiveError):
-                raise
-            raise ArchiveError(f"{path}: damaged archive ({exc})") from None
+            handle.close()
+        except Exception:  # closing a damaged file can fail too; the read already has
+            pass
 
 
 def _records(handle: h5py.File) -> list[CheckpointRecord]:
@@ -262,6 +362,11 @@ def read_resume_state(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarra
 
 
 # -- writing ------------------------------------------------------------------------------
+def _has_userblock(path: str) -> bool:
+    with open(path, "rb") as raw:
+        return not raw.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE
+
+
 def _fsync_dir(directory: str) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -329,7 +434,8 @@ def append_checkpoint(
         exists = os.path.exists(path)
         if exists:
             shutil.copyfile(path, tmp)
-        with h5py.File(tmp, "r+" if exists else "w") as handle:
+        block = {} if exists else {"userblock_size": USERBLOCK_SIZE}
+        with h5py.File(tmp, "r+" if exists else "w", **block) as handle:
             if not exists:
                 handle.attrs["format"] = FORMAT
                 handle.attrs["format_version"] = FORMAT_VERSION
@@ -351,6 +457,8 @@ def append_checkpoint(
             _write_arrays(resume, resume_arrays)
             for key, value in resume_attrs.items():
                 resume.attrs[key] = value
+        if _has_userblock(tmp):  # archives created before the block: left as they are
+            seal(tmp)
         with open(tmp, "rb+") as raw:
             os.fsync(raw.fileno())
         os.replace(tmp, path)

@@ -28,12 +28,27 @@ from scipy.special import logsumexp
 
 from .. import _core
 from .._rng import RngLike, as_generator, draw_key
-from .._validation import finite_scalar, positive_int, state_array
+from .._validation import (
+    binary_data,
+    check_allocation,
+    finite_scalar,
+    not_masked,
+    positive_int,
+    state_array,
+)
 from .exact import check_rbm, log_z_exact, sample_exact
 from ..model import RBM
 
 #: Clipping of the data mean when the base biases are its logit.
 BASE_RATE_CLIP = 1e-3
+
+#: Largest |base_bias| accepted: sigmoid(50) is 1 to within 2e-22, so a larger bias makes
+#: a deterministic base whose log Z_A only adds rounding error to the estimate.
+MAX_BASE_BIAS = 50.0
+
+#: An estimate whose float64 rounding error (eps times the size of the terms it is the
+#: difference of) exceeds this many nats is refused: its weights have degenerated.
+MAX_ROUNDING_NATS = 1e-6
 
 
 def schedule(kind: Any = "linear", n_betas: int = 1000, *, beta_min: float = 1e-3) -> np.ndarray:
@@ -90,9 +105,7 @@ def base_bias_from_data(data: np.ndarray, n_visible: int, dtype: np.dtype) -> np
     -------
     numpy.ndarray, shape (n_visible,)
     """
-    data = np.asarray(data)
-    if data.ndim != 2 or data.shape[1] != n_visible or data.shape[0] == 0:
-        raise ValueError(f"data: expected shape (n, {n_visible}), got {data.shape}")
+    data = binary_data(data, "data", n_visible)
     mean = np.clip(data.mean(axis=0, dtype=np.float64), BASE_RATE_CLIP, 1.0 - BASE_RATE_CLIP)
     return np.log(mean / (1.0 - mean)).astype(dtype)
 
@@ -160,11 +173,20 @@ def make_base(
     elif base_bias is None:
         bias = np.zeros(rbm.n_visible, rbm.dtype)  # uniform base
     else:
-        bias = np.asarray(base_bias, dtype=np.float64)
+        not_masked(base_bias, "base_bias")
+        bias = np.asarray(base_bias)
+        if bias.dtype.kind not in "iuf":
+            raise TypeError(f"base_bias: expected a real array, got dtype {bias.dtype}")
+        bias = bias.astype(np.float64)
         if bias.shape != (rbm.n_visible,) or not np.all(np.isfinite(bias)):
             raise ValueError(
                 f"base_bias: expected finite values of shape ({rbm.n_visible},), "
                 f"got {bias.shape}"
+            )
+        if np.max(np.abs(bias)) > MAX_BASE_BIAS:
+            raise ValueError(
+                f"base_bias: |base_bias| must be <= {MAX_BASE_BIAS:g} (a larger bias makes the "
+                f"base deterministic), got {np.max(np.abs(bias)):g}"
             )
         bias = bias.astype(rbm.dtype)
     return BaseModel(bias, None, float(np.logaddexp(0.0, bias.astype(np.float64)).sum()))
@@ -235,19 +257,33 @@ def weight_statistics(log_weights: np.ndarray) -> tuple[float, float, float]:
     return log_mean, se, ess
 
 
-def _positive_beta(beta: Any) -> float:
+def _positive_beta(beta: Any, betas: np.ndarray) -> float:
     beta = finite_scalar(beta, "beta")
     if beta <= 0.0:
         raise ValueError(f"beta: annealing needs beta > 0, got {beta}")
+    if beta * betas[1] == 0.0:
+        raise ValueError(f"beta: {beta:g} times the first schedule step underflows to 0")
     return beta
 
 
 def _result(
     log_weights: np.ndarray, base: BaseModel, n_hidden: int, states: np.ndarray, reverse: bool
 ) -> dict[str, Any]:
-    """Estimate from the weights: forward ``E[w] = Z/Z_A``, reverse ``E[w] = Z_A/Z``."""
+    """Estimate from the weights: forward ``E[w] = Z/Z_A``, reverse ``E[w] = Z_A/Z``.
+
+    Raises ValueError when the weights are not finite or so large that the estimate,
+    a difference of terms of that size, is float64 rounding noise."""
+    if not np.all(np.isfinite(log_weights)):
+        raise ValueError("rbm: the AIS log-weights are not finite (energies overflow)")
     log_mean, se, ess = weight_statistics(log_weights)
     log_za = log_z_offset(base, n_hidden)
+    rounding = np.finfo(np.float64).eps * (abs(log_za) + float(np.max(np.abs(log_weights))))
+    if rounding > MAX_ROUNDING_NATS:
+        raise ValueError(
+            f"rbm: the AIS weights degenerate: log-weights of size "
+            f"{float(np.max(np.abs(log_weights))):.3g} against log Z_A = {log_za:.3g} leave "
+            f"a rounding error of {rounding:.3g} nats in the estimate"
+        )
     return dict(
         value=log_za - log_mean if reverse else log_za + log_mean,
         std_error=se,
@@ -293,9 +329,11 @@ def ais(
         ``value``, ``std_error``, ``ess``, ``log_weights`` (n_chains,), ``log_z_base``,
         ``final_states`` (n_chains, n_visible).
     """
-    beta = _positive_beta(beta)
     n_chains = positive_int(n_chains, "n_chains")
+    check_allocation("n_chains", f"{n_chains} annealing chains", [
+        (n_chains, rbm.n_visible), (n_chains, rbm.n_hidden + rbm.n_visible)], rbm.dtype)
     betas = schedule(schedule_kind, n_betas)
+    beta = _positive_beta(beta, betas)
     base = make_base(rbm, base_bias, base_rbm, data)
     gen = as_generator(rng)
     if base.rbm is None:  # the kernel draws the initial states
@@ -343,8 +381,8 @@ def rais(
         As :func:`ais`; ``log_weights`` are those of the reverse chain (estimating
         ``Z_A / Z_B``).
     """
-    beta = _positive_beta(beta)
     betas = schedule(schedule_kind, n_betas)
+    beta = _positive_beta(beta, betas)
     base_data = data if base_bias is None and base_rbm is None else None
     base = make_base(rbm, base_bias, base_rbm, base_data)
     gen = as_generator(rng)
@@ -353,12 +391,13 @@ def rais(
     else:
         n_chains = positive_int(n_chains, "n_chains")
         n_gibbs = positive_int(n_gibbs, "n_gibbs")
+        check_allocation("n_chains", f"{n_chains} annealing chains", [
+            (2, n_chains, rbm.n_visible), (2, n_chains, rbm.n_hidden)], rbm.dtype)
         v0 = None
         if data is not None:
-            rows = gen.choice(np.asarray(data).shape[0], n_chains, replace=True)
-            v0 = state_array(
-                np.ascontiguousarray(np.asarray(data)[rows]), "data", rbm.n_visible, rbm.dtype
-            )
+            data = binary_data(data, "data", rbm.n_visible)
+            rows = gen.choice(data.shape[0], n_chains, replace=True)
+            v0 = np.ascontiguousarray(data[rows]).astype(rbm.dtype)
         # The sparse path runs all sweeps in one C++ call (binary states, no BLAS).
         visible, _ = rbm.sample(n_chains, n_gibbs, v0=v0, beta=beta, rng=gen, path="sparse")
     log_weights = _run(rbm, visible, base, betas[::-1].copy(), beta, draw_key(gen), False)

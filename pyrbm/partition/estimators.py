@@ -29,7 +29,7 @@ from . import meanfield
 from . import trajectory
 from .exact import check_rbm, log_z_exact
 from .._rng import RngLike
-from .._validation import finite_scalar, positive_int, state_array
+from .._validation import binary_data, finite_scalar, not_masked, positive_int, state_array
 from ..model import RBM
 
 Method = Literal["exact", "ais", "rais", "meanfield", "trajectory"]
@@ -246,11 +246,12 @@ class LikelihoodObserver:
 
     @staticmethod
     def _data(data: Any, name: str, limit: int | None) -> np.ndarray:
-        if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[0] == 0:
-            raise ValueError(f"{name}: expected a non-empty 2-D numpy array")
-        data = data[:limit]
-        if not np.all((data == 0) | (data == 1)):
-            raise ValueError(f"{name}: states must be binary (0 or 1)")
+        not_masked(data, name)
+        if not isinstance(data, np.ndarray):
+            raise TypeError(f"{name}: expected a numpy array, got {type(data).__name__}")
+        if data.ndim != 2 or data.shape[0] == 0:
+            raise ValueError(f"{name}: expected a non-empty 2-D numpy array, got {data.shape}")
+        data = binary_data(data[:limit], name, data.shape[1])
         return np.ascontiguousarray(data, dtype=np.uint8)  # converts to any model dtype
 
     def __call__(self, rbm: RBM, info: CheckpointLike) -> dict[str, float] | None:

@@ -22,6 +22,10 @@ MAX_EXACT_STATES = 2**27
 #: Default largest number of enumerated states of sample_exact (NumPy, memory 8 B/state).
 MAX_SAMPLE_STATES = 2**20
 
+#: Larger enumerations run as one kernel call per value of the top bits, 2^CHUNK_BITS
+#: states each, so that Ctrl-C (checked by Python between the calls) stops them.
+CHUNK_BITS = 22
+
 
 def check_rbm(rbm: Any) -> RBM:
     """Return ``rbm`` if it is a :class:`pyrbm.RBM`, else raise TypeError."""
@@ -71,7 +75,22 @@ def log_z_exact(
             f"rbm: exact enumeration of the {layer} layer needs 2^{n_enum} = {2**n_enum:.3e} "
             f"states, above max_states = {max_states}; raise max_states or use method='ais'"
         )
-    return float(_core.log_z_enumerate(rows, bias, other, beta))
+    if n_enum <= CHUNK_BITS:
+        return float(_core.log_z_enumerate(rows, bias, other, beta))
+    return _log_z_chunked(rows, bias, other, beta)
+
+
+def _log_z_chunked(rows: np.ndarray, bias: np.ndarray, other: np.ndarray, beta: float) -> float:
+    """``log Z`` as a log-sum over the values p of the top bits of the enumerated layer:
+    ``beta e_top.p + log_z_enumerate(rows_low, e_low, other + p.rows_top)``, in float64."""
+    r, e, c = (np.asarray(x, np.float64) for x in (rows, bias, other))
+    low, top = r[:CHUNK_BITS], r[CHUNK_BITS:]
+    terms = []
+    for prefix in range(2 ** top.shape[0]):  # Python between the calls: Ctrl-C works
+        bits = ((prefix >> np.arange(top.shape[0])) & 1).astype(np.float64)
+        terms.append(beta * float(e[CHUNK_BITS:] @ bits) + _core.log_z_enumerate(
+            low, np.ascontiguousarray(e[:CHUNK_BITS]), c + bits @ top, beta))
+    return float(logsumexp(terms))
 
 
 def _bits(indices: np.ndarray, n_bits: int) -> np.ndarray:

@@ -19,6 +19,7 @@ the section and the option.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -142,6 +143,8 @@ def _checked(reference: Any, value: Any, where: str) -> Any:
     elif isinstance(reference, float):
         ok = isinstance(value, (int, float))
         value = float(value) if ok else value
+        if ok and not math.isfinite(value):
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
     elif isinstance(reference, list):
         ok = isinstance(value, list) and len(value) > 0
         if ok:
@@ -214,7 +217,14 @@ def load_config(spec: str | os.PathLike[str]) -> Config:
     ConfigError
         Unknown name, unreadable or invalid TOML, unknown option, wrong type.
     """
+    if not isinstance(spec, (str, os.PathLike)):
+        raise ConfigError(
+            f"config: expected a name ({', '.join(sorted(BUILTIN))}) or the path of a .toml "
+            f"file as str or os.PathLike, got {type(spec).__name__}"
+        )
     spec = os.fspath(spec)
+    if not isinstance(spec, str):  # a PathLike of bytes
+        raise ConfigError(f"config: expected a str path, got {spec!r}")
     if spec in BUILTIN:
         return Config(spec, **copy.deepcopy(BUILTIN[spec]))
     if not spec.endswith(".toml"):
@@ -227,7 +237,7 @@ def load_config(spec: str | os.PathLike[str]) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{spec}: invalid TOML: {exc}") from exc
     base = overrides.pop("base", "default")
-    if base not in BUILTIN:
+    if not isinstance(base, str) or base not in BUILTIN:
         raise ConfigError(f"{spec}: base: expected one of {sorted(BUILTIN)}, got {base!r}")
     options = copy.deepcopy(BUILTIN[base])
     _merge(options, overrides, spec)

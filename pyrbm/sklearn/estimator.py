@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from . import _kernels as _pcd
 from .._rng import as_generator, draw_key
-from .._validation import finite_scalar, positive_int
+from .._validation import check_allocation, finite_scalar, not_masked, positive_int
 
 try:  # scikit-learn is optional
     from sklearn.base import (
@@ -102,7 +102,8 @@ def _generator(random_state: Any) -> np.random.Generator:
 
 
 def _check_array(X: Any, name: str, dtypes: tuple[type, ...]) -> np.ndarray | sp.csr_matrix:
-    """Minimal ``check_array`` used when scikit-learn is not installed."""
+    """Minimal ``check_array`` (used when scikit-learn is not installed, and by gibbs)."""
+    not_masked(X, name)
     if sp.issparse(X):
         X = X.tocsr()
         values = X.data
@@ -190,7 +191,9 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
             raise ValueError(f"learning_rate: must be > 0, got {self.learning_rate}")
         positive_int(self.batch_size, "batch_size")
         positive_int(self.n_iter, "n_iter", minimum=0)
-        if not isinstance(self.verbose, (Integral, bool, np.bool_)) or self.verbose < 0:
+        if not isinstance(self.verbose, (Integral, bool, np.bool_)):
+            raise TypeError(f"verbose: expected an int >= 0 or a bool, got {self.verbose!r}")
+        if self.verbose < 0:
             raise ValueError(f"verbose: expected an int >= 0 or a bool, got {self.verbose!r}")
         state = self.random_state
         is_seed = isinstance(state, Integral) and not isinstance(state, bool)
@@ -205,8 +208,15 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
     def _validate(self, X: Any, *, reset: bool, dtype: Any = FLOAT_DTYPES) -> Any:
         """Check ``X`` as scikit-learn does: dense or CSR, float32 kept, else float64."""
         dtypes = dtype if isinstance(dtype, tuple) else (dtype,)
+        not_masked(X, "X")
         if validate_data is not None:
-            return validate_data(self, X, accept_sparse="csr", dtype=dtype, reset=reset)
+            try:  # (its finiteness check sums X: inf - inf would warn before it raises)
+                with np.errstate(invalid="ignore", over="ignore"):
+                    return validate_data(self, X, accept_sparse="csr", dtype=dtype, reset=reset)
+            except (ValueError, TypeError) as exc:  # name the argument, keep the type
+                if str(exc).startswith("X:"):
+                    raise
+                raise type(exc)(f"X: {exc}") from exc
         X = _check_array(X, "X", dtypes)
         if reset:
             self.n_features_in_ = X.shape[1]
@@ -279,8 +289,8 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         self._check_fitted()
         if not hasattr(self, "random_state_"):
             self.random_state_ = _generator(self.random_state)
-        v = v.tocsr() if sp.issparse(v) else np.asarray(v)
-        if v.ndim != 2 or v.shape[1] != self.components_.shape[1]:
+        v = _check_array(v, "v", FLOAT_DTYPES)  # numeric, 2-D, non-empty, finite
+        if v.shape[1] != self.components_.shape[1]:
             raise ValueError(
                 f"v: expected shape (n_samples, {self.components_.shape[1]}), got {v.shape}"
             )
@@ -321,6 +331,8 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
     # -- training ---------------------------------------------------------------------
     def _initialize(self, n_features: int, dtype: np.dtype, gen: np.random.Generator) -> None:
         # W ~ N(0, 0.01^2) in Fortran order: components_.T is then pyrbm's C-contiguous W.
+        check_allocation("n_components", f"{self.n_components} x {n_features} weights",
+                         [(2, n_features, self.n_components)], np.float64)
         weights = gen.normal(0.0, 0.01, (n_features, self.n_components)).astype(dtype)
         self.components_ = weights.T
         self._n_features_out = self.n_components
