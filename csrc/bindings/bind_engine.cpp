@@ -1,5 +1,6 @@
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "arrays.hpp"
@@ -46,9 +47,26 @@ void bind_engine(py::module_& m) {
                 T* v = checked<T>(visible, "visible", {-1, model.n_visible}, true);
                 const auto n = visible.shape(0);
                 T* h = checked<T>(hidden, "hidden", {n, model.n_hidden}, true);
-                py::gil_scoped_release release;
-                gibbs_chains<T>(v, h, n, model, static_cast<T>(beta), field_path, to_key(key),
-                                first_sweep, chain_offset, n_sweeps);
+                check_binary(v, n * model.n_visible, "visible");
+                check_chain_range(chain_offset, n);
+                if (first_sweep > UINT64_MAX - static_cast<std::uint64_t>(n_sweeps))
+                    throw py::value_error("n_sweeps: first_sweep + n_sweeps exceeds 2**64");
+                // Stretches of about 2^30 multiply-adds, Ctrl-C checked between them (the
+                // sweep counter makes a split run draw the same numbers; each stretch
+                // repacks W once, a small share of 2^30 multiply-adds).
+                const double per_sweep =
+                    2.0 * double(n) * double(model.n_visible) * double(model.n_hidden) + 1.0;
+                const std::int64_t chunk = std::max<std::int64_t>(
+                    1, static_cast<std::int64_t>(1073741824.0 / per_sweep));
+                for (std::int64_t done = 0; done < n_sweeps; done += chunk) {
+                    const std::int64_t todo = std::min(chunk, n_sweeps - done);
+                    {
+                        py::gil_scoped_release release;
+                        gibbs_chains<T>(v, h, n, model, static_cast<T>(beta), field_path,
+                                        to_key(key), first_sweep + done, chain_offset, todo);
+                    }
+                    check_signals();
+                }
             });
         },
         "n_sweeps Gibbs sweeps in place on binary visible; hidden gets the last h.",
