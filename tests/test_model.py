@@ -11,6 +11,9 @@ from pyrbm import _core
 
 from .conftest import small_rbm
 
+# the compiled-kernel tests: CI reruns them against a build without OpenMP
+pytestmark = pytest.mark.core
+
 N_VISIBLE, N_HIDDEN, N_ROWS = 37, 23, 41  # distinct primes
 
 
