@@ -3,11 +3,11 @@ resume) and data sets (:mod:`~pyrbm.io.datasets`: MNIST, Fashion-MNIST, digits).
 """
 
 from . import archive, datasets
-from .archive import ArchiveError, CheckpointRecord, list_checkpoints, load, read_config
+from .archive import ArchiveError, CheckpointInfo, list_checkpoints, load, read_config
 
 __all__ = [
     "ArchiveError",
-    "CheckpointRecord",
+    "CheckpointInfo",
     "archive",
     "datasets",
     "list_checkpoints",
