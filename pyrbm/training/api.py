@@ -34,6 +34,9 @@ from ..model import RBM
 
 __all__ = ["METHODS", "CheckpointInfo", "History", "init_rbm", "resume", "train"]
 
+#: The options of :func:`train`: every TrainConfig field but ``dataset`` (set from ``data``).
+_OPTIONS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "dataset")
+
 #: Clip of the data mean before the logit of the paper's visible-bias initialization.
 LOGIT_CLIP = 1e-3
 
@@ -135,6 +138,7 @@ def train(
     n_chains : int, optional
         Number of persistent chains (PCD, Rdm); default ``batch_size``.
     optimizer : {"sgd", "momentum", "adam"}
+        Step rule of the gradient ascent.
     lr : float
         Initial learning rate.
     momentum : float
@@ -147,6 +151,7 @@ def train(
     lr_decay : float
         Final factor of the decaying schedules, in (0, 1].
     decay_epochs : int, optional
+        Epochs over which the decaying schedules reach their final step (default ``epochs``).
     l1, l2 : float
         Penalties on the weights (subtracted from the gradient: ``l1 sign(W) + l2 W``).
     centered : bool
@@ -191,6 +196,7 @@ def train(
     History
         One record per checkpoint (the same on every rank).
     """
+    options = dict(locals())  # first: the arguments only
     if not isinstance(rbm, RBM):
         raise TypeError(f"rbm: expected pyrbm.RBM, got {type(rbm).__name__}")
     dataset = None
@@ -199,31 +205,9 @@ def train(
     data = _as_data(data, "data")
     if data.shape[1] != rbm.n_visible:
         raise ValueError(f"data: expected {rbm.n_visible} columns (n_visible), got {data.shape[1]}")
-    config = TrainConfig(
-        method=method,
-        k=k,
-        batch_size=batch_size,
-        n_chains=n_chains,
-        epochs=epochs,
-        optimizer=optimizer,
-        lr=lr,
-        momentum=momentum,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        lr_schedule=lr_schedule,
-        lr_decay=lr_decay,
-        decay_epochs=decay_epochs,
-        l1=l1,
-        l2=l2,
-        centered=centered,
-        binarize_batches=binarize_batches,
-        drop_last=drop_last,
-        checkpoint_every=checkpoint_every,
-        monitor=monitor,
-        monitor_size=monitor_size,
-        dataset=dataset,
-    )
+    # The options are exactly TrainConfig's fields (tests/test_training_config.py checks
+    # the signature and this docstring against the dataclass).
+    config = TrainConfig(**{name: options[name] for name in _OPTIONS}, dataset=dataset)
     config.validate()
     world = _check_world(world)
     out = world.bcast(out)  # the root's archive, so that every rank saves in step

@@ -7,6 +7,8 @@ checks of the training data. :class:`CheckpointInfo`, the record of one checkpoi
 from __future__ import annotations
 
 import hashlib
+import inspect
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -130,3 +132,39 @@ class TrainConfig:
                 )
         else:
             positive_int(every, "checkpoint_every")
+
+
+def parameter_summaries(docstring: str) -> dict[str, str]:
+    """First sentence of each entry of a numpydoc ``Parameters`` section.
+
+    ``"beta1, beta2, eps : float"`` documents three names; an entry without a
+    description maps to ``""``. The CLI takes its help texts from :func:`pyrbm.train`
+    this way, and a test checks that the section documents every :class:`TrainConfig`
+    field.
+
+    Parameters
+    ----------
+    docstring : str
+
+    Returns
+    -------
+    dict of str to str
+    """
+    lines = inspect.cleandoc(docstring).splitlines() + [""]
+    try:
+        start = lines.index("Parameters") + 2  # past the dashes
+    except ValueError:
+        return {}
+    entries: list[tuple[list[str], list[str]]] = []
+    for line, following in zip(lines[start:], lines[start + 1 :]):
+        if line and not line.startswith(" "):
+            if set(following) == {"-"}:  # the next section's title
+                break
+            entries.append(([n.strip() for n in line.split(" : ")[0].split(",")], []))
+        elif entries:
+            entries[-1][1].append(line.strip())
+    out: dict[str, str] = {}
+    for names, description in entries:
+        text = " ".join(" ".join(description).split())
+        out.update(dict.fromkeys(names, re.split(r"(?<!\.[a-z]\.)(?<=\.)\s", text)[0].rstrip(".")))
+    return out
