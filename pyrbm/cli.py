@@ -14,8 +14,8 @@ import dataclasses
 import math
 import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -57,7 +57,7 @@ def _checkpoint_every(text: str) -> str | int:
 FLAG_NAMES = {"n_chains": "--chains"}
 _CHOICES = {"method": METHODS, "optimizer": OPTIMIZERS, "lr_schedule": SCHEDULES}
 #: argparse types by field annotation (every int option is a positive count).
-_TYPES = {"int": _positive, "int | None": _positive, "float": float, "str": str,
+_TYPES: dict[str, Callable[[str], Any]] = {"int": _positive, "int | None": _positive, "float": float, "str": str,
           "str | int": _checkpoint_every}
 
 
@@ -76,7 +76,7 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
             continue
         default = DEFAULTS.get(option.name, option.default)
         text = helps.get(option.name)
-        common = {"dest": option.name, "default": default,
+        common: dict[str, Any] = {"dest": option.name, "default": default,
                   "help": text and text.replace("%", "%%")}  # argparse formats help with %
         if option.type == "bool":
             parser.add_argument(flag(option.name), action=argparse.BooleanOptionalAction, **common)

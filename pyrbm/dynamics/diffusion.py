@@ -230,7 +230,7 @@ def langevin(
     n_modes = potential.n_modes
     x = _initial(x0, "x0", (n_modes, n_traj), dt_type)
     y = _initial(y0, "y0", (n_modes, n_traj), dt_type)
-    arrays = [
+    stiffness, coupling, force, cubic_c, quartic_c = (
         np.ascontiguousarray(a, dtype=dt_type)
         for a in (
             potential.stiffness,
@@ -239,7 +239,7 @@ def langevin(
             _coefficients(cubic, "cubic", n_modes),
             _coefficients(quartic, "quartic", n_modes),
         )
-    ]
+    )
     n_records = n_steps // record_every
     sums = np.empty((n_modes, n_records + 1, 5))
     xd, yd = x.astype(np.float64), y.astype(np.float64)
@@ -250,7 +250,8 @@ def langevin(
     first_step = resume.steps if resume is not None else 0
     recorded = np.empty((n_modes, n_records, 5))
     _core.langevin_modes(
-        x, y, *arrays, dt, diffusion, key, first_step, n_steps, record_every, recorded
+        x, y, stiffness, coupling, force, cubic_c, quartic_c, dt, diffusion, key, first_step,
+        n_steps, record_every, recorded,
     )
     sums[:, 1:] = recorded
     mean, cov = _moments_from_sums(sums, n_traj)

@@ -182,7 +182,9 @@ class LowRankModel:
             h, self._v, r, self._s, self._u_t, self.rbm.visible_bias, beta, key, 0,
             chain_offset, STREAMS["probing"], v, probs,
         )
-        return (v, probs) if return_probs else v
+        if probs is not None:
+            return v, probs
+        return v
 
 
 @dataclass(frozen=True)

@@ -166,8 +166,11 @@ def log_likelihood(rbm: RBM, data: np.ndarray, log_z: LogZ | float) -> float:
 class CheckpointLike(Protocol):
     """What the observer reads of the trainer's ``CheckpointInfo``."""
 
-    epoch: int
-    update: int
+    @property
+    def epoch(self) -> int: ...
+
+    @property
+    def update(self) -> int: ...
 
 
 class LikelihoodObserver:

@@ -34,7 +34,7 @@ __all__ = [
     "plot_trained_spectra",
 ]
 
-PathLike = str | os.PathLike
+PathLike = str | os.PathLike[str]
 
 
 def plot_mp_histogram(

@@ -72,7 +72,7 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
                 f"({time.perf_counter() - start:.1f} s)")
         gathered = world.gather(summaries)
         runs = None
-        if world.is_root:
+        if gathered is not None:  # the root
             runs = sorted((s for part in gathered for s in part),
                           key=lambda s: (s[1]["hidden"], s[1]["replica"]))
         weights = world.bcast(None if runs is None else
@@ -89,7 +89,7 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
             results[name] = run_experiment(name, config, seed, models)
             log(f"rank {world.rank}: experiment {name} ({time.perf_counter() - start:.1f} s)")
         parts = world.gather(results)
-        if not world.is_root:
+        if parts is None or runs is None:  # not the root
             return None
         experiments = {name: res for part in parts for name, res in part.items()}
         report = write_report(out, config=config.to_dict(), seed=seed, n_ranks=world.size,

@@ -50,7 +50,7 @@ _STATE_TYPES = (np.random.RandomState, np.random.Generator)
 
 
 if HAVE_SKLEARN:
-    from sklearn.exceptions import NotFittedError
+    from sklearn.exceptions import NotFittedError as NotFittedError  # re-exported
 
     _Bases: tuple[type, ...] = (ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 else:

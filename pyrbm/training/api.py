@@ -269,7 +269,7 @@ def resume(
         All checkpoints of the run, old and new.
     """
     world = _check_world(world)
-    path = os.fspath(world.bcast(path))
+    path = str(os.fspath(world.bcast(path)))
     stored = checkpoint.read_config(path)
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     config = TrainConfig(**{name: stored[name] for name in names if name in stored})

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io.archive import CheckpointInfo
+from ..io.archive import CheckpointInfo as CheckpointInfo  # re-exported: training's record
 from .._validation import finite_scalar, positive_int
 from ..model import RBM
 from .optim import OPTIMIZERS, SCHEDULES
