@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.optimize
 import scipy.special
 
@@ -349,7 +350,7 @@ class Decomposition:
         return b * e
 
     def polar(
-        self, x: np.ndarray, y: np.ndarray, modes: Any = None
+        self, x: np.ndarray, y: np.ndarray, modes: ArrayLike | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Polar coordinates of points around each mode's saddle.
 
@@ -419,7 +420,7 @@ class Decomposition:
                              self.hidden_bias)
 
 
-def decompose(rbm: Any) -> Decomposition:
+def decompose(rbm: RBM | ArrayLike) -> Decomposition:
     """Full SVD of an RBM's weights in the documented gauge (module docstring).
 
     Parameters

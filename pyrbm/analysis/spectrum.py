@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 import scipy.linalg
 import scipy.optimize
 import scipy.stats
@@ -76,7 +77,7 @@ def _values(x: Any, name: str) -> np.ndarray:
     return arr
 
 
-def mp_density(lam: Any, n_visible: int, n_hidden: int, std: float) -> np.ndarray:
+def mp_density(lam: ArrayLike, n_visible: int, n_hidden: int, std: float) -> np.ndarray:
     """Marchenko–Pastur density of the singular values, zero outside the bulk.
 
     Parameters
@@ -102,7 +103,7 @@ def mp_density(lam: Any, n_visible: int, n_hidden: int, std: float) -> np.ndarra
     return np.where(inside, rho, 0.0)
 
 
-def mp_cdf(lam: Any, n_visible: int, n_hidden: int, std: float) -> np.ndarray:
+def mp_cdf(lam: ArrayLike, n_visible: int, n_hidden: int, std: float) -> np.ndarray:
     """Closed-form cumulative distribution of the Marchenko–Pastur singular values.
 
     With ``t = lam^2`` on ``[a, b] = [lam_-^2, lam_+^2]`` the CDF is
@@ -152,7 +153,7 @@ def _singular_values_1d(singular_values: Any) -> np.ndarray:
 
 
 def fit_std(
-    singular_values: Any,
+    singular_values: ArrayLike,
     n_visible: int,
     n_hidden: int,
     *,
@@ -192,7 +193,7 @@ def fit_std(
 
 
 def ks_test(
-    singular_values: Any, n_visible: int, n_hidden: int, std: float | None = None
+    singular_values: ArrayLike, n_visible: int, n_hidden: int, std: float | None = None
 ) -> Any:
     """Kolmogorov–Smirnov test of a spectrum against the MP law.
 
@@ -244,7 +245,7 @@ def tracy_widom_scale(n_visible: int, n_hidden: int, std: float) -> float:
 
 
 def count_outliers(
-    singular_values: Any,
+    singular_values: ArrayLike,
     n_visible: int,
     n_hidden: int,
     std: float | None = None,
@@ -299,7 +300,7 @@ def pooled_spectra(
     *,
     std: float = 0.01,
     rng: RngLike = None,
-    dtype: Any = np.float32,
+    dtype: DTypeLike = np.float32,
     n_workers: int | None = None,
 ) -> np.ndarray:
     """Singular values of many random initializations ``W ~ N(0, std^2)``.

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import linalg
 
 from .potentials import PRIOR_STIFFNESS
@@ -201,7 +202,7 @@ def _spectrum_and_beta(singular_values: Any, beta: float) -> tuple[np.ndarray, f
     return lam, finite_scalar(beta, "beta", minimum=0.0)
 
 
-def normal_mode_frequencies(singular_values: Any, *, beta: float = 1.0) -> np.ndarray:
+def normal_mode_frequencies(singular_values: ArrayLike, *, beta: float = 1.0) -> np.ndarray:
     """``(4 - beta lambda_i, 4 + beta lambda_i)`` for every mode.
 
     Parameters
@@ -217,7 +218,7 @@ def normal_mode_frequencies(singular_values: Any, *, beta: float = 1.0) -> np.nd
     return np.stack([PRIOR_STIFFNESS - beta * lam, PRIOR_STIFFNESS + beta * lam], axis=1)
 
 
-def stationary(singular_values: Any, *, beta: float = 1.0) -> np.ndarray:
+def stationary(singular_values: ArrayLike, *, beta: float = 1.0) -> np.ndarray:
     """Whether each mode's diffusion has a stationary state (``beta lambda < 4``).
 
     Parameters
@@ -232,7 +233,7 @@ def stationary(singular_values: Any, *, beta: float = 1.0) -> np.ndarray:
     return normal_mode_frequencies(singular_values, beta=beta)[:, 0] > 0
 
 
-def mode_pairs(singular_values: Any, *, beta: float = 1.0) -> list[BosonPair]:
+def mode_pairs(singular_values: ArrayLike, *, beta: float = 1.0) -> list[BosonPair]:
     """One :class:`BosonPair` per mode.
 
     Parameters

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from scipy import stats
 
 from .. import _core
@@ -160,11 +161,11 @@ def langevin(
     dt: float,
     diffusion: float = 1.0,
     record_every: int = 1,
-    x0: Any = None,
-    y0: Any = None,
-    cubic: Any = None,
-    quartic: Any = None,
-    dtype: Any = np.float64,
+    x0: ArrayLike | None = None,
+    y0: ArrayLike | None = None,
+    cubic: ArrayLike | None = None,
+    quartic: ArrayLike | None = None,
+    dtype: DTypeLike = np.float64,
     rng: RngLike = None,
     resume: LangevinResult | None = None,
 ) -> LangevinResult:
@@ -259,7 +260,7 @@ def langevin(
     return LangevinResult(times, mean, cov, x, y, key, first_step + n_steps)
 
 
-def ou_variance(stiffness: Any, t: Any, *, diffusion: float = 1.0, var0: float = 0.0) -> np.ndarray:
+def ou_variance(stiffness: ArrayLike, t: ArrayLike, *, diffusion: float = 1.0, var0: float = 0.0) -> np.ndarray:
     """Exact variance of the OU process ``dz = -kappa z dt + sqrt(2D) dW`` at time ``t``.
 
     ``var0 e^{-2 kappa t} + (D / kappa)(1 - e^{-2 kappa t})``; ``var0 + 2 D t`` at
@@ -290,7 +291,7 @@ def ou_variance(stiffness: Any, t: Any, *, diffusion: float = 1.0, var0: float =
 
 
 def em_variance(
-    stiffness: Any, dt: float, n_steps: Any, *, diffusion: float = 1.0, var0: float = 0.0
+    stiffness: ArrayLike, dt: float, n_steps: ArrayLike, *, diffusion: float = 1.0, var0: float = 0.0
 ) -> np.ndarray:
     """Exact variance after ``n_steps`` Euler-Maruyama steps of the OU process.
 
@@ -358,7 +359,7 @@ class ConvergenceReport:
 
 
 def convergence_analysis(
-    singular_values: Any,
+    singular_values: ArrayLike,
     *,
     beta: float = 1.0,
     t_max: float = 4.0,

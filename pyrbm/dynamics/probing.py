@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from .._rng import STREAMS, RngLike, as_generator, draw_key
@@ -144,7 +145,7 @@ class LowRankModel:
         self,
         h: np.ndarray,
         *,
-        rotation: Any = None,
+        rotation: ArrayLike | None = None,
         beta: float = 1.0,
         rng: RngLike = None,
         chain_offset: int = 0,
@@ -220,7 +221,7 @@ class ProbeResult:
 
 def probe(
     rbm: RBM,
-    rotation: Any,
+    rotation: ArrayLike,
     *,
     n_chains: int = 100,
     n_sweeps: int = 100,

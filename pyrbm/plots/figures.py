@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _style as P
 from ..analysis.spectrum import mp_density, mp_edges
@@ -38,7 +39,7 @@ PathLike = str | os.PathLike[str]
 
 
 def plot_mp_histogram(
-    singular_values: Any,
+    singular_values: ArrayLike,
     n_visible: int,
     n_hidden: int,
     std: float,
@@ -128,7 +129,7 @@ def plot_trained_spectra(
 
 
 def plot_singular_value_trajectories(
-    epochs: Any,
+    epochs: ArrayLike,
     values: Mapping[int, Any],
     mp_edge: Mapping[int, float],
     beta: float,
@@ -173,7 +174,7 @@ def plot_singular_value_trajectories(
 
 
 def plot_saddle_energies(
-    epochs: Any, energies: Mapping[int, Any], totals: Mapping[int, Any], path: PathLike
+    epochs: ArrayLike, energies: Mapping[int, Any], totals: Mapping[int, Any], path: PathLike
 ) -> Path:
     """Figure 4: saddle energies ``eps_i`` per ``M`` and their totals versus epoch.
 
@@ -221,11 +222,11 @@ def plot_saddle_energies(
 
 
 def plot_js_vs_inverse_hidden(
-    inv_m: Any,
-    js_mean: Any,
-    js_std: Any,
-    untrained_mean: Any,
-    untrained_std: Any,
+    inv_m: ArrayLike,
+    js_mean: ArrayLike,
+    js_std: ArrayLike,
+    untrained_mean: ArrayLike,
+    untrained_std: ArrayLike,
     path: PathLike,
 ) -> Path:
     """Figure 5: rotation JS divergence of trained weights versus ``1/M`` (log y).
@@ -278,7 +279,7 @@ def plot_js_vs_inverse_hidden(
     return P.save(fig, out)
 
 
-def plot_kurtosis(inv_n: Any, mean_kurtosis: Any, path: PathLike) -> Path:
+def plot_kurtosis(inv_n: ArrayLike, mean_kurtosis: ArrayLike, path: PathLike) -> Path:
     """Figure 6: mean kurtosis of the paired coordinates ``x_i`` versus ``1/N``.
 
     Parameters
@@ -314,12 +315,12 @@ def plot_kurtosis(inv_n: Any, mean_kurtosis: Any, path: PathLike) -> Path:
 
 def plot_log_z_comparison(
     labels: Sequence[str],
-    exact: Any,
-    meanfield: Any,
-    ais: Any,
-    ais_se: Any,
-    rais: Any,
-    rais_se: Any,
+    exact: ArrayLike,
+    meanfield: ArrayLike,
+    ais: ArrayLike,
+    ais_se: ArrayLike,
+    rais: ArrayLike,
+    rais_se: ArrayLike,
     path: PathLike,
 ) -> Path:
     """Figure 7: ``ln Z - (N+M) ln 2`` of small RBMs by four methods.
@@ -368,7 +369,7 @@ def plot_log_z_comparison(
     return P.save(fig, out)
 
 
-def plot_langevin_variance(times: Any, variances: Mapping[str, Any], path: PathLike) -> Path:
+def plot_langevin_variance(times: ArrayLike, variances: Mapping[str, Any], path: PathLike) -> Path:
     """Figure 8: variance of Langevin mode coordinates versus time (log y).
 
     Parameters
@@ -405,7 +406,7 @@ def plot_langevin_variance(times: Any, variances: Mapping[str, Any], path: PathL
 
 
 def plot_mode_trajectory(
-    epochs: Any, data_uw: Sequence[Any], model_uw: Sequence[Any], path: PathLike
+    epochs: ArrayLike, data_uw: Sequence[Any], model_uw: Sequence[Any], path: PathLike
 ) -> Path:
     """Figure 9: mode-1 rotated coordinates of data and model samples, one panel per epoch.
 

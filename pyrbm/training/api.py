@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy.special import logit
 
 from ..io import archive as checkpoint
@@ -47,7 +47,7 @@ def init_rbm(
     *,
     scheme: str = "paper",
     std: float = 0.01,
-    dtype: Any = np.float32,
+    dtype: DTypeLike = np.float32,
     rng: RngLike = None,
 ) -> RBM:
     """A new RBM for ``data``.
