@@ -2,7 +2,7 @@
 
 Conventions: ``W`` has shape ``(N, M) = (n_visible, n_hidden)`` with i.i.d. entries of
 standard deviation ``std``; it has ``L = min(N, M)`` singular values. Their limiting
-density is
+density is ::
 
     rho(lam) = sqrt((lam_+^2 - lam^2)(lam^2 - lam_-^2)) / (pi q lam),   lam_- <= lam <= lam_+,
 

@@ -66,7 +66,7 @@ def _givens_rows(a: np.ndarray, p: np.ndarray, q: np.ndarray, c: np.ndarray,
 
 @dataclass(frozen=True)
 class GivensRotation:
-    """A product ``R = G_{k-1} ... G_0`` of Givens rotations in dimension ``n``.
+    """A product ``R = G_{k-1} … G_0`` of Givens rotations in dimension ``n``.
 
     Attributes
     ----------

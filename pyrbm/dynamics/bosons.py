@@ -4,7 +4,7 @@ Derivation (quadratic potential, general diffusion constant ``D``)
 ------------------------------------------------------------------
 A mode's Langevin dynamics ``dz = -grad Phi dt + sqrt(2D) dW`` has the Fokker-Planck
 equation ``d_t P = div(grad Phi P + D grad P) =: -L P``. Substituting
-``P = exp(-Phi / 2D) psi`` turns ``L`` into the Schrödinger operator
+``P = exp(-Phi / 2D) psi`` turns ``L`` into the Schrödinger operator ::
 
     H = -D lap + |grad Phi|^2 / (4 D) - lap(Phi) / 2,
 
@@ -13,7 +13,7 @@ which has the same spectrum as ``L`` (E17 is the case ``D = 1``). For a quadrati
 ``|grad Phi|^2 = z^T K^2 z`` and ``lap Phi = tr K``. In the eigenbasis of ``K``
 (eigenvalues ``kappa_j``) ``H`` separates into one-dimensional oscillators
 ``-D d^2 + kappa_j^2 xi^2 / (4D) - kappa_j / 2``: a harmonic oscillator of mass
-``1/(2D)`` and frequency ``|kappa_j|``, with levels ``|kappa_j| (n + 1/2)``. Hence
+``1/(2D)`` and frequency ``|kappa_j|``, with levels ``|kappa_j| (n + 1/2)``. Hence ::
 
     spec(H) = { sum_j ( |kappa_j| (n_j + 1/2) - kappa_j / 2 ) : n_j = 0, 1, 2, ... },
 
@@ -30,7 +30,7 @@ For one RBM mode (E12) ``K = [[kx, -c], [-c, ky]]`` with ``kx = ky = 1/sigma^2 =
 Boson form. With ``K^2 = [[kx^2 + c^2, -c(kx + ky)], [-c(kx + ky), ky^2 + c^2]]`` each of
 ``x``, ``y`` alone is an oscillator of frequency ``omega_x = sqrt(kx^2 + c^2)``
 (``sqrt(16 + beta^2 lambda^2)``), ``omega_y`` likewise. With ``x = sqrt(D/omega_x)(a + a^+)``,
-``y = sqrt(D/omega_y)(b + b^+)``:
+``y = sqrt(D/omega_y)(b + b^+)``::
 
     H = omega_x a^+ a + omega_y b^+ b - g (a + a^+)(b + b^+) + (omega_x + omega_y - kx - ky)/2,
     g = c (kx + ky) / (2 sqrt(omega_x omega_y))   (= 4 beta lambda / sqrt(16 + beta^2 lambda^2)).
