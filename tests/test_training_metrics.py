@@ -55,7 +55,7 @@ def test_reconstruction_error_reference() -> None:
 
 
 def test_spectrum_metrics_and_marchenko_pastur_edge() -> None:
-    # paper-notes E23: sigma = 0.01, N = 784, M = 500 -> upper edge 0.5036
+    # docs/equations.md E23: sigma = 0.01, N = 784, M = 500 -> upper edge 0.5036
     assert metrics.marchenko_pastur_edge(784, 500, 0.01) == pytest.approx(0.5036, abs=1e-4)
     rbm = small_rbm(13, 7, 1.0, np.float64, seed=8)
     singular = np.linalg.svd(rbm.weights, compute_uv=False)

@@ -1,4 +1,4 @@
-"""Static reciprocal-space analysis of a weight matrix (paper-notes E3-E9, E17-E19).
+"""Static reciprocal-space analysis of a weight matrix (docs/equations.md E3-E9, E17-E19).
 
 Submodules: :mod:`~pyrbm.analysis.reciprocal` (SVD modes, saddle points, gauge-fixed
 mode tracking), :mod:`~pyrbm.analysis.spectrum` (Marchenko-Pastur law, outliers,

@@ -431,6 +431,19 @@ def decompose(rbm: RBM | ArrayLike) -> Decomposition:
     Returns
     -------
     Decomposition
+
+    Examples
+    --------
+    >>> import numpy as np, pyrbm
+    >>> from pyrbm.analysis.reciprocal import decompose
+    >>> rbm = pyrbm.RBM.random(6, 4, std=0.5, rng=0)
+    >>> dec = decompose(rbm)
+    >>> dec.U.shape, dec.singular_values.shape, dec.V.shape
+    ((6, 6), (4,), (4, 4))
+    >>> v, h = rbm.sample(3, 10, rng=1)
+    >>> x, y = dec.to_reciprocal(v, h)  # E4
+    >>> np.allclose(dec.energy(x, y), rbm.energy(v, h))  # E6 equals E1
+    True
     """
     w = _weights64(rbm, "rbm")
     if isinstance(rbm, RBM):

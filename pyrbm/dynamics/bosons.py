@@ -1,4 +1,4 @@
-r"""Coupled bosons from the Fokker-Planck operator of a reciprocal mode (paper-notes E17).
+r"""Coupled bosons from the Fokker-Planck operator of a reciprocal mode (docs/equations.md E17).
 
 Derivation (quadratic potential, general diffusion constant ``D``)
 ------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Diffusion of the reciprocal modes (paper-notes E12-E16).
+"""Diffusion of the reciprocal modes (docs/equations.md E12-E16).
 
 Each of the ``L = min(N, M)`` paired modes of an RBM, with the Gaussian prior of the
 uniform measure (E11: ``x ~ N(mu_x, sigma^2)``, ``y ~ N(mu_y, sigma^2)``, sigma^2 = 1/4,

@@ -1,4 +1,4 @@
-"""Landau double-well fit (paper-notes E16) and mode coordinates; see pyrbm.dynamics.diffusion."""
+"""Landau double-well fit (docs/equations.md E16) and mode coordinates; see pyrbm.dynamics.diffusion."""
 
 from __future__ import annotations
 

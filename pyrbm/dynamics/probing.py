@@ -2,7 +2,7 @@
 
 Sample the model (Gibbs), take the hidden states ``h``, their reciprocal coordinates
 ``y = V^T h``, and regenerate ``v ~ Bernoulli(sigmoid(beta (a + U R diag(s) y)))``
-(paper-notes, "Hierarchical probing"). ``R = I`` at full rank is the ordinary
+(docs/equations.md, "Hierarchical probing"). ``R = I`` at full rank is the ordinary
 conditional ``p(v | h)``; a rotation ``R`` mixing low modes (index >= 5, i.e. modes >= 6)
 barely changes the samples, one in the plane of modes 1 and 2 changes them drastically.
 

@@ -195,6 +195,21 @@ def train(
     -------
     History
         One record per checkpoint (the same on every rank).
+
+    See Also
+    --------
+    resume : Continue a run from its archive.
+    init_rbm : The paper's initial model.
+    TrainConfig : The options above, validated in one place.
+
+    Examples
+    --------
+    >>> import numpy as np, pyrbm
+    >>> data = (np.random.default_rng(0).random((60, 6)) < 0.3).astype(np.uint8)
+    >>> rbm = pyrbm.init_rbm(data, 4, rng=0)
+    >>> history = pyrbm.train(rbm, data, batch_size=20, epochs=2, lr=0.05, rng=1)
+    >>> history["epoch"], history["update"]
+    (array([1., 2.]), array([3., 6.]))
     """
     options = dict(locals())  # first: the arguments only
     if not isinstance(rbm, RBM):

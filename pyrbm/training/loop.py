@@ -2,7 +2,7 @@
 and the loop that saves checkpoints (settings and records: :mod:`pyrbm.training.config`).
 
 The gradient of the mean log-likelihood is the exact difference of data and model
-statistics computed with the hidden conditionals p(h | v) (paper-notes, training
+statistics computed with the hidden conditionals p(h | v) (docs/equations.md, training
 protocol)::
 
     dW = <v p(h|v)^T>_data - <v p(h|v)^T>_chains,  da = <v>_d - <v>_c,
