@@ -39,7 +39,7 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
     Parameters
     ----------
     out : str or os.PathLike
-        Output folder (created): ``runs/*.h5``, figures, ``results.json``,
+        Output folder (created): ``runs/*.h5``, figures, ``results.json``, ``timings.json``,
         ``report.md``, ``report.html``.
     config : Config
     seed : int

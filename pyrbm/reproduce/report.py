@@ -218,14 +218,19 @@ def _figures(out: Path, runs: list[dict[str, Any]], ex: dict[str, Any], n_visibl
     return f
 
 
-_SKIP_IN_JSON = {"final_weights", "final_samples", "data_uw", "model_uw"}
+_SKIP_IN_JSON = {"final_weights", "final_samples", "data_uw", "model_uw", "wall_time"}
 
 
 def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks: int,
                  runs: list[dict[str, Any]], experiments: dict[str, Any],
                  n_visible: int, image_shape: tuple[int, int],
                  figures: bool = True) -> dict[str, Any]:
-    """Draw the figures and write ``results.json``, ``report.md`` and ``report.html``.
+    """Draw the figures and write ``results.json``, ``timings.json``, ``report.md`` and
+    ``report.html``.
+
+    ``results.json`` holds only what the seed determines, so two jobs with the same
+    configuration and seed write the same file byte for byte; the run wall times (the
+    one thing that varies) go to ``timings.json``.
 
     Parameters
     ----------
@@ -246,7 +251,7 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
     Returns
     -------
     dict
-        The content of ``results.json``.
+        The content of ``results.json`` plus ``"timings"`` (that of ``timings.json``).
     """
     out = Path(out)
     std = config["analysis"]["std"]
@@ -260,6 +265,9 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
     results = _jsonable({"config": config, "seed": seed, "n_ranks": n_ranks,
                          "claims": verdicts, "runs": runs_json, "experiments": ex_json})
     (out / "results.json").write_text(json.dumps(results, indent=1))
+    timings = {"wall_time": {f"M{r['hidden']:04d}_r{r['replica']}": float(r["wall_time"])
+                             for r in runs}}
+    (out / "timings.json").write_text(json.dumps(timings, indent=1))
     held = sum(c["holds"] for c in verdicts)
     lines = [f"# pyrbm reproduce: {config['name']} configuration, seed {seed}", "",
              f"{len(runs)} training runs (hidden sizes {sorted({r['hidden'] for r in runs})}, "
@@ -285,4 +293,4 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
         f"<body><h1>{html.escape(lines[0][2:])}</h1><p>{html.escape(lines[2])}</p>"
         f"<table border='1'><tr><th>claim</th><th>measured</th><th>criterion</th><th>holds</th>"
         f"</tr>{rows}</table>{imgs}</body></html>\n")
-    return results
+    return {**results, "timings": timings}
