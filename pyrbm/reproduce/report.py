@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..plots import figures as plots
+from .. import plots
 from ..analysis.spectrum import count_outliers, mp_edges
 
 __all__ = ["FIGURES", "claims", "write_report"]
