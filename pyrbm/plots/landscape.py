@@ -2,11 +2,7 @@
 bulk, saddle energies, the rotational symmetry (JS divergence) and the Gaussianity
 (kurtosis) of the reciprocal variables.
 
-Every function takes plain numpy arrays and dicts, validates them (errors name the
-argument), writes one PNG to ``path`` (its folder is created if needed) and returns
-``path`` as a :class:`pathlib.Path`. matplotlib renders with Agg through a bare
-:class:`~matplotlib.figure.Figure`, so no display is needed and no pyplot state is
-touched. Hidden sizes ``M`` key the dicts and are drawn in increasing order.
+Each function follows the contract of :mod:`pyrbm.plots` (validated arrays in, one PNG out).
 """
 
 from __future__ import annotations
@@ -177,7 +173,7 @@ def plot_saddle_energies(
     epochs : array_like, shape (T,)
     energies : dict of int to array_like, shape (T, k)
         ``eps_i(epoch)`` of ``k`` modes for each hidden size (e.g. columns of
-        ``pyrbm.analysis.reciprocal.track_modes(...).saddle_energies``); NaN entries are not drawn.
+        ``pyrbm.analysis.tracking.track_modes(...).saddle_energies``); NaN entries are not drawn.
     totals : dict of int to array_like, shape (T,)
         ``sum_i eps_i(epoch)`` over all modes (same keys).
     path : str or os.PathLike
@@ -189,7 +185,7 @@ def plot_saddle_energies(
     out = P.output_path(path)
     x, sizes = P.array(epochs, "epochs", 1), P.sizes_dict(energies, "energies")
     P.same_keys(sizes, totals, "totals", "energies")
-    # NaN allowed: pyrbm.analysis.reciprocal.track_modes gives NaN where a mode's lam is 0
+    # NaN allowed: pyrbm.analysis.tracking.track_modes gives NaN where a mode's lam is 0
     eps = [P.array(energies[m], f"energies[{m}]", 2, shape=(x.size, None), allow_nan=True)
            for m in sizes]
     for m, e in zip(sizes, eps):

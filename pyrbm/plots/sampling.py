@@ -1,11 +1,7 @@
 """Figures of sampling and dynamics: partition-function estimates, Langevin variances,
 mode-1 trajectories, hierarchical probing, log-likelihood curves and model samples.
 
-Every function takes plain numpy arrays and dicts, validates them (errors name the
-argument), writes one PNG to ``path`` (its folder is created if needed) and returns
-``path`` as a :class:`pathlib.Path`. matplotlib renders with Agg through a bare
-:class:`~matplotlib.figure.Figure`, so no display is needed and no pyplot state is
-touched. Hidden sizes ``M`` key the dicts and are drawn in increasing order.
+Each function follows the contract of :mod:`pyrbm.plots` (validated arrays in, one PNG out).
 """
 
 from __future__ import annotations
