@@ -6,14 +6,14 @@ from typing import Optional
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.floating]
-Key = tuple[int, int]
+_FloatArray = npt.NDArray[np.floating]
+_Key = tuple[int, int]
 
 STREAMS: dict[str, int]
 
 # rng (bind_rng.cpp)
-def philox4x64_10(counter: list[int], key: Key) -> list[int]: ...
-def uniform_row(out: FloatArray, key: Key, sweep: int, chain: int, stream: int) -> None: ...
+def philox4x64_10(counter: list[int], key: _Key) -> list[int]: ...
+def uniform_row(out: _FloatArray, key: _Key, sweep: int, chain: int, stream: int) -> None: ...
 
 # threads (bind_threads.cpp)
 def have_openmp() -> bool: ...
@@ -21,50 +21,50 @@ def get_max_threads() -> int: ...
 def set_num_threads(n_threads: int) -> None: ...
 
 # gibbs (bind_gibbs.cpp)
-def probs_from_fields(fields: FloatArray, bias: FloatArray, beta: float, out: FloatArray) -> None: ...
+def probs_from_fields(fields: _FloatArray, bias: _FloatArray, beta: float, out: _FloatArray) -> None: ...
 def sample_from_fields(
-    fields: FloatArray,
-    bias: FloatArray,
+    fields: _FloatArray,
+    bias: _FloatArray,
     beta: float,
-    key: Key,
+    key: _Key,
     sweep: int,
     chain_offset: int,
     stream: int,
-    states: FloatArray,
-    probs: Optional[FloatArray] = None,
+    states: _FloatArray,
+    probs: Optional[_FloatArray] = None,
 ) -> int: ...
 def sparse_fields(
-    states: FloatArray, rows: FloatArray, out: FloatArray, *, accumulate: bool = False
+    states: _FloatArray, rows: _FloatArray, out: _FloatArray, *, accumulate: bool = False
 ) -> None: ...
 def pcd_update(
-    v_pos: FloatArray,
-    h_samples: FloatArray,
-    weights: FloatArray,
-    visible_bias: FloatArray,
-    hidden_bias: FloatArray,
+    v_pos: _FloatArray,
+    h_samples: _FloatArray,
+    weights: _FloatArray,
+    visible_bias: _FloatArray,
+    hidden_bias: _FloatArray,
     learning_rate: float,
-    key: Key,
+    key: _Key,
     sweep: int,
-    h_next: FloatArray,
+    h_next: _FloatArray,
 ) -> None:
     """One PCD-1 update of scikit-learn's algorithm on binary ``v_pos`` (n, n_visible) and
     binary ``h_samples`` (n_chains, n_hidden), in place on ``weights`` (n_visible,
     n_hidden) and the biases; the new chains go to ``h_next``. Inputs must hold only 0/1."""
 def gibbs_sparse(
-    visible: FloatArray,
-    hidden: FloatArray,
-    weights: FloatArray,
-    weights_t: FloatArray,
-    visible_bias: FloatArray,
-    hidden_bias: FloatArray,
+    visible: _FloatArray,
+    hidden: _FloatArray,
+    weights: _FloatArray,
+    weights_t: _FloatArray,
+    visible_bias: _FloatArray,
+    hidden_bias: _FloatArray,
     beta: float,
-    key: Key,
+    key: _Key,
     first_sweep: int,
     chain_offset: int,
     n_sweeps: int,
 ) -> None: ...
-def density(states: FloatArray) -> float: ...
-def bernoulli_states(p: float, key: Key, chain_offset: int, out: FloatArray) -> None: ...
+def density(states: _FloatArray) -> float: ...
+def bernoulli_states(p: float, key: _Key, chain_offset: int, out: _FloatArray) -> None: ...
 
 # gemm (bind_gemm.cpp)
 def gemm(a: FloatArray, b: FloatArray, out: FloatArray, *, accumulate: bool = False) -> None:
@@ -111,43 +111,43 @@ def chain_gradient(
 
 # energy (bind_energy.cpp)
 def energy_from_fields(
-    visible: FloatArray,
-    hidden: FloatArray,
-    fields: FloatArray,
-    visible_bias: FloatArray,
-    hidden_bias: FloatArray,
+    visible: _FloatArray,
+    hidden: _FloatArray,
+    fields: _FloatArray,
+    visible_bias: _FloatArray,
+    hidden_bias: _FloatArray,
     beta: float,
-    out: FloatArray,
+    out: _FloatArray,
 ) -> None: ...
 def free_energy_from_fields(
-    visible: FloatArray,
-    fields: FloatArray,
-    visible_bias: FloatArray,
-    hidden_bias: FloatArray,
+    visible: _FloatArray,
+    fields: _FloatArray,
+    visible_bias: _FloatArray,
+    hidden_bias: _FloatArray,
     beta: float,
-    out: FloatArray,
+    out: _FloatArray,
 ) -> None: ...
 
 # layout (bind_layout.cpp)
-def transpose(src: FloatArray, out: FloatArray) -> None: ...
+def transpose(src: _FloatArray, out: _FloatArray) -> None: ...
 
 # partition (bind_partition.cpp)
 def log_z_enumerate(
-    rows: FloatArray, bias: FloatArray, other_bias: FloatArray, beta: float
+    rows: _FloatArray, bias: _FloatArray, other_bias: _FloatArray, beta: float
 ) -> float: ...
 def anneal(
-    visible: FloatArray,
-    weights: FloatArray,
-    weights_t: FloatArray,
-    visible_bias: FloatArray,
-    hidden_bias: FloatArray,
-    base_visible_bias: FloatArray,
-    base_weights: Optional[FloatArray],
-    base_weights_t: Optional[FloatArray],
-    base_hidden_bias: Optional[FloatArray],
+    visible: _FloatArray,
+    weights: _FloatArray,
+    weights_t: _FloatArray,
+    visible_bias: _FloatArray,
+    hidden_bias: _FloatArray,
+    base_visible_bias: _FloatArray,
+    base_weights: Optional[_FloatArray],
+    base_weights_t: Optional[_FloatArray],
+    base_hidden_bias: Optional[_FloatArray],
     coef_base: npt.NDArray[np.float64],
     coef_model: npt.NDArray[np.float64],
-    key: Key,
+    key: _Key,
     chain_offset: int,
     draw_initial: bool,
     log_weights: npt.NDArray[np.float64],
@@ -158,36 +158,36 @@ def softplus_fast(x: npt.ArrayLike) -> npt.NDArray[np.float64]: ...
 LANGEVIN_BLOCK: int
 
 def langevin_modes(
-    x: FloatArray,
-    y: FloatArray,
-    stiffness: FloatArray,
-    coupling: FloatArray,
-    force: FloatArray,
-    cubic: FloatArray,
-    quartic: FloatArray,
+    x: _FloatArray,
+    y: _FloatArray,
+    stiffness: _FloatArray,
+    coupling: _FloatArray,
+    force: _FloatArray,
+    cubic: _FloatArray,
+    quartic: _FloatArray,
     dt: float,
     diffusion: float,
-    key: Key,
+    key: _Key,
     first_step: int,
     n_steps: int,
     record_every: int,
-    moments: FloatArray,
+    moments: _FloatArray,
 ) -> None: ...
-def box_muller(u: FloatArray, nx: FloatArray, ny: FloatArray) -> None: ...
+def box_muller(u: _FloatArray, nx: _FloatArray, ny: _FloatArray) -> None: ...
 def lowrank_sample_visible(
-    hidden: FloatArray,
-    v_r: FloatArray,
-    rotation: FloatArray,
-    singular_values: FloatArray,
-    u_r_t: FloatArray,
-    visible_bias: FloatArray,
+    hidden: _FloatArray,
+    v_r: _FloatArray,
+    rotation: _FloatArray,
+    singular_values: _FloatArray,
+    u_r_t: _FloatArray,
+    visible_bias: _FloatArray,
     beta: float,
-    key: Key,
+    key: _Key,
     sweep: int,
     chain_offset: int,
     stream: int,
-    states: FloatArray,
-    probs: Optional[FloatArray] = None,
+    states: _FloatArray,
+    probs: Optional[_FloatArray] = None,
 ) -> int: ...
 
 # tempering (bind_tempering.cpp)

@@ -33,7 +33,7 @@ def get_num_threads() -> int:
 def set_num_threads(n_threads: int) -> None:
     """Set the number of threads of the OpenMP kernels and of the BLAS library.
 
-    Results do not depend on this number (see DESIGN.md): every random number is a
+    Results do not depend on this number (docs/conventions.md, Randomness): every random number is a
     function of the key and the counter, not of the thread that draws it.
 
     Parameters

@@ -11,11 +11,12 @@ any rank stops the whole job with the line ``pyrbm: rank R of S failed: ...``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from .io.datasets import DatasetNotFoundError
 from .model import RBM
 from .training.optim import OPTIMIZERS, SCHEDULES
 from .training.api import METHODS, init_rbm, resume, train
+from .training.config import TrainConfig, parameter_summaries
 
 #: Defaults of ``pyrbm train``: a model that trains on MNIST in a few minutes on two
 #: cores (measured, see docs/training.md). Adam's step is 1e-2: with the paper's 1e-3
@@ -52,6 +54,38 @@ def _checkpoint_every(text: str) -> str | int:
     return text if text in ("epoch", "exponential") else _positive(text)
 
 
+#: Flags of ``pyrbm train`` not spelled after their TrainConfig field.
+FLAG_NAMES = {"n_chains": "--chains"}
+_CHOICES = {"method": METHODS, "optimizer": OPTIMIZERS, "lr_schedule": SCHEDULES}
+#: argparse types by field annotation (every int option is a positive count).
+_TYPES: dict[str, Callable[[str], Any]] = {"int": _positive, "int | None": _positive, "float": float, "str": str,
+          "str | int": _checkpoint_every}
+
+
+def flag(name: str) -> str:
+    """The ``pyrbm train`` flag of a setting (``n_chains`` -> ``--chains``)."""
+    return FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
+
+
+def _add_train_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per field of :class:`~pyrbm.training.TrainConfig` (but ``dataset``),
+    with the field's default unless :data:`DEFAULTS` sets one, and the first sentence
+    of :func:`pyrbm.train`'s description of it as help."""
+    helps = parameter_summaries(train.__doc__ or "")
+    for option in dataclasses.fields(TrainConfig):
+        if option.name == "dataset":  # --dataset names one of datasets.DATASETS
+            continue
+        default = DEFAULTS.get(option.name, option.default)
+        text = helps.get(option.name)
+        common: dict[str, Any] = {"dest": option.name, "default": default,
+                  "help": text and text.replace("%", "%%")}  # argparse formats help with %
+        if option.type == "bool":
+            parser.add_argument(flag(option.name), action=argparse.BooleanOptionalAction, **common)
+        else:
+            parser.add_argument(flag(option.name), type=_TYPES[str(option.type)],
+                                choices=_CHOICES.get(option.name), **common)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pyrbm", description="Train and sample binary RBMs.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -59,22 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     tr = commands.add_parser("train", help="train a model (or continue one with --resume)")
     tr.add_argument("--dataset", choices=datasets.DATASETS, default="mnist")
     tr.add_argument("--hidden", type=_positive, default=DEFAULTS["hidden"])
-    tr.add_argument("--method", choices=METHODS, default="pcd")
-    tr.add_argument("--k", type=_positive, default=DEFAULTS["k"], help="Gibbs sweeps per update")
-    tr.add_argument("--batch-size", type=_positive, default=DEFAULTS["batch_size"])
-    tr.add_argument("--chains", type=_positive, default=None, help="default: batch size")
-    tr.add_argument("--epochs", type=_positive, default=DEFAULTS["epochs"])
-    tr.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    tr.add_argument("--lr", type=float, default=DEFAULTS["lr"])
-    tr.add_argument("--lr-schedule", choices=SCHEDULES, default="constant")
-    tr.add_argument("--lr-decay", type=float, default=0.1,
-                    help="final step = lr * lr-decay (decaying schedules)")
-    tr.add_argument("--centered", action="store_true", help="centered gradient")
-    tr.add_argument("--binarize-batches", action="store_true",
-                    help="train on the intensities, each mini-batch a fresh Bernoulli draw")
+    _add_train_options(tr)
     tr.add_argument("--init", choices=("paper", "normal"), default="paper")
-    tr.add_argument("--checkpoint-every", type=_checkpoint_every, default="epoch",
-                    help="'epoch', 'exponential' or a number of updates")
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--out", default="run.h5", help="archive to create (default run.h5)")
     tr.add_argument("--resume", metavar="ARCHIVE", help="continue this run up to --epochs")
@@ -216,13 +236,10 @@ def _train(args: argparse.Namespace, world: distributed.World) -> None:
         data = datasets.load(args.dataset, "train", binarize)[0]
         gen = np.random.default_rng(args.seed)
         rbm = init_rbm(data, args.hidden, scheme=args.init, dtype=args.dtype, rng=gen)
-        history = train(
-            rbm, args.dataset, method=args.method, k=args.k, batch_size=args.batch_size,
-            n_chains=args.chains, epochs=args.epochs, optimizer=args.optimizer, lr=args.lr,
-            lr_schedule=args.lr_schedule, lr_decay=args.lr_decay, centered=args.centered,
-            binarize_batches=args.binarize_batches, checkpoint_every=args.checkpoint_every,
-            rng=gen, out=args.out, progress=progress, world=world,
-        )
+        options = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)
+                   if f.name != "dataset"}
+        history = train(rbm, args.dataset, **options, rng=gen, out=args.out, progress=progress,
+                        world=world)
         out = args.out
     if not world.is_root:
         return
@@ -281,10 +298,9 @@ def _reproduce(args: argparse.Namespace, mpi: distributed.World) -> None:
               f"report in {os.path.join(args.out, 'report.md')}")
 
 
-#: ``pyrbm train`` flags that define a run: a resumed run keeps those of its archive.
-RUN_SETTINGS = ("dataset", "hidden", "method", "k", "batch_size", "chains", "optimizer", "lr",
-                "lr_schedule", "lr_decay", "centered", "binarize_batches", "init",
-                "checkpoint_every", "seed", "out", "dtype")
+#: ``pyrbm train`` settings that define a run: a resumed run keeps those of its archive.
+RUN_SETTINGS = (*(f.name for f in dataclasses.fields(TrainConfig) if f.name != "epochs"),
+                "hidden", "init", "seed", "out", "dtype")
 
 
 def _reject_run_settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -292,7 +308,7 @@ def _reject_run_settings(parser: argparse.ArgumentParser, args: argparse.Namespa
     defaults = parser.parse_args(["train"])
     given = [name for name in RUN_SETTINGS if getattr(args, name) != getattr(defaults, name)]
     if given:
-        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        flags = ", ".join(flag(name) for name in given)
         parser.error(
             f"--resume continues a run with the settings stored in its archive; "
             f"{flags} cannot change them (only --epochs, --threads, --samples, --quiet can be given)"

@@ -1,6 +1,6 @@
 """The binary RBM: parameters, energies, conditionals and blocked Gibbs sampling.
 
-Conventions (DESIGN.md): units are {0, 1}; ``W`` has shape ``(n_visible, n_hidden)``;
+Conventions (docs/conventions.md): units are {0, 1}; ``W`` has shape ``(n_visible, n_hidden)``;
 E(v, h) = -a.v - b.h - v.W.h; p(h_j = 1 | v) = sigmoid(b_j + (vW)_j);
 p(v_i = 1 | h) = sigmoid(a_i + (Wh)_i); F(v) = -a.v - sum_j softplus(b_j + (vW)_j).
 The inverse temperature ``beta`` multiplies the whole energy.
@@ -71,6 +71,21 @@ class RBM:
     -----
     The parameters are copied. They are exposed as writable arrays (``rbm.weights``
     etc.) that trainers update in place.
+
+    See Also
+    --------
+    pyrbm.train : Fit the parameters to data.
+    pyrbm.log_partition : Its normalizer ``log Z``.
+
+    Examples
+    --------
+    >>> import numpy as np, pyrbm
+    >>> rbm = pyrbm.RBM.random(6, 4, std=0.5, rng=0)
+    >>> rbm
+    RBM(n_visible=6, n_hidden=4, dtype=float32)
+    >>> v, h = rbm.sample(3, 10, rng=1)  # 3 chains, 10 Gibbs sweeps
+    >>> v.shape, h.shape, rbm.free_energy(v).shape
+    ((3, 6), (3, 4), (3,))
     """
 
     def __init__(self, weights: np.ndarray, visible_bias: np.ndarray, hidden_bias: np.ndarray):

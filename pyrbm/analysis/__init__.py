@@ -1,13 +1,13 @@
-"""Static reciprocal-space analysis of a weight matrix (paper-notes E3-E9, E17-E19).
+"""Static reciprocal-space analysis of a weight matrix (docs/equations.md E3-E9, E17-E19).
 
-Submodules: :mod:`~pyrbm.analysis.reciprocal` (SVD modes, saddle points, gauge-fixed
-mode tracking), :mod:`~pyrbm.analysis.spectrum` (Marchenko-Pastur law, outliers,
+Submodules: :mod:`~pyrbm.analysis.reciprocal` (SVD modes, saddle points, the gauge),
+:mod:`~pyrbm.analysis.tracking` (modes followed across checkpoints), :mod:`~pyrbm.analysis.spectrum` (Marchenko-Pastur law, outliers,
 Tracy-Widom margin), :mod:`~pyrbm.analysis.symmetry` (rotational symmetry of the weight
 entries, Jensen-Shannon statistics), :mod:`~pyrbm.analysis.gaussian` (the Gaussian
 limit of the reciprocal variables: kurtosis), :mod:`~pyrbm.analysis.svd` (the thin SVD
 and its gauge, shared with the dynamics).
 """
 
-from . import gaussian, reciprocal, spectrum, svd, symmetry
+from . import gaussian, reciprocal, spectrum, svd, symmetry, tracking
 
-__all__ = ["gaussian", "reciprocal", "spectrum", "svd", "symmetry"]
+__all__ = ["gaussian", "reciprocal", "spectrum", "svd", "symmetry", "tracking"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.special
 
 from ..model import RBM
@@ -32,7 +33,7 @@ def _weights64(weights: Any, name: str = "weights") -> np.ndarray:
     return _matrix64(weights, name, "an RBM or a numpy array")
 
 
-def weight_entropy(weights: Any) -> float:
+def weight_entropy(weights: ArrayLike) -> float:
     """Weight-matrix entropy ``-sum_i lam_i ln lam_i`` of the singular values.
 
     Parameters
@@ -48,7 +49,7 @@ def weight_entropy(weights: Any) -> float:
     return float(scipy.special.entr(np.linalg.svd(_weights64(weights), compute_uv=False)).sum())
 
 
-def trace_wwt(weights: Any) -> float:
+def trace_wwt(weights: ArrayLike) -> float:
     """``tr(W W^T) / (N M)`` (the mean squared weight).
 
     Parameters
@@ -63,7 +64,7 @@ def trace_wwt(weights: Any) -> float:
     return float(np.sum(w * w) / w.size)
 
 
-def trace_wwt_squared(weights: Any) -> float:
+def trace_wwt_squared(weights: ArrayLike) -> float:
     """``tr((W W^T)^2) / (N M^2)``, computed as ``||W^T W||_F^2 / (N M^2)``.
 
     Parameters

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._rng import RngLike, as_generator
 from .._validation import finite_scalar, positive_int
@@ -41,7 +42,7 @@ def _basis(u: Any, name: str = "u") -> np.ndarray:
     return out
 
 
-def uniform_moments(u: Any) -> tuple[np.ndarray, np.ndarray]:
+def uniform_moments(u: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of ``x = U^T v`` for ``v`` uniform on ``{0,1}^N`` (E18).
 
     Parameters
@@ -61,7 +62,7 @@ def uniform_moments(u: Any) -> tuple[np.ndarray, np.ndarray]:
     return 0.5 * uu.sum(axis=0), 0.25 * (uu.T @ uu)
 
 
-def exact_kurtosis(u: Any) -> np.ndarray:
+def exact_kurtosis(u: ArrayLike) -> np.ndarray:
     """Exact kurtosis of each ``x_i`` under the uniform measure (E19).
 
     Parameters
@@ -166,7 +167,7 @@ class StreamingMoments:
 
 
 def sampled_kurtosis(
-    u: Any, n_samples: int, rng: RngLike = None, *, chunk_size: int = 4096
+    u: ArrayLike, n_samples: int, rng: RngLike = None, *, chunk_size: int = 4096
 ) -> np.ndarray:
     """Kurtosis of ``x = U^T v`` estimated from uniform random ``v``, in bounded memory.
 

@@ -16,7 +16,8 @@ the saddle, ``u = (dx + dy)/sqrt 2`` and ``w = (dy - dx)/sqrt 2`` give (E10)
 Gauge: each pair ``(U_i, V_i)`` is defined up to a common sign. :func:`decompose` fixes
 it so that ``sum_k U_ki > 0`` (the uniform-measure mean ``mu_x,i`` is positive); a column
 whose sum vanishes (to 1e-12) takes the sign of its largest-magnitude entry instead.
-Across checkpoints use :func:`track_modes`, which follows modes by maximal overlap.
+Across checkpoints use :func:`pyrbm.analysis.tracking.track_modes`, which follows modes by
+maximal overlap.
 The ``|N - M|`` unpaired columns (of ``U`` if ``N > M``, else of ``V``) span the null
 space of ``W^T`` (or ``W``); any orthonormal basis of it is valid. The one returned is
 LAPACK's, each column signed so that its sum is positive.
@@ -25,12 +26,11 @@ All computations are in float64.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.optimize
+from numpy.typing import ArrayLike
 import scipy.special
 
 from .._validation import finite_scalar
@@ -40,9 +40,7 @@ from ..model import RBM
 
 __all__ = [
     "Decomposition",
-    "ModeTrack",
     "decompose",
-    "track_modes",
     "trace_wwt",
     "trace_wwt_squared",
     "weight_entropy",
@@ -349,7 +347,7 @@ class Decomposition:
         return b * e
 
     def polar(
-        self, x: np.ndarray, y: np.ndarray, modes: Any = None
+        self, x: np.ndarray, y: np.ndarray, modes: ArrayLike | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Polar coordinates of points around each mode's saddle.
 
@@ -419,7 +417,7 @@ class Decomposition:
                              self.hidden_bias)
 
 
-def decompose(rbm: Any) -> Decomposition:
+def decompose(rbm: RBM | ArrayLike) -> Decomposition:
     """Full SVD of an RBM's weights in the documented gauge (module docstring).
 
     Parameters
@@ -430,6 +428,19 @@ def decompose(rbm: Any) -> Decomposition:
     Returns
     -------
     Decomposition
+
+    Examples
+    --------
+    >>> import numpy as np, pyrbm
+    >>> from pyrbm.analysis.reciprocal import decompose
+    >>> rbm = pyrbm.RBM.random(6, 4, std=0.5, rng=0)
+    >>> dec = decompose(rbm)
+    >>> dec.U.shape, dec.singular_values.shape, dec.V.shape
+    ((6, 6), (4,), (4, 4))
+    >>> v, h = rbm.sample(3, 10, rng=1)
+    >>> x, y = dec.to_reciprocal(v, h)  # E4
+    >>> np.allclose(dec.energy(x, y), rbm.energy(v, h))  # E6 equals E1
+    True
     """
     w = _weights64(rbm, "rbm")
     if isinstance(rbm, RBM):
@@ -441,91 +452,3 @@ def decompose(rbm: Any) -> Decomposition:
     _fix_signs(u, vt, lam.shape[0])
     v = np.ascontiguousarray(vt.T)
     return Decomposition(u, lam, v, u.T @ a, v.T @ b, w, a, b)
-
-
-@dataclass(frozen=True, eq=False)
-class ModeTrack:
-    """Modes followed across checkpoints; see :func:`track_modes`.
-
-    Attributes
-    ----------
-    order : numpy.ndarray of int, shape (T, L)
-        ``order[t, k]`` is the descending-SVD index, at checkpoint ``t``, of tracked
-        mode ``k`` (labelled by its index at checkpoint 0).
-    signs : numpy.ndarray, shape (T, L)
-        ``±1`` applied to that checkpoint's gauge-fixed ``(U, V)`` columns.
-    singular_values : numpy.ndarray, shape (T, L)
-        ``lam`` of each tracked mode over time.
-    saddle_energies : numpy.ndarray, shape (T, L)
-        ``eps`` of each tracked mode (NaN where ``lam = 0``).
-    overlaps : numpy.ndarray, shape (T, L)
-        Overlap ``(U_prev.U + V_prev.V) / 2`` of each tracked mode with itself at the
-        previous checkpoint (1 at ``t = 0``); small values flag uncertain matches.
-    decompositions : list of Decomposition or None
-        The gauge-fixed, reordered decompositions if ``keep=True``.
-    """
-
-    order: np.ndarray
-    signs: np.ndarray
-    singular_values: np.ndarray
-    saddle_energies: np.ndarray
-    overlaps: np.ndarray
-    decompositions: list[Decomposition] | None
-
-
-def track_modes(checkpoints: Iterable[Any], *, keep: bool = False) -> ModeTrack:
-    """Follow the paired modes through a sequence of checkpoints.
-
-    At each checkpoint the overlap matrix ``O = (U_prev^T U + V_prev^T V) / 2`` between
-    the previous (tracked) modes and the new SVD modes is matched by maximal total
-    ``|O|`` (Hungarian algorithm), which follows modes through near-crossings where
-    ordering by ``lam`` would swap them; each matched pair's sign is then fixed so that
-    its overlap is positive.
-
-    Parameters
-    ----------
-    checkpoints : iterable of RBM or numpy.ndarray, shape (N, M) each
-        Models or weight matrices in time order, all of the same shape; consumed one by
-        one, so a generator reading an archive keeps memory bounded when ``keep=False``.
-    keep : bool
-        Return the gauge-fixed decompositions (each holds ``N^2 + M^2`` floats).
-
-    Returns
-    -------
-    ModeTrack
-    """
-    orders, signs, lams, eps, overlaps = [], [], [], [], []
-    kept: list[Decomposition] = []
-    prev: Decomposition | None = None
-    for t, item in enumerate(checkpoints):
-        dec = decompose(item)
-        k = dec.n_modes
-        if prev is None:
-            order, sg, ov = np.arange(k), np.ones(k), np.ones(k)
-        else:
-            if dec.U.shape != prev.U.shape or dec.V.shape != prev.V.shape:
-                raise ValueError(
-                    f"checkpoints: item {t} has shape {dec.weights.shape}, "
-                    f"expected {prev.weights.shape}"
-                )
-            o = 0.5 * (prev.U[:, :k].T @ dec.U[:, :k] + prev.V[:, :k].T @ dec.V[:, :k])
-            _, order = scipy.optimize.linear_sum_assignment(np.abs(o), maximize=True)
-            matched = o[np.arange(k), order]
-            sg = np.where(matched < 0, -1.0, 1.0)
-            ov = np.abs(matched)
-        dec = dec.reordered(order, sg)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            e = np.where(dec.singular_values > 0,
-                         dec.a0[:k] * dec.b0[:k] / dec.singular_values, np.nan)
-        orders.append(order)
-        signs.append(sg)
-        lams.append(dec.singular_values)
-        eps.append(e)
-        overlaps.append(ov)
-        if keep:
-            kept.append(dec)
-        prev = dec
-    if prev is None:
-        raise ValueError("checkpoints: must not be empty")
-    return ModeTrack(np.array(orders), np.array(signs), np.array(lams), np.array(eps),
-                     np.array(overlaps), kept if keep else None)

@@ -2,7 +2,7 @@
 
 Conventions: ``W`` has shape ``(N, M) = (n_visible, n_hidden)`` with i.i.d. entries of
 standard deviation ``std``; it has ``L = min(N, M)`` singular values. Their limiting
-density is
+density is ::
 
     rho(lam) = sqrt((lam_+^2 - lam^2)(lam^2 - lam_-^2)) / (pi q lam),   lam_- <= lam <= lam_+,
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 import scipy.linalg
 import scipy.optimize
 import scipy.stats
@@ -79,7 +80,7 @@ def _values(x: Any, name: str) -> np.ndarray:
     return arr
 
 
-def mp_density(lam: Any, n_visible: int, n_hidden: int, std: float) -> np.ndarray:
+def mp_density(lam: ArrayLike, n_visible: int, n_hidden: int, std: float) -> np.ndarray:
     """Marchenko–Pastur density of the singular values, zero outside the bulk.
 
     Parameters
@@ -105,7 +106,7 @@ def mp_density(lam: Any, n_visible: int, n_hidden: int, std: float) -> np.ndarra
     return np.where(inside, rho, 0.0)
 
 
-def mp_cdf(lam: Any, n_visible: int, n_hidden: int, std: float) -> np.ndarray:
+def mp_cdf(lam: ArrayLike, n_visible: int, n_hidden: int, std: float) -> np.ndarray:
     """Closed-form cumulative distribution of the Marchenko–Pastur singular values.
 
     With ``t = lam^2`` on ``[a, b] = [lam_-^2, lam_+^2]`` the CDF is
@@ -155,7 +156,7 @@ def _singular_values_1d(singular_values: Any) -> np.ndarray:
 
 
 def fit_std(
-    singular_values: Any,
+    singular_values: ArrayLike,
     n_visible: int,
     n_hidden: int,
     *,
@@ -195,7 +196,7 @@ def fit_std(
 
 
 def ks_test(
-    singular_values: Any, n_visible: int, n_hidden: int, std: float | None = None
+    singular_values: ArrayLike, n_visible: int, n_hidden: int, std: float | None = None
 ) -> Any:
     """Kolmogorov–Smirnov test of a spectrum against the MP law.
 
@@ -247,7 +248,7 @@ def tracy_widom_scale(n_visible: int, n_hidden: int, std: float) -> float:
 
 
 def count_outliers(
-    singular_values: Any,
+    singular_values: ArrayLike,
     n_visible: int,
     n_hidden: int,
     std: float | None = None,
@@ -371,7 +372,7 @@ def pooled_spectra(
     *,
     std: float = 0.01,
     rng: RngLike = None,
-    dtype: Any = np.float32,
+    dtype: DTypeLike = np.float32,
     n_workers: int | None = None,
 ) -> np.ndarray:
     """Singular values of many random initializations ``W ~ N(0, std^2)``.

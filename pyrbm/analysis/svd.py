@@ -1,4 +1,4 @@
-"""Thin SVD of the weight matrix in the conventions of paper-notes E3-E5.
+"""Thin SVD of the weight matrix in the conventions of docs/equations.md E3-E5.
 
 ``W = U diag(s) V^T`` with ``s`` descending, ``U`` of shape ``(N, L)``, ``V`` of shape
 ``(M, L)``, ``L = min(N, M)``; reciprocal coordinates ``x = U^T v``, ``y = V^T h``;
@@ -18,7 +18,7 @@ import numpy as np
 def column_signs(a: np.ndarray) -> np.ndarray:
     """+-1 per column: the sign of its sum, or of its largest entry if the sum is ~0.
 
-    The gauge of every SVD in pyrbm (paper-notes E3): ``U_i`` and ``V_i`` flip together.
+    The gauge of every SVD in pyrbm (docs/equations.md E3): ``U_i`` and ``V_i`` flip together.
     """
     sums = a.sum(axis=0)
     peak = a[np.argmax(np.abs(a), axis=0), np.arange(a.shape[1])]

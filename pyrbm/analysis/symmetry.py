@@ -30,6 +30,7 @@ from typing import Any
 
 import numba
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.spatial.distance
 import scipy.special
 
@@ -73,7 +74,7 @@ def _givens_rows(a: np.ndarray, p: np.ndarray, q: np.ndarray, c: np.ndarray,
 
 @dataclass(frozen=True)
 class GivensRotation:
-    """A product ``R = G_{k-1} ... G_0`` of Givens rotations in dimension ``n``.
+    """A product ``R = G_{k-1} … G_0`` of Givens rotations in dimension ``n``.
 
     Attributes
     ----------
@@ -155,7 +156,7 @@ def random_givens(n: int, rng: RngLike = None, *, fraction: float = 0.1) -> Give
 
 
 def rotated_weights(
-    weights: Any, rng: RngLike = None, *, fraction: float = 0.1
+    weights: ArrayLike, rng: RngLike = None, *, fraction: float = 0.1
 ) -> np.ndarray:
     """``W_rot = (R_U U_L Q_U) Sigma_L (Q_V V_L^T R_V)``: the paired modes rotated (module docs).
 
@@ -249,7 +250,7 @@ def _pmfs(p: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
     return pp / pp.sum(), qq / qq.sum()
 
 
-def kl_divergence(p: Any, q: Any) -> float:
+def kl_divergence(p: ArrayLike, q: ArrayLike) -> float:
     """Kullback–Leibler divergence ``sum p ln(p / q)`` in nats.
 
     Parameters
@@ -266,7 +267,7 @@ def kl_divergence(p: Any, q: Any) -> float:
     return float(scipy.special.rel_entr(pp, qq).sum())
 
 
-def js_divergence(p: Any, q: Any, *, base: float | None = None) -> float:
+def js_divergence(p: ArrayLike, q: ArrayLike, *, base: float | None = None) -> float:
     """Jensen–Shannon divergence (the square of scipy's JS distance).
 
     Parameters
@@ -289,7 +290,7 @@ def js_divergence(p: Any, q: Any, *, base: float | None = None) -> float:
 
 
 def rotation_js(
-    weights: Any, rng: RngLike = None, *, bins: int = 1000, fraction: float = 0.1
+    weights: ArrayLike, rng: RngLike = None, *, bins: int = 1000, fraction: float = 0.1
 ) -> float:
     """JS divergence between the entry histograms of ``W`` and ``W_rot`` (nats).
 

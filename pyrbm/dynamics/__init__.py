@@ -1,4 +1,4 @@
-"""Dynamics in reciprocal space (paper-notes E10-E16).
+"""Dynamics in reciprocal space (docs/equations.md E10-E16).
 
 Submodules: :mod:`~pyrbm.dynamics.diffusion` (Langevin dynamics of the reciprocal
 modes, convergence, the Landau fit), :mod:`~pyrbm.dynamics.bosons` (the boson picture:

@@ -1,10 +1,10 @@
-r"""Coupled bosons from the Fokker-Planck operator of a reciprocal mode (paper-notes E17).
+r"""Coupled bosons from the Fokker-Planck operator of a reciprocal mode (docs/equations.md E17).
 
 Derivation (quadratic potential, general diffusion constant ``D``)
 ------------------------------------------------------------------
 A mode's Langevin dynamics ``dz = -grad Phi dt + sqrt(2D) dW`` has the Fokker-Planck
 equation ``d_t P = div(grad Phi P + D grad P) =: -L P``. Substituting
-``P = exp(-Phi / 2D) psi`` turns ``L`` into the Schrödinger operator
+``P = exp(-Phi / 2D) psi`` turns ``L`` into the Schrödinger operator ::
 
     H = -D lap + |grad Phi|^2 / (4 D) - lap(Phi) / 2,
 
@@ -13,7 +13,7 @@ which has the same spectrum as ``L`` (E17 is the case ``D = 1``). For a quadrati
 ``|grad Phi|^2 = z^T K^2 z`` and ``lap Phi = tr K``. In the eigenbasis of ``K``
 (eigenvalues ``kappa_j``) ``H`` separates into one-dimensional oscillators
 ``-D d^2 + kappa_j^2 xi^2 / (4D) - kappa_j / 2``: a harmonic oscillator of mass
-``1/(2D)`` and frequency ``|kappa_j|``, with levels ``|kappa_j| (n + 1/2)``. Hence
+``1/(2D)`` and frequency ``|kappa_j|``, with levels ``|kappa_j| (n + 1/2)``. Hence ::
 
     spec(H) = { sum_j ( |kappa_j| (n_j + 1/2) - kappa_j / 2 ) : n_j = 0, 1, 2, ... },
 
@@ -30,7 +30,7 @@ For one RBM mode (E12) ``K = [[kx, -c], [-c, ky]]`` with ``kx = ky = 1/sigma^2 =
 Boson form. With ``K^2 = [[kx^2 + c^2, -c(kx + ky)], [-c(kx + ky), ky^2 + c^2]]`` each of
 ``x``, ``y`` alone is an oscillator of frequency ``omega_x = sqrt(kx^2 + c^2)``
 (``sqrt(16 + beta^2 lambda^2)``), ``omega_y`` likewise. With ``x = sqrt(D/omega_x)(a + a^+)``,
-``y = sqrt(D/omega_y)(b + b^+)``:
+``y = sqrt(D/omega_y)(b + b^+)``::
 
     H = omega_x a^+ a + omega_y b^+ b - g (a + a^+)(b + b^+) + (omega_x + omega_y - kx - ky)/2,
     g = c (kx + ky) / (2 sqrt(omega_x omega_y))   (= 4 beta lambda / sqrt(16 + beta^2 lambda^2)).
@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import linalg
 
 from .potentials import PRIOR_STIFFNESS
@@ -201,7 +202,7 @@ def _spectrum_and_beta(singular_values: Any, beta: float) -> tuple[np.ndarray, f
     return lam, finite_scalar(beta, "beta", minimum=0.0)
 
 
-def normal_mode_frequencies(singular_values: Any, *, beta: float = 1.0) -> np.ndarray:
+def normal_mode_frequencies(singular_values: ArrayLike, *, beta: float = 1.0) -> np.ndarray:
     """``(4 - beta lambda_i, 4 + beta lambda_i)`` for every mode.
 
     Parameters
@@ -217,7 +218,7 @@ def normal_mode_frequencies(singular_values: Any, *, beta: float = 1.0) -> np.nd
     return np.stack([PRIOR_STIFFNESS - beta * lam, PRIOR_STIFFNESS + beta * lam], axis=1)
 
 
-def stationary(singular_values: Any, *, beta: float = 1.0) -> np.ndarray:
+def stationary(singular_values: ArrayLike, *, beta: float = 1.0) -> np.ndarray:
     """Whether each mode's diffusion has a stationary state (``beta lambda < 4``).
 
     Parameters
@@ -232,7 +233,7 @@ def stationary(singular_values: Any, *, beta: float = 1.0) -> np.ndarray:
     return normal_mode_frequencies(singular_values, beta=beta)[:, 0] > 0
 
 
-def mode_pairs(singular_values: Any, *, beta: float = 1.0) -> list[BosonPair]:
+def mode_pairs(singular_values: ArrayLike, *, beta: float = 1.0) -> list[BosonPair]:
     """One :class:`BosonPair` per mode.
 
     Parameters

@@ -1,4 +1,4 @@
-"""Diffusion of the reciprocal modes (paper-notes E12-E16).
+"""Diffusion of the reciprocal modes (docs/equations.md E12-E16).
 
 Each of the ``L = min(N, M)`` paired modes of an RBM, with the Gaussian prior of the
 uniform measure (E11: ``x ~ N(mu_x, sigma^2)``, ``y ~ N(mu_y, sigma^2)``, sigma^2 = 1/4,
@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from scipy import stats
 
 from .. import _core
@@ -160,11 +161,11 @@ def langevin(
     dt: float,
     diffusion: float = 1.0,
     record_every: int = 1,
-    x0: Any = None,
-    y0: Any = None,
-    cubic: Any = None,
-    quartic: Any = None,
-    dtype: Any = np.float64,
+    x0: ArrayLike | None = None,
+    y0: ArrayLike | None = None,
+    cubic: ArrayLike | None = None,
+    quartic: ArrayLike | None = None,
+    dtype: DTypeLike = np.float64,
     rng: RngLike = None,
     resume: LangevinResult | None = None,
 ) -> LangevinResult:
@@ -230,7 +231,7 @@ def langevin(
     n_modes = potential.n_modes
     x = _initial(x0, "x0", (n_modes, n_traj), dt_type)
     y = _initial(y0, "y0", (n_modes, n_traj), dt_type)
-    arrays = [
+    stiffness, coupling, force, cubic_c, quartic_c = (
         np.ascontiguousarray(a, dtype=dt_type)
         for a in (
             potential.stiffness,
@@ -239,7 +240,7 @@ def langevin(
             _coefficients(cubic, "cubic", n_modes),
             _coefficients(quartic, "quartic", n_modes),
         )
-    ]
+    )
     n_records = n_steps // record_every
     sums = np.empty((n_modes, n_records + 1, 5))
     xd, yd = x.astype(np.float64), y.astype(np.float64)
@@ -250,7 +251,8 @@ def langevin(
     first_step = resume.steps if resume is not None else 0
     recorded = np.empty((n_modes, n_records, 5))
     _core.langevin_modes(
-        x, y, *arrays, dt, diffusion, key, first_step, n_steps, record_every, recorded
+        x, y, stiffness, coupling, force, cubic_c, quartic_c, dt, diffusion, key, first_step,
+        n_steps, record_every, recorded,
     )
     sums[:, 1:] = recorded
     mean, cov = _moments_from_sums(sums, n_traj)
@@ -258,7 +260,7 @@ def langevin(
     return LangevinResult(times, mean, cov, x, y, key, first_step + n_steps)
 
 
-def ou_variance(stiffness: Any, t: Any, *, diffusion: float = 1.0, var0: float = 0.0) -> np.ndarray:
+def ou_variance(stiffness: ArrayLike, t: ArrayLike, *, diffusion: float = 1.0, var0: float = 0.0) -> np.ndarray:
     """Exact variance of the OU process ``dz = -kappa z dt + sqrt(2D) dW`` at time ``t``.
 
     ``var0 e^{-2 kappa t} + (D / kappa)(1 - e^{-2 kappa t})``; ``var0 + 2 D t`` at
@@ -289,7 +291,7 @@ def ou_variance(stiffness: Any, t: Any, *, diffusion: float = 1.0, var0: float =
 
 
 def em_variance(
-    stiffness: Any, dt: float, n_steps: Any, *, diffusion: float = 1.0, var0: float = 0.0
+    stiffness: ArrayLike, dt: float, n_steps: ArrayLike, *, diffusion: float = 1.0, var0: float = 0.0
 ) -> np.ndarray:
     """Exact variance after ``n_steps`` Euler-Maruyama steps of the OU process.
 
@@ -357,7 +359,7 @@ class ConvergenceReport:
 
 
 def convergence_analysis(
-    singular_values: Any,
+    singular_values: ArrayLike,
     *,
     beta: float = 1.0,
     t_max: float = 4.0,

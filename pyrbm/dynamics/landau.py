@@ -1,4 +1,4 @@
-"""Landau double-well fit (paper-notes E16) and mode coordinates; see pyrbm.dynamics.diffusion."""
+"""Landau double-well fit (docs/equations.md E16) and mode coordinates; see pyrbm.dynamics.diffusion."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize, special
 
 from .potentials import PRIOR_STIFFNESS
@@ -65,7 +66,7 @@ def mode_coordinates(
 
 
 def landau_potential(
-    z: Any, *, lam: float, s: float, k: float, mu: float, gamma: float, alpha: float
+    z: ArrayLike, *, lam: float, s: float, k: float, mu: float, gamma: float, alpha: float
 ) -> np.ndarray:
     """E16: ``-s lam^2 z^2/2 + k (z - mu)^2/2 + gamma (z - mu)^3/3 + alpha (z - mu)^4/4``.
 
@@ -105,7 +106,7 @@ class LandauFit:
     alpha: float
     nll: float
 
-    def potential(self, z: Any) -> np.ndarray:
+    def potential(self, z: ArrayLike) -> np.ndarray:
         """``U_eff(z)`` with the fitted parameters (shape of ``z``)."""
         return landau_potential(
             z, lam=self.lam, s=self.s, k=self.k, mu=self.mu, gamma=self.gamma, alpha=self.alpha
@@ -127,7 +128,7 @@ class LandauFit:
 
 
 def fit_landau(
-    samples: Any, *, lam: float, k: float = PRIOR_STIFFNESS, grid_size: int = 2001
+    samples: ArrayLike, *, lam: float, k: float = PRIOR_STIFFNESS, grid_size: int = 2001
 ) -> LandauFit:
     """Fit E16 to samples of one coordinate by maximum likelihood (scipy.optimize).
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..analysis.svd import thin_svd
 from .._validation import finite_scalar
@@ -75,14 +76,14 @@ class ModePotential:
 
 
 def mode_potential(
-    singular_values: Any,
+    singular_values: ArrayLike,
     *,
     beta: float = 1.0,
     sigma2: float = SIGMA2,
-    a0: Any = None,
-    b0: Any = None,
-    mean_x: Any = None,
-    mean_y: Any = None,
+    a0: ArrayLike | None = None,
+    b0: ArrayLike | None = None,
+    mean_x: ArrayLike | None = None,
+    mean_y: ArrayLike | None = None,
 ) -> ModePotential:
     """The E12 potential of each mode from its singular value and projected biases.
 

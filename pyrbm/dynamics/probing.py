@@ -2,7 +2,7 @@
 
 Sample the model (Gibbs), take the hidden states ``h``, their reciprocal coordinates
 ``y = V^T h``, and regenerate ``v ~ Bernoulli(sigmoid(beta (a + U R diag(s) y)))``
-(paper-notes, "Hierarchical probing"). ``R = I`` at full rank is the ordinary
+(docs/equations.md, "Hierarchical probing"). ``R = I`` at full rank is the ordinary
 conditional ``p(v | h)``; a rotation ``R`` mixing low modes (index >= 5, i.e. modes >= 6)
 barely changes the samples, one in the plane of modes 1 and 2 changes them drastically.
 
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import _core
 from .._rng import STREAMS, RngLike, as_generator, draw_key
@@ -144,7 +145,7 @@ class LowRankModel:
         self,
         h: np.ndarray,
         *,
-        rotation: Any = None,
+        rotation: ArrayLike | None = None,
         beta: float = 1.0,
         rng: RngLike = None,
         chain_offset: int = 0,
@@ -182,7 +183,9 @@ class LowRankModel:
             h, self._v, r, self._s, self._u_t, self.rbm.visible_bias, beta, key, 0,
             chain_offset, STREAMS["probing"], v, probs,
         )
-        return (v, probs) if return_probs else v
+        if probs is not None:
+            return v, probs
+        return v
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ class ProbeResult:
 
 def probe(
     rbm: RBM,
-    rotation: Any,
+    rotation: ArrayLike,
     *,
     n_chains: int = 100,
     n_sweeps: int = 100,

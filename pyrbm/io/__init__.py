@@ -5,7 +5,14 @@ RestrictedBoltzmannMachines.jl, scikit-learn, .npz).
 """
 
 from . import archive, datasets, formats
-from .archive import ArchiveError, CheckpointRecord, list_checkpoints, load, read_config
+from .archive import (
+    ArchiveError,
+    CheckpointInfo,
+    CheckpointRecord,
+    list_checkpoints,
+    load,
+    read_config,
+)
 from .formats import (
     ModelCheckpoint,
     ModelFileError,
@@ -17,6 +24,7 @@ from .formats import (
 
 __all__ = [
     "ArchiveError",
+    "CheckpointInfo",
     "CheckpointRecord",
     "ModelCheckpoint",
     "ModelFileError",

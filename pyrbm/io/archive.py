@@ -36,7 +36,7 @@ import subprocess
 import tempfile
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import h5py
@@ -58,14 +58,51 @@ class ArchiveError(ValueError):
 
 
 @dataclass(frozen=True)
-class CheckpointRecord:
-    """Summary of one saved point, read without loading its arrays."""
+class CheckpointInfo:
+    """One checkpoint of a run: what callbacks receive and what the archive lists.
 
-    index: int
+    The trainer makes one per saved point; :func:`list_checkpoints` reads the same
+    record back from the archive's attributes (no arrays loaded).
+
+    Attributes
+    ----------
+    epoch : int
+        Completed epochs (fractional progress is in ``update``).
+    update : int
+        Parameter updates done so far.
+    wall_time : float
+        Elapsed seconds of the run when this checkpoint began, summed over resumed
+        sessions (training, monitoring and saving included).
+    index : int
+        Position of this checkpoint in the archive.
+    metrics : dict of str to float
+        Callbacks receive the trainer's own metrics; the saved record also holds what
+        the callbacks returned.
+    end_of_epoch : bool
+        Whether this checkpoint closes an epoch (``epoch`` epochs are complete and no
+        update of the next one is done). Checkpoints every n updates or at powers of two
+        can fall inside an epoch; per-epoch observers should skip those.
+    """
+
     epoch: int
     update: int
     wall_time: float
-    metrics: dict[str, float]
+    index: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)
+    end_of_epoch: bool = True
+
+
+#: The name this record had before it was merged with the trainer's (same class).
+CheckpointRecord = CheckpointInfo
+
+
+def batches_per_epoch(n_samples: int, batch_size: int, drop_last: bool) -> int:
+    """Updates in one epoch: full batches, plus the incomplete last one unless dropped.
+
+    The trainer's rule; the archive uses it to tell which checkpoints close an epoch.
+    """
+    full, rest = divmod(n_samples, batch_size)
+    return full if drop_last or rest == 0 else full + 1
 
 
 # -- JSON with numpy arrays (bit-generator states of Philox/SFC64 hold arrays) -------------
@@ -263,24 +300,28 @@ def _checked(path: str, action: Any) -> Any:
             pass
 
 
-def _records(handle: h5py.File) -> list[CheckpointRecord]:
+def _records(handle: h5py.File) -> list[CheckpointInfo]:
+    config = loads(handle.attrs["config"])
+    per_epoch = batches_per_epoch(config["data_shape"][0], config["batch_size"], config["drop_last"])
     group = handle["checkpoints"]
     out = []
     for name in sorted(group):
         attrs = group[name].attrs
+        epoch, update = int(attrs["epoch"]), int(attrs["update"])
         out.append(
-            CheckpointRecord(
-                index=int(name),
-                epoch=int(attrs["epoch"]),
-                update=int(attrs["update"]),
+            CheckpointInfo(
+                epoch=epoch,
+                update=update,
                 wall_time=float(attrs["wall_time"]),
+                index=int(name),
                 metrics=json.loads(attrs["metrics"]),
+                end_of_epoch=update == epoch * per_epoch,
             )
         )
     return out
 
 
-def list_checkpoints(path: str | os.PathLike[str]) -> list[CheckpointRecord]:
+def list_checkpoints(path: str | os.PathLike[str]) -> list[CheckpointInfo]:
     """Saved points of an archive, oldest first, from attributes only (no arrays read).
 
     Parameters
@@ -289,8 +330,8 @@ def list_checkpoints(path: str | os.PathLike[str]) -> list[CheckpointRecord]:
 
     Returns
     -------
-    list of CheckpointRecord
-        Each with ``index``, ``epoch``, ``update``, ``wall_time`` and ``metrics``.
+    list of CheckpointInfo
+        The records the run's callbacks saw, each with the metrics saved with it.
     """
     return _checked(os.fspath(path), _records)
 
@@ -404,7 +445,7 @@ def append_checkpoint(
     *,
     config: Mapping[str, Any] | None,
     rbm: RBM,
-    record: CheckpointRecord,
+    record: CheckpointInfo,
     resume_arrays: Mapping[str, np.ndarray],
     resume_attrs: Mapping[str, Any],
     version: str,
@@ -419,7 +460,7 @@ def append_checkpoint(
         Run configuration, written only when the archive is created.
     rbm : RBM
         Parameters to save.
-    record : CheckpointRecord
+    record : CheckpointInfo
         Position, wall time and metrics of this checkpoint.
     resume_arrays, resume_attrs : mapping
         Everything needed to continue training from here.

@@ -105,7 +105,7 @@ def _digits(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load(
-    name: Literal["mnist", "fashion-mnist", "digits"],
+    name: str,
     split: Literal["train", "test"] = "train",
     binarize: float | Literal["bernoulli"] | None = 0.5,
     *,

@@ -107,6 +107,22 @@ def log_partition(
     Returns
     -------
     LogZ
+
+    See Also
+    --------
+    pyrbm.partition.annealing.ais, pyrbm.partition.annealing.rais : The annealing estimators.
+    pyrbm.partition.meanfield : The Gaussian approximation (E20, E21).
+
+    Examples
+    --------
+    >>> import pyrbm
+    >>> rbm = pyrbm.RBM.random(6, 4, std=0.5, rng=0)
+    >>> exact = pyrbm.log_partition(rbm)  # 2**4 hidden states enumerated
+    >>> round(exact.value, 4)
+    7.0762
+    >>> ais = pyrbm.log_partition(rbm, method="ais", rng=0, n_chains=100, n_betas=200)
+    >>> abs(ais.value - exact.value) < 5 * ais.std_error
+    True
     """
     rbm = check_rbm(rbm)
     beta = finite_scalar(beta, "beta", minimum=0.0)
@@ -185,8 +201,11 @@ def log_likelihood(rbm: RBM, data: np.ndarray, log_z: LogZ | float) -> float:
 class CheckpointLike(Protocol):
     """What the observer reads of the trainer's ``CheckpointInfo``."""
 
-    epoch: int
-    update: int
+    @property
+    def epoch(self) -> int: ...
+
+    @property
+    def update(self) -> int: ...
 
 
 class LikelihoodObserver:

@@ -2,7 +2,7 @@
 
 In the SVD basis ``W = U diag(lambda) V^T`` (full U, V), ``x = U^T v``, ``y = V^T h``,
 ``a0 = U^T a``, ``b0 = V^T b``, the energy is a sum of L = min(N, M) two-dimensional modes
-``-a0_i x_i - b0_i y_i - lambda_i x_i y_i`` plus |N - M| unpaired linear ones (E6).
+``-a0_i x_i - b0_i y_i - lambda_i x_i y_i`` plus ``|N - M|`` unpaired linear ones (E6).
 Replacing the uniform measure on binary states by a Gaussian of the same mean
 (``mu_x = U^T 1/2``, ``mu_y = V^T 1/2``) and covariance (``sigma^2 I``, ``sigma^2 = 1/4``)
 makes every mode a Gaussian integral (E11):

@@ -20,6 +20,9 @@ from matplotlib.figure import Figure
 
 from .._validation import finite_scalar
 
+#: What the figure functions accept as ``path``.
+PathLike = str | os.PathLike[str]
+
 DPI = 120
 PANEL = (4.6, 3.6)  # inches per panel: labels stay readable at 120 dpi
 

@@ -104,7 +104,7 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
     Parameters
     ----------
     out : str or os.PathLike
-        Output folder (created): ``runs/*.h5``, figures, ``results.json``,
+        Output folder (created): ``runs/*.h5``, figures, ``results.json``, ``timings.json``,
         ``report.md``, ``report.html``.
     config : Config
     seed : int
@@ -150,7 +150,7 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
             log(f"rank {world.rank}: run {spec.name} {status} ({seconds:.1f} s)")
         gathered = world.gather(summaries)
         runs = None
-        if world.is_root:
+        if gathered is not None:  # the root
             runs = sorted((s for part in gathered for s in part),
                           key=lambda s: (s[1]["hidden"], s[1]["replica"]))
         weights = world.bcast(None if runs is None else
@@ -174,7 +174,7 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
             log(f"rank {world.rank}: experiment {name} ({seconds:.1f} s)")
         bar.close()
         parts = world.gather(results)
-        if not world.is_root:
+        if parts is None or runs is None:  # not the root
             return None
         experiments = {name: res for part in parts for name, res in part.items()}
         report = write_report(out, config=config.to_dict(), seed=seed, n_ranks=world.size,

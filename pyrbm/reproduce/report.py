@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..plots import figures as plots
+from .. import plots
 from ..analysis.spectrum import mp_edges
 from . import checks
 
@@ -350,14 +350,19 @@ def _notes(config: dict[str, Any], verdicts: list[dict[str, Any]]) -> list[str]:
 
 
 _SKIP_IN_JSON = {"final_weights", "final_samples", "data_uw", "model_uw", "null_weights",
-                 "null_spectrum"}
+                 "null_spectrum", "wall_time"}
 
 
 def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks: int,
                  runs: list[dict[str, Any]], experiments: dict[str, Any],
                  n_visible: int, image_shape: tuple[int, int],
                  figures: bool = True) -> dict[str, Any]:
-    """Draw the figures and write ``results.json``, ``report.md`` and ``report.html``.
+    """Draw the figures and write ``results.json``, ``timings.json``, ``report.md`` and
+    ``report.html``.
+
+    ``results.json`` holds only what the seed determines, so two jobs with the same
+    configuration and seed write the same file byte for byte; the run wall times (the
+    one thing that varies) go to ``timings.json``.
 
     Parameters
     ----------
@@ -378,7 +383,7 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
     Returns
     -------
     dict
-        The content of ``results.json``.
+        The content of ``results.json`` plus ``"timings"`` (that of ``timings.json``).
     """
     out = Path(out)
     std = config["analysis"]["std"]
@@ -393,6 +398,9 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
     results = _jsonable({"config": config, "seed": seed, "n_ranks": n_ranks,
                          "claims": verdicts, "runs": runs_json, "experiments": ex_json})
     (out / "results.json").write_text(json.dumps(results, indent=1))
+    timings = {"wall_time": {f"M{r['hidden']:04d}_r{r['replica']}": float(r["wall_time"])
+                             for r in runs}}
+    (out / "timings.json").write_text(json.dumps(timings, indent=1))
     held = sum(c["holds"] for c in verdicts)
     rows = [[c["claim"], c["measured"], f"{c['null_control']}: {c['null']}", c["criterion"],
              "yes" if c["holds"] else "**no**"] for c in verdicts]
@@ -410,4 +418,4 @@ def write_report(out: str | Path, *, config: dict[str, Any], seed: int, n_ranks:
         figures=shown,
         figure_notes={name: _figure_verdict(name, {c["key"]: c for c in verdicts})
                       for name in shown})
-    return results
+    return {**results, "timings": timings}

@@ -331,6 +331,7 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
     # The initial model is not in the archive; it is re-created from the run's seed.
     initial = _observer(spec, config, seed, x_train, x_test)(
         _initial_model(spec, seed, x_train)[0], CheckpointInfo(0, 0, 0.0, 0, {}))
+    assert initial is not None  # epoch 0 is a multiple of every observer's period
     evaluated = [r for r in records if "test_ll_ais" in r.metrics]
     out["ll_epochs"] = np.array([0] + [r.epoch for r in evaluated], dtype=np.int64)
     for name in ("test_ll_ais", "test_ll_rais", "log_z_ais", "log_z_rais", "log_z_ais_se",

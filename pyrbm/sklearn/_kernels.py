@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from .. import _core
 from .._gemm import matmul
+from .._pseudo_likelihood import flip_log_probs
 from .._rng import STREAMS
 from .._threads import blas_controller
 from ..model import SPARSE_DENSITY_THRESHOLD
@@ -373,8 +374,7 @@ def pseudo_likelihood(
     """scikit-learn's stochastic pseudo-likelihood, one flipped unit per sample.
 
     ``-n_visible * log(1 + exp(-(F(v') - F(v))))`` where ``v'`` is ``v`` with unit
-    ``flip[r]`` of row ``r`` set to ``1 - v``. The flip changes the hidden fields by
-    ``(1 - 2 v_i) W[i, :]``, so the fields of ``v'`` cost one row gather, not a GEMM.
+    ``flip[r]`` of row ``r`` set to ``1 - v`` (:func:`pyrbm._pseudo_likelihood.flip_log_probs`).
 
     Parameters
     ----------
@@ -391,18 +391,7 @@ def pseudo_likelihood(
     -------
     numpy.ndarray, shape (n,), the dtype of ``weights``
     """
-    n = v.shape[0]
-    rows = np.arange(n)
-    values = np.asarray(v[rows, flip], dtype=weights.dtype).ravel()
-    delta = 1 - 2 * values  # v'_i - v_i
+    values = np.asarray(v[np.arange(v.shape[0]), flip], dtype=weights.dtype).ravel()
     fields = hidden_fields(v, weights, binary)
-    flipped = fields + delta[:, None] * weights[flip]
-    # F(v) = -a.v - S(v); only S differs beyond the flipped unit, so the kernel gets an
-    # empty visible part (one zero column) and returns -S.
-    zero_v = np.zeros((n, 1), weights.dtype)
-    zero_a = np.zeros(1, weights.dtype)
-    minus_s, minus_s_flipped = np.empty(n, weights.dtype), np.empty(n, weights.dtype)
-    _core.free_energy_from_fields(zero_v, fields, zero_a, hidden_bias, 1.0, minus_s)
-    _core.free_energy_from_fields(zero_v, flipped, zero_a, hidden_bias, 1.0, minus_s_flipped)
-    fe_diff = -visible_bias[flip] * delta + minus_s_flipped - minus_s
-    return (-weights.shape[0] * np.logaddexp(0, -fe_diff)).astype(weights.dtype, copy=False)
+    log_p = flip_log_probs(values, fields, weights[flip], visible_bias[flip], hidden_bias)
+    return (weights.shape[0] * log_p).astype(weights.dtype, copy=False)

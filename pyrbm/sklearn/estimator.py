@@ -50,7 +50,7 @@ _STATE_TYPES = (np.random.RandomState, np.random.Generator)
 
 
 if HAVE_SKLEARN:
-    from sklearn.exceptions import NotFittedError
+    from sklearn.exceptions import NotFittedError as NotFittedError  # re-exported
 
     _Bases: tuple[type, ...] = (ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 else:
@@ -164,6 +164,19 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
     random_state_ : numpy.random.Generator
         Generator of :meth:`partial_fit` and :meth:`gibbs` (a Generator here, a
         RandomState in scikit-learn).
+
+    See Also
+    --------
+    sklearn.neural_network.BernoulliRBM : The estimator this one replaces.
+    pyrbm.train : The full trainer (CD/PCD/Rdm-k, Adam, checkpoints).
+
+    Examples
+    --------
+    >>> import numpy as np, pyrbm
+    >>> X = (np.random.default_rng(0).random((50, 8)) < 0.5).astype(np.float64)
+    >>> model = pyrbm.BernoulliRBM(n_components=3, n_iter=2, random_state=0).fit(X)
+    >>> model.components_.shape, model.transform(X).shape
+    ((3, 8), (50, 3))
     """
 
     def __init__(

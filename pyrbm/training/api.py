@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy.special import logit
 
 from ..io import archive as checkpoint
@@ -34,6 +34,9 @@ from ..model import RBM
 
 __all__ = ["METHODS", "CheckpointInfo", "History", "init_rbm", "resume", "train"]
 
+#: The options of :func:`train`: every TrainConfig field but ``dataset`` (set from ``data``).
+_OPTIONS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "dataset")
+
 #: Clip of the data mean before the logit of the paper's visible-bias initialization.
 LOGIT_CLIP = 1e-3
 
@@ -44,7 +47,7 @@ def init_rbm(
     *,
     scheme: str = "paper",
     std: float = 0.01,
-    dtype: Any = np.float32,
+    dtype: DTypeLike = np.float32,
     rng: RngLike = None,
 ) -> RBM:
     """A new RBM for ``data``.
@@ -137,6 +140,7 @@ def train(
     n_chains : int, optional
         Number of persistent chains (PCD, Rdm); default ``batch_size``.
     optimizer : {"sgd", "momentum", "adam"}
+        Step rule of the gradient ascent.
     lr : float
         Initial learning rate.
     momentum : float
@@ -149,6 +153,7 @@ def train(
     lr_decay : float
         Final factor of the decaying schedules, in (0, 1].
     decay_epochs : int, optional
+        Epochs over which the decaying schedules reach their final step (default ``epochs``).
     l1, l2 : float
         Penalties on the weights (subtracted from the gradient: ``l1 sign(W) + l2 W``).
     centered : bool
@@ -201,7 +206,23 @@ def train(
     -------
     History
         One record per checkpoint (the same on every rank).
+
+    See Also
+    --------
+    resume : Continue a run from its archive.
+    init_rbm : The paper's initial model.
+    TrainConfig : The options above, validated in one place.
+
+    Examples
+    --------
+    >>> import numpy as np, pyrbm
+    >>> data = (np.random.default_rng(0).random((60, 6)) < 0.3).astype(np.uint8)
+    >>> rbm = pyrbm.init_rbm(data, 4, rng=0)
+    >>> history = pyrbm.train(rbm, data, batch_size=20, epochs=2, lr=0.05, rng=1)
+    >>> history["epoch"], history["update"]
+    (array([1., 2.]), array([3., 6.]))
     """
+    options = dict(locals())  # first: the arguments only
     if not isinstance(rbm, RBM):
         raise TypeError(f"rbm: expected pyrbm.RBM, got {type(rbm).__name__}")
     dataset = None
@@ -210,33 +231,9 @@ def train(
     data = _as_data(data, "data")
     if data.shape[1] != rbm.n_visible:
         raise ValueError(f"data: expected {rbm.n_visible} columns (n_visible), got {data.shape[1]}")
-    config = TrainConfig(
-        method=method,
-        k=k,
-        batch_size=batch_size,
-        n_chains=n_chains,
-        epochs=epochs,
-        optimizer=optimizer,
-        lr=lr,
-        momentum=momentum,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        lr_schedule=lr_schedule,
-        lr_decay=lr_decay,
-        decay_epochs=decay_epochs,
-        l1=l1,
-        l2=l2,
-        centered=centered,
-        binarize_batches=binarize_batches,
-        drop_last=drop_last,
-        checkpoint_every=checkpoint_every,
-        monitor=monitor,
-        monitor_size=monitor_size,
-        dataset=dataset,
-        sampler=sampler,
-        temperatures=temperatures,
-    )
+    # The options are exactly TrainConfig's fields (tests/test_training_config.py checks
+    # the signature and this docstring against the dataclass).
+    config = TrainConfig(**{name: options[name] for name in _OPTIONS}, dataset=dataset)
     config.validate()
     world = _check_world(world)
     out = world.bcast(out)  # the root's archive, so that every rank saves in step
@@ -298,7 +295,7 @@ def resume(
         All checkpoints of the run, old and new.
     """
     world = _check_world(world)
-    path = os.fspath(world.bcast(path))
+    path = str(os.fspath(world.bcast(path)))
     stored = checkpoint.read_config(path)
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     config = TrainConfig(**{name: stored[name] for name in names if name in stored})

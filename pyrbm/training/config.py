@@ -1,55 +1,27 @@
 """Settings and records of a training run: :class:`TrainConfig` (validated in one
-place, stored in the archive), :class:`CheckpointInfo` (what callbacks receive) and
-:class:`History` (the per-checkpoint records), plus the checks of the training data.
+place, stored in the archive), :class:`History` (the per-checkpoint records), plus the
+checks of the training data. :class:`CheckpointInfo`, the record of one checkpoint
+(what callbacks receive and the archive lists), is :class:`pyrbm.io.archive.CheckpointInfo`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
+import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..io import archive as checkpoint
+from ..io.archive import CheckpointInfo as CheckpointInfo  # re-exported: training's record
 from .._validation import finite_scalar, positive_int
 from ..model import RBM
 from .optim import OPTIMIZERS, SCHEDULES
 
 METHODS = ("pcd", "cd", "rdm")
 SAMPLERS = ("gibbs", "pt")
-
-
-@dataclass(frozen=True)
-class CheckpointInfo:
-    """What a callback learns about the checkpoint it is called at.
-
-    Attributes
-    ----------
-    epoch : int
-        Completed epochs (fractional progress is in ``update``).
-    update : int
-        Parameter updates done so far.
-    wall_time : float
-        Elapsed seconds of the run when this checkpoint began, summed over resumed
-        sessions (training, monitoring and saving included).
-    index : int
-        Position of this checkpoint in the archive.
-    metrics : dict of str to float
-        The trainer's own metrics at this checkpoint.
-    end_of_epoch : bool
-        Whether this checkpoint closes an epoch (``epoch`` epochs are complete and no
-        update of the next one is done). Checkpoints every n updates or at powers of two
-        can fall inside an epoch; per-epoch observers should skip those.
-    """
-
-    epoch: int
-    update: int
-    wall_time: float
-    index: int = 0
-    metrics: dict[str, float] = field(default_factory=dict)
-    end_of_epoch: bool = True
 
 
 class History:
@@ -62,7 +34,7 @@ class History:
     def __init__(self, records: Iterable[Mapping[str, float]] = ()):
         self.records: list[dict[str, float]] = [dict(r) for r in records]
 
-    def append(self, record: checkpoint.CheckpointRecord) -> None:
+    def append(self, record: CheckpointInfo) -> None:
         """Add one checkpoint's record (position, wall time and metrics)."""
         self.records.append(
             {"epoch": record.epoch, "update": record.update, "wall_time": record.wall_time,
@@ -169,3 +141,39 @@ class TrainConfig:
                 )
         else:
             positive_int(every, "checkpoint_every")
+
+
+def parameter_summaries(docstring: str) -> dict[str, str]:
+    """First sentence of each entry of a numpydoc ``Parameters`` section.
+
+    ``"beta1, beta2, eps : float"`` documents three names; an entry without a
+    description maps to ``""``. The CLI takes its help texts from :func:`pyrbm.train`
+    this way, and a test checks that the section documents every :class:`TrainConfig`
+    field.
+
+    Parameters
+    ----------
+    docstring : str
+
+    Returns
+    -------
+    dict of str to str
+    """
+    lines = inspect.cleandoc(docstring).splitlines() + [""]
+    try:
+        start = lines.index("Parameters") + 2  # past the dashes
+    except ValueError:
+        return {}
+    entries: list[tuple[list[str], list[str]]] = []
+    for line, following in zip(lines[start:], lines[start + 1 :]):
+        if line and not line.startswith(" "):
+            if set(following) == {"-"}:  # the next section's title
+                break
+            entries.append(([n.strip() for n in line.split(" : ")[0].split(",")], []))
+        elif entries:
+            entries[-1][1].append(line.strip())
+    out: dict[str, str] = {}
+    for names, description in entries:
+        text = " ".join(" ".join(description).split())
+        out.update(dict.fromkeys(names, re.split(r"(?<!\.[a-z]\.)(?<=\.)\s", text)[0].rstrip(".")))
+    return out

@@ -2,7 +2,7 @@
 and the loop that saves checkpoints (settings and records: :mod:`pyrbm.training.config`).
 
 The gradient of the mean log-likelihood is the exact difference of data and model
-statistics computed with the hidden conditionals p(h | v) (paper-notes, training
+statistics computed with the hidden conditionals p(h | v) (docs/equations.md, training
 protocol)::
 
     dW = <v p(h|v)^T>_data - <v p(h|v)^T>_chains,  da = <v>_d - <v>_c,
@@ -63,9 +63,8 @@ class _Trainer:
         n = self.data.shape[0]
         if config.batch_size > n:
             raise ValueError(f"batch_size: {config.batch_size} exceeds the {n} samples of data")
-        full, rest = divmod(n, config.batch_size)
-        self.n_batches = full if config.drop_last or rest == 0 else full + 1
-        self._check_split(rest)
+        self.n_batches = checkpoint.batches_per_epoch(n, config.batch_size, config.drop_last)
+        self._check_split(n % config.batch_size)
         # A separate stream for the stochastic metrics, so monitoring never changes the
         # training trajectory.
         self.monitor_rng = np.random.Generator(np.random.Philox(key=draw_key(gen)))
@@ -346,8 +345,9 @@ def _run(
         if world.size > 1:  # every rank keeps the same history
             _check_ranks_agree(world, rbm)
             values, trainer.wall_time = world.bcast((values, trainer.wall_time))
-        record = checkpoint.CheckpointRecord(
-            trainer.n_checkpoints, trainer.epoch, trainer.update, trainer.wall_time, values
+        record = CheckpointInfo(
+            trainer.epoch, trainer.update, trainer.wall_time, trainer.n_checkpoints, values,
+            end_of_epoch=trainer.position == 0,
         )
         trainer.n_checkpoints += 1
         trainer.history.append(record)

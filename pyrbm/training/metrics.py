@@ -6,12 +6,12 @@ changes the model or the training random stream.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from scipy.special import expit, log_expit
+from scipy.special import expit
 
+from .._pseudo_likelihood import flip_log_probs, minus_softplus_sums
 from .._rng import RngLike, as_generator
+from ..analysis.spectrum import mp_edges
 from ..model import RBM
 
 #: Up to this many visible units the pseudo-log-likelihood sums over every unit.
@@ -66,40 +66,36 @@ def pseudo_log_likelihood(
     if full is None:
         full = rbm.n_visible <= FULL_PLL_MAX_VISIBLE
     v64 = v.astype(np.float64)
-    w = rbm.weights.astype(np.float64)
-    a = rbm.visible_bias.astype(np.float64)
-    fields = v64 @ w + rbm.hidden_bias
-    sign = 1.0 - 2.0 * v64  # +1 where a 0 is flipped to 1, -1 where a 1 is flipped to 0
-    softplus_sum = np.logaddexp(0, fields).sum(axis=1)
-    # F(v) - F(v^(i)) = sign_i a_i + sum_j softplus(flipped fields) - sum_j softplus(fields)
+    w, a, b = (x.astype(np.float64) for x in (rbm.weights, rbm.visible_bias, rbm.hidden_bias))
+    fields = v64 @ w
+    minus_s = minus_softplus_sums(fields, b)
     if full:
         total = 0.0
         for i in range(rbm.n_visible):
-            flipped = fields + sign[:, i : i + 1] * w[i]
-            delta = sign[:, i] * a[i] + np.logaddexp(0, flipped).sum(axis=1) - softplus_sum
-            total += float(np.sum(log_expit(-delta)))
+            total += float(np.sum(flip_log_probs(v64[:, i], fields, w[i], a[i], b, minus_s)))
         return total / (v.shape[0] * rbm.n_visible)
     units = as_generator(rng).integers(0, rbm.n_visible, size=v.shape[0])
-    s = sign[np.arange(v.shape[0]), units]
-    flipped = fields + s[:, None] * w[units]
-    delta = s * a[units] + np.logaddexp(0, flipped).sum(axis=1) - softplus_sum
-    return float(np.mean(log_expit(-delta)))
+    values = v64[np.arange(v.shape[0]), units]
+    return float(np.mean(flip_log_probs(values, fields, w[units], a[units], b, minus_s)))
 
 
 def marchenko_pastur_edge(n_visible: int, n_hidden: int, std: float) -> float:
-    """Upper edge ``std (sqrt(N) + sqrt(M))`` of the singular values of an i.i.d. N(0, std^2) W.
+    """Upper edge of the singular values of an i.i.d. N(0, std^2) W, 0 when ``std`` is 0.
+
+    The upper value of :func:`pyrbm.analysis.spectrum.mp_edges`; weights that start
+    constant (``std == 0``) have every nonzero singular value above the edge.
 
     Parameters
     ----------
     n_visible, n_hidden : int
     std : float
-        Standard deviation of the entries.
+        Standard deviation of the entries, >= 0.
 
     Returns
     -------
     float
     """
-    return std * (math.sqrt(n_visible) + math.sqrt(n_hidden))
+    return mp_edges(n_visible, n_hidden, std)[1] if std > 0 else 0.0
 
 
 def spectrum_metrics(rbm: RBM, mp_edge: float) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -102,6 +103,23 @@ def test_archive_contents_and_load(tmp_path: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.parametrize(("every", "drop_last"), [(4, True), ("exponential", False)])
+def test_archive_lists_the_records_callbacks_saw(tmp_path: Path, every, drop_last: bool) -> None:
+    """One record type per checkpoint: the archive gives back what the callbacks got."""
+    assert pyrbm.training.CheckpointInfo is checkpoint.CheckpointInfo
+    seen = []
+    data = _data()[:190]  # 9 full batches of 20 and one of 10
+    pyrbm.train(_model(), data, epochs=2, rng=3, out=tmp_path / "run.h5", drop_last=drop_last,
+                checkpoint_every=every, callbacks=[lambda rbm, info: seen.append(info)],
+                **SETTINGS)
+    records = checkpoint.list_checkpoints(tmp_path / "run.h5")
+    assert {r.end_of_epoch for r in records} == {True, False}  # both kinds occur
+    assert [dataclasses.replace(r, metrics={}) for r in records] == [
+        dataclasses.replace(i, metrics={}) for i in seen
+    ]
+    assert all(i.metrics.items() <= r.metrics.items() for i, r in zip(seen, records))
 
 
 def test_resume_rejects_bad_requests(tmp_path: Path) -> None:

@@ -11,6 +11,9 @@ from pyrbm import _core
 
 from .conftest import small_rbm
 
+# the compiled-kernel tests: CI reruns them against a build without OpenMP
+pytestmark = pytest.mark.core
+
 N_VISIBLE, N_HIDDEN, N_ROWS = 37, 23, 41  # distinct primes
 
 
@@ -118,7 +121,7 @@ def test_density_counts_ones(dtype: type) -> None:
 
 def test_sample_from_fields_matches_reference(dtype: type) -> None:
     """states = u < p with u from the documented counter layout; the count is returned."""
-    from .test_core_rng import uniforms_reference
+    from .test_rng import uniforms_reference
 
     fields = np.random.default_rng(3).normal(size=(5, N_HIDDEN)).astype(dtype)
     bias = np.random.default_rng(4).normal(size=N_HIDDEN).astype(dtype)

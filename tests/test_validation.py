@@ -13,6 +13,9 @@ from pyrbm import _core
 
 from .conftest import small_rbm
 
+# the compiled-kernel tests: CI reruns them against a build without OpenMP
+pytestmark = pytest.mark.core
+
 
 @pytest.fixture
 def rbm() -> pyrbm.RBM:

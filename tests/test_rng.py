@@ -9,6 +9,9 @@ from scipy import stats
 from pyrbm import _core
 from pyrbm._rng import STREAMS, as_generator, draw_key
 
+# the compiled-kernel tests: CI reruns them against a build without OpenMP
+pytestmark = pytest.mark.core
+
 
 @pytest.mark.parametrize(
     ("key", "counter"),

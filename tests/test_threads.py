@@ -12,6 +12,9 @@ import pyrbm
 
 from .conftest import PYTHON, subprocess_env
 
+# the compiled-kernel tests: CI reruns them against a build without OpenMP
+pytestmark = pytest.mark.core
+
 SCRIPT = textwrap.dedent(
     """
     import hashlib, numpy as np, pyrbm

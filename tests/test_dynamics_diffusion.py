@@ -1,4 +1,4 @@
-"""pyrbm.dynamics.diffusion and the Langevin kernel (csrc/modes.*): paper-notes E12-E16."""
+"""pyrbm.dynamics.diffusion and the Langevin kernel (csrc/modes.*): docs/equations.md E12-E16."""
 
 from __future__ import annotations
 

@@ -9,6 +9,9 @@ from scipy.special import expit
 
 from .conftest import all_states, small_rbm
 
+# the compiled-kernel tests: CI reruns them against a build without OpenMP
+pytestmark = pytest.mark.core
+
 N_VISIBLE, N_HIDDEN = 7, 5
 N_CHAINS, N_SWEEPS = 30_000, 25
 P_THRESHOLD = 1e-3  # fixed seeds: a false alarm rate of 0.1% per test

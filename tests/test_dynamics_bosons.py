@@ -1,4 +1,4 @@
-"""pyrbm.dynamics.bosons: the Fokker-Planck operator of a mode as coupled bosons (paper-notes E17)."""
+"""pyrbm.dynamics.bosons: the Fokker-Planck operator of a mode as coupled bosons (docs/equations.md E17)."""
 
 from __future__ import annotations
 

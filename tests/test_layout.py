@@ -1,0 +1,112 @@
+"""The layering of docs/layout.md: every import in pyrbm/ goes to its own unit or below;
+test files are named after the modules they test."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SOURCE = Path(__file__).resolve().parents[1] / "pyrbm"
+TESTS = Path(__file__).resolve().parent
+
+LAYERS = {
+    "_core": 0,
+    **dict.fromkeys(["_rng", "_threads", "_validation", "_gemm", "_pseudo_likelihood"], 1),
+    "model": 2,
+    **dict.fromkeys(["analysis", "io", "distributed"], 3),
+    **dict.fromkeys(["training", "partition", "dynamics", "sklearn", "plots"], 4),
+    "reproduce": 5,
+    **dict.fromkeys(["cli", "__main__", "__init__", "_compat"], 6),
+}
+#: layers whose units may import each other (plumbing; the top: cli and the public names)
+OPEN_LAYERS = {LAYERS["_rng"], LAYERS["cli"]}
+#: (importing unit, imported name) pairs allowed against the rule, with the reason
+EXCEPTIONS = {("training", "__version__")}  # the archive records the package version
+
+
+def unit_of(parts: tuple[str, ...]) -> str:
+    """``("training", "loop")`` -> ``"training"``; ``("model",)`` -> ``"model"``."""
+    return parts[0]
+
+
+def imported_units(path: Path) -> list[tuple[str, int]]:
+    """(unit, line) of every pyrbm import in one source file."""
+    package = path.relative_to(SOURCE).parent.parts
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                if not (node.module or "").startswith("pyrbm"):
+                    continue
+                target = tuple(node.module.split(".")[1:])
+            else:
+                base = package[: len(package) - node.level + 1]
+                target = base + tuple(filter(None, (node.module or "").split(".")))
+            if target:
+                out.append((unit_of(target), node.lineno))
+            else:  # from . import a, b  /  from .. import x
+                out += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            out += [(a.name.split(".")[1], node.lineno) for a in node.names
+                    if a.name.startswith("pyrbm.")]
+    return out
+
+
+def violations(layers: dict[str, int]) -> list[str]:
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        rel = path.relative_to(SOURCE)
+        here = unit_of(rel.with_suffix("").parts)
+        for target, line in imported_units(path):
+            if target == here or (here, target) in EXCEPTIONS:
+                continue
+            if target not in layers:
+                found.append(f"{rel}:{line}: imports {target}, which has no layer")
+            elif layers[target] > layers[here] or (
+                layers[target] == layers[here] and layers[here] not in OPEN_LAYERS
+            ):
+                found.append(f"{rel}:{line}: {here} (layer {layers[here]}) imports "
+                             f"{target} (layer {layers[target]})")
+    return found
+
+
+def test_every_import_goes_down_the_layers() -> None:
+    assert set(LAYERS) >= {unit_of(p.relative_to(SOURCE).with_suffix("").parts)
+                           for p in SOURCE.rglob("*.py")}
+    assert violations(LAYERS) == []
+
+
+def test_the_check_catches_an_upward_import() -> None:
+    # analysis imports model: with model moved above analysis that is a violation
+    found = violations({**LAYERS, "model": 4})
+    assert any(v.startswith("analysis/") and "imports model" in v for v in found)
+
+
+def _module_exists(name: str) -> bool:
+    """Whether ``test_<name>.py`` names a module: ``io_archive`` -> pyrbm/io/archive.py,
+    ``threads`` -> pyrbm/_threads.py, ``training`` -> pyrbm/training/."""
+    parts = name.split("_")
+    for cut in range(len(parts), 0, -1):
+        head, rest = "_".join(parts[:cut]), "_".join(parts[cut:])
+        for base in (head, "_" + head):
+            if not rest and ((SOURCE / f"{base}.py").exists() or (SOURCE / base).is_dir()):
+                return True
+            if rest and any((SOURCE / base / f"{r}.py").exists() for r in (rest, "_" + rest)):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("path", sorted(TESTS.glob("test_*.py")), ids=lambda p: p.name)
+def test_test_files_are_named_after_modules(path: Path) -> None:
+    name = path.stem.removeprefix("test_")
+    if name in ("layout", "examples"):  # the package as a whole; docstrings of several
+        return
+    # test_model_sampling.py: a second file of pyrbm/model.py
+    assert _module_exists(name) or _module_exists(name.rsplit("_", 1)[0]), path.name
+
+
+def test_the_name_check_rejects_a_stray_name() -> None:
+    assert not _module_exists("train") and not _module_exists("core_threads")
+    assert _module_exists("io_archive") and _module_exists("threads")
