@@ -67,7 +67,7 @@ def density(states: _FloatArray) -> float: ...
 def bernoulli_states(p: float, key: _Key, chain_offset: int, out: _FloatArray) -> None: ...
 
 # gemm (bind_gemm.cpp)
-def gemm(a: FloatArray, b: FloatArray, out: FloatArray, *, accumulate: bool = False) -> None:
+def gemm(a: _FloatArray, b: _FloatArray, out: _FloatArray, *, accumulate: bool = False) -> None:
     """``out (=|+=) a @ b`` (a, b: any strides; out: C-contiguous) on pyrbm's threads."""
 def gemm_tasks(n: int, m: int, elem_size: int) -> int: ...
 
@@ -75,37 +75,37 @@ def gemm_tasks(n: int, m: int, elem_size: int) -> int: ...
 SPARSE_DENSITY: float
 
 def gibbs_chains(
-    visible: FloatArray,
-    hidden: FloatArray,
-    weights: FloatArray,
-    visible_bias: FloatArray,
-    hidden_bias: FloatArray,
+    visible: _FloatArray,
+    hidden: _FloatArray,
+    weights: _FloatArray,
+    visible_bias: _FloatArray,
+    hidden_bias: _FloatArray,
     beta: float,
     path: int,
-    key: Key,
+    key: _Key,
     first_sweep: int,
     chain_offset: int,
     n_sweeps: int,
 ) -> None:
     """``n_sweeps`` sweeps in place on binary ``visible``; path 0 auto, 1 dense, 2 sparse."""
 def chain_gradient(
-    data: FloatArray,
+    data: _FloatArray,
     data_binary: bool,
-    chains: FloatArray,
-    weights: FloatArray,
-    visible_bias: FloatArray,
-    hidden_bias: FloatArray,
+    chains: _FloatArray,
+    weights: _FloatArray,
+    visible_bias: _FloatArray,
+    hidden_bias: _FloatArray,
     n_sweeps: int,
-    key: Key,
+    key: _Key,
     chain_offset: int,
     scale_data: float,
     scale_model: float,
-    visible_offset: Optional[FloatArray],
-    hidden_offset: Optional[FloatArray],
-    grad_w: FloatArray,
-    grad_a: FloatArray,
-    grad_b: FloatArray,
-    mean_h: FloatArray,
+    visible_offset: Optional[_FloatArray],
+    hidden_offset: Optional[_FloatArray],
+    grad_w: _FloatArray,
+    grad_a: _FloatArray,
+    grad_b: _FloatArray,
+    mean_h: _FloatArray,
 ) -> None:
     """One update's ``n_sweeps`` sweeps of ``chains`` (in place) and its gradient."""
 
@@ -191,24 +191,24 @@ def lowrank_sample_visible(
 ) -> int: ...
 
 # tempering (bind_tempering.cpp)
-IntArray = npt.NDArray[np.integer]
+_IntArray = npt.NDArray[np.integer]
 def tempering_sweeps(
-    visible: FloatArray,
-    hidden: FloatArray,
-    fields_h: FloatArray,
-    fields_v: FloatArray,
-    weights: FloatArray,
-    weights_t: FloatArray,
-    visible_bias: FloatArray,
-    hidden_bias: FloatArray,
-    model: IntArray,
-    betas: FloatArray,
-    walker: IntArray,
-    direction: IntArray,
-    attempts: IntArray,
-    accepts: IntArray,
-    round_trips: IntArray,
-    key: Key,
+    visible: _FloatArray,
+    hidden: _FloatArray,
+    fields_h: _FloatArray,
+    fields_v: _FloatArray,
+    weights: _FloatArray,
+    weights_t: _FloatArray,
+    visible_bias: _FloatArray,
+    hidden_bias: _FloatArray,
+    model: _IntArray,
+    betas: _FloatArray,
+    walker: _IntArray,
+    direction: _IntArray,
+    attempts: _IntArray,
+    accepts: _IntArray,
+    round_trips: _IntArray,
+    key: _Key,
     first_sweep: int,
     n_sweeps: int,
     swap_every: int,
@@ -216,6 +216,6 @@ def tempering_sweeps(
     """Tempered Gibbs sweeps with replica-exchange swaps (csrc/tempering.hpp), in place on
     ``visible`` (S * n, n_visible), ``hidden`` and the counters."""
 def joint_energy(
-    v: FloatArray, h: FloatArray, weights: FloatArray, visible_bias: FloatArray,
-    hidden_bias: FloatArray,
+    v: _FloatArray, h: _FloatArray, weights: _FloatArray, visible_bias: _FloatArray,
+    hidden_bias: _FloatArray,
 ) -> float: ...

@@ -1,12 +1,16 @@
 """The layering of docs/layout.md: every import in pyrbm/ goes to its own unit or below;
-test files are named after the modules they test."""
+test files are named after the modules they test; ``import pyrbm`` loads the heavy parts
+only on use."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
 from pathlib import Path
 
 import pytest
+
+from .conftest import PYTHON, subprocess_env
 
 SOURCE = Path(__file__).resolve().parents[1] / "pyrbm"
 TESTS = Path(__file__).resolve().parent
@@ -15,15 +19,23 @@ LAYERS = {
     "_core": 0,
     **dict.fromkeys(["_rng", "_threads", "_validation", "_gemm", "_pseudo_likelihood"], 1),
     "model": 2,
-    **dict.fromkeys(["analysis", "io", "distributed"], 3),
-    **dict.fromkeys(["training", "partition", "dynamics", "sklearn", "plots"], 4),
-    "reproduce": 5,
-    **dict.fromkeys(["cli", "__main__", "__init__", "_compat"], 6),
+    **dict.fromkeys(["analysis", "io", "distributed", "diagnostics"], 3),
+    **dict.fromkeys(["partition", "dynamics", "sklearn", "plots"], 4),
+    "sampling": 5,  # tempering checks models with partition.exact; PT-PCD is the trainer's
+    "training": 6,
+    "reproduce": 7,
+    "analyze": 8,  # the reproduce report machinery and claim checks, on any model file
+    **dict.fromkeys(["cli", "__main__", "__init__", "_compat"], 9),
 }
 #: layers whose units may import each other (plumbing; the top: cli and the public names)
 OPEN_LAYERS = {LAYERS["_rng"], LAYERS["cli"]}
 #: (importing unit, imported name) pairs allowed against the rule, with the reason
-EXCEPTIONS = {("training", "__version__")}  # the archive records the package version
+EXCEPTIONS = {
+    ("training", "__version__"),  # the archive records the package version
+    # RBM.from_sklearn / RBM.to_sklearn (the API the formats issue names) delegate to
+    # io.formats, imported when called
+    ("model", "io"),
+}
 
 
 def unit_of(parts: tuple[str, ...]) -> str:
@@ -110,3 +122,23 @@ def test_test_files_are_named_after_modules(path: Path) -> None:
 def test_the_name_check_rejects_a_stray_name() -> None:
     assert not _module_exists("train") and not _module_exists("core_threads")
     assert _module_exists("io_archive") and _module_exists("threads")
+
+
+# -- `import pyrbm` leaves the analysis layer, numba and scipy.optimize unloaded ----------
+HEAVY = ("pyrbm.analysis", "numba", "scipy.optimize")
+
+SCRIPT = """
+import sys
+import pyrbm
+print(*[name in sys.modules for name in {heavy!r}])
+pyrbm.analysis.reciprocal  # the control: first use loads them
+print(*[name in sys.modules for name in {heavy!r}])
+"""
+
+
+def test_import_is_lazy() -> None:
+    done = subprocess.run([*PYTHON, "-c", SCRIPT.format(heavy=HEAVY)], env=subprocess_env(),
+                          capture_output=True, text=True, check=True)
+    after_import, after_use = done.stdout.splitlines()
+    assert after_import.split() == ["False"] * len(HEAVY)
+    assert after_use.split() == ["True"] * len(HEAVY)

@@ -272,9 +272,7 @@ def test_worker_processes_give_the_same_results(tmp_path: Path) -> None:
     one = reproduce(tmp_path / "one", config, seed=3, log=None, figures=False)
     two = reproduce(tmp_path / "two", config, seed=3, log=None, figures=False, workers=2)
     assert one["claims"] == two["claims"] and one["experiments"] == two["experiments"]
-    for a, b in zip(one["runs"], two["runs"], strict=True):
-        a.pop("wall_time"), b.pop("wall_time")
-        assert a == b
+    assert one["runs"] == two["runs"]  # wall times are in "timings", outside the results
     for archive in sorted((tmp_path / "one" / "runs").glob("*.h5")):
         np.testing.assert_array_equal(pyrbm.load(archive).weights,
                                       pyrbm.load(tmp_path / "two" / "runs" / archive.name).weights)

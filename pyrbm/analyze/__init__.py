@@ -49,6 +49,8 @@ def load_data(spec: str, n_visible: int) -> tuple[np.ndarray | None, np.ndarray]
     train : numpy.ndarray or None, shape (n, n_visible)
     test : numpy.ndarray, shape (n, n_visible), uint8
     """
+    train: np.ndarray | None
+    test: np.ndarray
     if spec in datasets.DATASETS:
         train = datasets.load(spec, "train", 0.5)[0]
         test = datasets.load(spec, "test", 0.5)[0]
@@ -72,19 +74,18 @@ def load_data(spec: str, n_visible: int) -> tuple[np.ndarray | None, np.ndarray]
                 raise
             raise ValueError(f"{spec}: not a readable .npz file ({exc})") from None
         source = spec
-    out = []
-    for name, x in (("train", train), ("test", test)):
-        if x is None:
-            out.append(None)
-            continue
-        x = np.asarray(x)
+
+    def checked(name: str, data: np.ndarray) -> np.ndarray:
+        x = np.asarray(data)
         if x.ndim != 2 or x.shape[1] != n_visible or x.shape[0] == 0:
             raise ValueError(f"{source}: {name} data of shape {x.shape}, the model has "
                              f"{n_visible} visible units")
         if x.dtype.kind not in "biuf" or not np.all((x == 0) | (x == 1)):
             raise ValueError(f"{source}: {name} data must be binary (0 or 1)")
-        out.append(np.ascontiguousarray(x, dtype=np.uint8))
-    return out[0], out[1]
+        return np.ascontiguousarray(x, dtype=np.uint8)
+
+    checked_train = None if train is None else checked("train", train)
+    return checked_train, checked("test", test)
 
 
 def _label(source: Any, index: int) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import scipy.linalg
@@ -29,6 +30,16 @@ from ..partition.meanfield import MeanFieldDivergence
 from ..reproduce.runs import mode1_uw
 
 __all__ = ["Settings", "analyze_model", "analyze_trajectory", "quantity_rng"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _one_blas_thread(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``threadpool_limits.wrap(limits=1, user_api="blas")``, typed: threadpoolctl ships no
+    type hints, so the decorator would otherwise make the function untyped."""
+    wrapped: Callable[_P, _R] = threadpool_limits.wrap(limits=1, user_api="blas")(func)
+    return wrapped
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,8 +204,12 @@ def _probing(rbm: RBM, s: Settings, rng: np.random.Generator) -> dict[str, Any] 
     scramble = probing.random_plane_rotations(rank, first_mode=first, rng=rng)
     top = probing.plane_rotation(rank, 0, 1, np.pi)
     seed = int(rng.integers(0, 2**63))  # the same model samples for both rotations
-    opts = dict(n_chains=s.probing_chains, n_sweeps=s.probing_sweeps, beta=s.beta, rng=seed)
-    low, high = probing.probe(rbm, scramble, **opts), probing.probe(rbm, top, **opts)
+
+    def probe(rotation: np.ndarray) -> probing.ProbeResult:
+        return probing.probe(rbm, rotation, n_chains=s.probing_chains,
+                             n_sweeps=s.probing_sweeps, beta=s.beta, rng=seed)
+
+    low, high = probe(scramble), probe(top)
     return {"first_mode": first + 1, "low_modes_pixel_change": low.pixel_change,
             "top_modes_pixel_change": high.pixel_change,
             "ratio": high.pixel_change / max(low.pixel_change, 1e-12),
@@ -203,7 +218,7 @@ def _probing(rbm: RBM, s: Settings, rng: np.random.Generator) -> dict[str, Any] 
                       "modes 1-2 rotated by pi": high.probs_rotated}}
 
 
-@threadpool_limits.wrap(limits=1, user_api="blas")
+@_one_blas_thread
 def analyze_model(rbm: RBM, *, train: np.ndarray | None = None, test: np.ndarray | None = None,
                   seed: int = 0, index: int = 0, settings: Settings | None = None
                   ) -> dict[str, Any]:
@@ -257,7 +272,7 @@ def analyze_model(rbm: RBM, *, train: np.ndarray | None = None, test: np.ndarray
     return out
 
 
-@threadpool_limits.wrap(limits=1, user_api="blas")
+@_one_blas_thread
 def analyze_trajectory(models: list[RBM], times: np.ndarray, *, train: np.ndarray | None = None,
                        test: np.ndarray | None = None, seed: int = 0, index: int = 0,
                        settings: Settings | None = None) -> dict[str, Any]:
@@ -318,9 +333,11 @@ def analyze_trajectory(models: list[RBM], times: np.ndarray, *, train: np.ndarra
     for i in ll:
         rbm = models[i]
         v, _ = rbm.sample(s.ais_chains, s.sample_sweeps, rng=gen)
-        opts = dict(n_chains=s.ais_chains, n_betas=s.ais_betas, data=v if train is None else train)
-        ais = log_partition(rbm, "ais", rng=gen, **opts)
-        rais = log_partition(rbm, "rais", rng=gen, samples=v, **opts)
+        base = v if train is None else train
+        ais = log_partition(rbm, "ais", rng=gen, n_chains=s.ais_chains, n_betas=s.ais_betas,
+                            data=base)
+        rais = log_partition(rbm, "rais", rng=gen, samples=v, n_chains=s.ais_chains,
+                             n_betas=s.ais_betas, data=base)
         out["test_ll_ais"].append(log_likelihood(rbm, test, ais))
         out["test_ll_rais"].append(log_likelihood(rbm, test, rais))
     return out

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..plots import figures as plots
+from .. import plots
 
 __all__ = ["figures_for_model", "figures_for_trajectory", "model_rows", "trajectory_rows"]
 

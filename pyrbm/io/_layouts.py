@@ -131,7 +131,11 @@ def write_rbms(rbm: RBM, path: str, update: int, chains: np.ndarray | None,
                 hyperparameters: Mapping[str, Any] | None) -> None:
     """The layout of rbms' ``save_model`` and of its training script's ``hyperparameters``
     group (no torch RNG state: rbms cannot resume training from it)."""
-    legacy = np.random.RandomState(0).get_state()
+    # legacy=True is the default; numpy's stubs type only legacy=False as the default
+    legacy = np.random.RandomState(0).get_state(legacy=True)
+    if not isinstance(legacy, tuple):  # a RandomState's MT19937 state is always a tuple
+        raise TypeError(f"RandomState.get_state: expected the legacy tuple, got "
+                        f"{type(legacy).__name__}")
     with h5py.File(path, "a") as f:
         _rbms_binary(f, path)
         name = f"update_{update}"

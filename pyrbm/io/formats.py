@@ -230,7 +230,8 @@ def _read_npz(path: str) -> RBM:
 
 def _load_pickle(path: str) -> Any:
     try:
-        import joblib  # comes with scikit-learn; reads plain and compressed pickles
+        # comes with scikit-learn; reads plain and compressed pickles (ships no type hints)
+        import joblib  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - no scikit-learn: plain pickles only
         with open(path, "rb") as fh:
             return pickle.load(fh)

@@ -127,7 +127,9 @@ def trajectory_log_z(models: Sequence[RBM], *, rng: RngLike = None, n_chains: in
     n_chains = positive_int(n_chains, "n_chains")
     betas = schedule(schedule_kind, n_betas)
     path = _Path(path_models[0], n_chains, betas, as_generator(rng))
-    values, errors, ess = [], [], []
+    values: list[float] = []
+    errors: list[float] = []
+    ess: list[float] = []
     n_interpolate = positive_int(n_interpolate, "n_interpolate", minimum=0)
     for i, model in enumerate(path_models):
         if i:
@@ -135,7 +137,9 @@ def trajectory_log_z(models: Sequence[RBM], *, rng: RngLike = None, n_chains: in
                 path.step(between)
             path.step(model)
         v, se, e = path.estimate()
-        values.append(v), errors.append(se), ess.append(e)
+        values.append(v)
+        errors.append(se)
+        ess.append(e)
     return {"log_z": np.array(values), "std_error": np.array(errors), "ess": np.array(ess),
             "log_weights": path.log_weights.copy(), "final_states": path.visible.copy()}
 
@@ -164,12 +168,15 @@ class TrajectoryObserver:
                  test_data: np.ndarray | None = None, *, n_chains: int = 100,
                  n_betas: int = 100, schedule_kind: Any = "linear", seed: int = 0):
         initial = check_rbm(initial)
-        self._copy = lambda r: RBM(r.weights.copy(), r.visible_bias.copy(), r.hidden_bias.copy())
         self.path = _Path(self._copy(initial), positive_int(n_chains, "n_chains"),
                           schedule(schedule_kind, n_betas), np.random.default_rng(seed))
         self.data = {k: d for k, d in (("train", train_data), ("test", test_data))
                      if d is not None}
         self.last_update = 0
+
+    @staticmethod
+    def _copy(r: RBM) -> RBM:
+        return RBM(r.weights.copy(), r.visible_bias.copy(), r.hidden_bias.copy())
 
     def __call__(self, rbm: RBM, info: Any) -> dict[str, float]:
         from .estimators import LogZ, log_likelihood  # estimators imports this module

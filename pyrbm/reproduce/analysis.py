@@ -246,12 +246,12 @@ def langevin(config: Config, rng: np.random.Generator, models: Models) -> dict[s
         out["variances"][label] = var[row]
     rows = {"below": 0 if below.size else None,
             "above": (1 if below.size else 0) if above.size else None}
-    for side, row in rows.items():
-        if row is None:
+    for side, index in rows.items():
+        if index is None:
             continue
-        k = float(pot.stiffness_u[modes[row]])
-        out[f"{side}_series"] = var[row]
-        out[f"{side}_lambda"] = float(lam[modes[row]])
+        k = float(pot.stiffness_u[modes[index]])
+        out[f"{side}_series"] = var[index]
+        out[f"{side}_lambda"] = float(lam[modes[index]])
         out[f"{side}_stationary"] = 1.0 / k if k > 0 else float("nan")
     return out
 

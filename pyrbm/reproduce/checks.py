@@ -143,7 +143,8 @@ def hierarchy(exits: Mapping[int, Sequence[int]]) -> Verdict:
     rank correlation of exit update with mode index is at least 0.8 and the exits span
     at least one decade of updates.
     """
-    out, ok = {}, bool(exits)
+    out: dict[int, dict[str, Any]] = {}  # the float statistics and the list of exits
+    ok = bool(exits)
     for m, e in exits.items():
         holds, stats = _hierarchy_one(e)
         out[int(m)] = {**stats, "exits": [int(x) for x in e]}

@@ -96,10 +96,14 @@ def _run_checks(runs: list[dict[str, Any]], ex: dict[str, Any]) -> dict[str, tup
                                   for m, rs in groups.items()}),
         checks.exceeds_threshold({m: [r["null_spectrum"][0] for r in rs]
                                   for m, rs in groups.items()}))
-    out["hierarchy"] = tuple(checks.hierarchy({
-        m: checks.exit_updates(rs[0]["updates"], rs[0][f"{pre}singular_values"],
-                               rs[0][f"{pre}bulk_edge"])
-        for m, rs in groups.items()}) for pre in ("", "null_"))
+
+    def hierarchy(pre: str) -> checks.Verdict:
+        return checks.hierarchy({
+            m: checks.exit_updates(rs[0]["updates"], rs[0][f"{pre}singular_values"],
+                                   rs[0][f"{pre}bulk_edge"])
+            for m, rs in groups.items()})
+
+    out["hierarchy"] = (hierarchy(""), hierarchy("null_"))
     js = ex["js"]
     out["js"] = (checks.symmetry_breaking(js["ratio"]),
                  checks.symmetry_breaking(js["null_ratio"]) if "null_ratio" in js else None)

@@ -105,9 +105,12 @@ def equilibrium_samples(
     else:
         betas = positive_int(temperatures, "temperatures") if sampler == "pt" else [1.0]
         res = parallel_tempering(rbm, n_samples, n_sweeps, betas=betas, rng=rng, trace=mode1)
-    trace = res.trace[res.trace.shape[0] // 2 :]
+    full = res.trace
+    if full is None:  # mode1 was passed as trace, so the sampler records one
+        raise RuntimeError(f"sampler {sampler!r} returned no trace")
+    trace = full[full.shape[0] // 2 :]
     if trace.shape[0] < 4:
-        trace = res.trace
+        trace = full
     return EquilibriumSamples(
         v=res.v, h=res.h, sampler=sampler, swap_acceptance=res.swap_acceptance,
         round_trips=res.round_trips, tau=float(diagnostics.autocorrelation_time(trace)),

@@ -43,6 +43,8 @@ class MixingObserver:
         res = parallel_tempering(rbm, self.n_chains, self.n_sweeps, betas=[1.0],
                                  rng=np.random.default_rng([self.seed, int(info.index)]),
                                  trace=lambda v, h: v @ u1)
+        if res.trace is None:  # a trace callable was given, so parallel_tempering records one
+            raise RuntimeError("parallel_tempering returned no trace")
         trace = res.trace[self.n_sweeps // 2 :]
         return {"gibbs_tau_mode1": float(diagnostics.autocorrelation_time(trace)),
                 "gibbs_rhat_mode1": float(diagnostics.rhat(trace))}

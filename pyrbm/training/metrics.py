@@ -11,7 +11,6 @@ from scipy.special import expit
 
 from .._pseudo_likelihood import flip_log_probs, minus_softplus_sums
 from .._rng import RngLike, as_generator
-from ..analysis.spectrum import mp_edges
 from ..model import RBM
 
 #: Up to this many visible units the pseudo-log-likelihood sums over every unit.
@@ -95,6 +94,10 @@ def marchenko_pastur_edge(n_visible: int, n_hidden: int, std: float) -> float:
     -------
     float
     """
+    # Imported here: pyrbm.analysis loads numba and scipy.optimize, which `import pyrbm`
+    # (through the trainer) must not pay for.
+    from ..analysis.spectrum import mp_edges
+
     return mp_edges(n_visible, n_hidden, std)[1] if std > 0 else 0.0
 
 
