@@ -42,7 +42,7 @@ from ..model import RBM
 #: Clipping of the data mean when the base biases are its logit.
 BASE_RATE_CLIP = 1e-3
 
-#: Largest |base_bias| accepted: sigmoid(50) is 1 to within 2e-22, so a larger bias makes
+#: Largest ``abs(base_bias)`` accepted: sigmoid(50) is 1 to within 2e-22, so a larger bias makes
 #: a deterministic base whose log Z_A only adds rounding error to the estimate.
 MAX_BASE_BIAS = 50.0
 
