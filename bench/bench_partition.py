@@ -1,7 +1,7 @@
 """Benchmarks of pyrbm.partition against NumPy references of the same algorithms.
 
 Each test times pyrbm and the NumPy reference alternately in the same process (the
-machine is noisy, see DESIGN.md), asserts that they agree, and reports the speed-up as
+machine is noisy, see bench/RESULTS.md), asserts that they agree, and reports the speed-up as
 ``benchmark.extra_info["speedup"]``. Sizes (environment variables):
 
 * ``PYRBM_BENCH_EXACT_BITS`` (20): enumerated hidden units of the exact benchmark

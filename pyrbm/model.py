@@ -8,7 +8,7 @@ The inverse temperature ``beta`` multiplies the whole energy.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -38,10 +38,10 @@ SPARSE_DENSITY_THRESHOLD = float(_core.SPARSE_DENSITY)
 _PATH_CODES = {"auto": 0, "dense": 1, "sparse": 2}
 
 
-def _check_path(path: Any) -> str:
+def _check_path(path: Any) -> Path:
     if path not in ("auto", "dense", "sparse"):
         raise ValueError(f"path: expected 'auto', 'dense' or 'sparse', got {path!r}")
-    return str(path)
+    return cast(Path, str(path))
 
 
 def _representable(values: np.ndarray, beta: float) -> np.ndarray:

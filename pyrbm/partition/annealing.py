@@ -51,7 +51,7 @@ MAX_BASE_BIAS = 50.0
 MAX_ROUNDING_NATS = 1e-6
 
 
-def schedule(kind: Any = "linear", n_betas: int = 1000, *, beta_min: float = 1e-3) -> np.ndarray:
+def schedule(kind: str = "linear", n_betas: int = 1000, *, beta_min: float = 1e-3) -> np.ndarray:
     """Return an annealing schedule ``0 = s_0 < … < s_{n_betas-1} = 1``.
 
     Parameters

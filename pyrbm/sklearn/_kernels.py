@@ -299,7 +299,8 @@ def pcd_update(
     n_chains, n_pos = h_samples.shape[0], v_pos.shape[0]
     if chains_binary is None:
         chains_binary = is_binary(h_samples)
-    dense_pos = v_pos.toarray() if sp.issparse(v_pos) else v_pos
+    # isinstance (what sp.issparse tests) so that the type checker narrows v_pos
+    dense_pos = v_pos.toarray() if isinstance(v_pos, (sp.spmatrix, sp.sparray)) else v_pos
     if binary and chains_binary:
         fused_pos = np.ascontiguousarray(dense_pos, dtype=weights.dtype)
         if _core.density(fused_pos) < SPARSE_DENSITY_THRESHOLD:

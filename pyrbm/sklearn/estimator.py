@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from . import _kernels as _pcd
 from .._rng import as_generator, draw_key
@@ -84,7 +85,8 @@ else:
 
         def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
             """Fit to ``X``, then return ``transform(X)``."""
-            return self.fit(X, y).transform(X)
+            # fit is defined by the subclass (BernoulliRBM); this base only holds the API
+            return self.fit(X, y).transform(X)  # type: ignore[attr-defined]
 
         def __repr__(self) -> str:
             args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
@@ -283,10 +285,11 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         weights, _, hidden = self._parameters(dtype)
         X = self._dense(X, dtype)
         binary = _pcd.is_binary(X)
-        with _pcd.update_threads(X.shape[0], *weights.shape, one_blas_thread=False):
+        with _pcd.update_threads(X.shape[0], weights.shape[0], weights.shape[1],
+                                 one_blas_thread=False):
             return _pcd.hidden_probs(X, weights, hidden, binary)
 
-    def gibbs(self, v: Any) -> np.ndarray:
+    def gibbs(self, v: ArrayLike | sp.spmatrix) -> np.ndarray:
         """Perform one Gibbs sampling step v -> h -> v.
 
         Parameters
@@ -302,18 +305,19 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         self._check_fitted()
         if not hasattr(self, "random_state_"):
             self.random_state_ = _generator(self.random_state)
-        v = _check_array(v, "v", FLOAT_DTYPES)  # numeric, 2-D, non-empty, finite
-        if v.shape[1] != self.components_.shape[1]:
+        checked = _check_array(v, "v", FLOAT_DTYPES)  # numeric, 2-D, non-empty, finite
+        if checked.shape[1] != self.components_.shape[1]:
             raise ValueError(
-                f"v: expected shape (n_samples, {self.components_.shape[1]}), got {v.shape}"
+                f"v: expected shape (n_samples, {self.components_.shape[1]}), got {checked.shape}"
             )
-        dtype = self._work_dtype(v)
+        dtype = self._work_dtype(checked)
         weights, visible, hidden = self._parameters(dtype)
-        v = self._dense(v, dtype)
+        states = self._dense(checked, dtype)
         key = draw_key(self.random_state_)
-        binary = _pcd.is_binary(v)
-        with _pcd.update_threads(v.shape[0], *weights.shape, one_blas_thread=False):
-            return _pcd.gibbs_step(v, weights, visible, hidden, binary, key) != 0
+        binary = _pcd.is_binary(states)
+        with _pcd.update_threads(states.shape[0], weights.shape[0], weights.shape[1],
+                                 one_blas_thread=False):
+            return _pcd.gibbs_step(states, weights, visible, hidden, binary, key) != 0
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Stochastic pseudo-likelihood of each row, scikit-learn's definition.
@@ -338,7 +342,8 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         X = self._dense(X, dtype)
         flip = _generator(self.random_state).integers(0, X.shape[1], X.shape[0])
         binary = _pcd.is_binary(X)
-        with _pcd.update_threads(X.shape[0], *weights.shape, one_blas_thread=False):
+        with _pcd.update_threads(X.shape[0], weights.shape[0], weights.shape[1],
+                                 one_blas_thread=False):
             return _pcd.pseudo_likelihood(X, weights, visible, hidden, flip, binary)
 
     # -- training ---------------------------------------------------------------------
@@ -393,7 +398,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         update = 0
         begin = time.time()
         for iteration in range(1, self.n_iter + 1):
-            with _pcd.update_threads(2 * batch, *weights.shape, binary):
+            with _pcd.update_threads(2 * batch, weights.shape[0], weights.shape[1], binary):
                 for start in starts:
                     h_samples = _pcd.pcd_update(
                         X[start : start + batch], weights, visible, hidden, h_samples,
@@ -436,7 +441,8 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         if not sp.issparse(X):
             X = X.astype(weights.dtype, copy=False)
         key, binary = draw_key(self.random_state_), _pcd.is_binary(X)
-        with _pcd.update_threads(X.shape[0] + h_samples.shape[0], *weights.shape, binary):
+        with _pcd.update_threads(X.shape[0] + h_samples.shape[0], weights.shape[0],
+                                 weights.shape[1], binary):
             self.h_samples_ = _pcd.pcd_update(
                 X, weights, visible, hidden, h_samples, float(self.learning_rate), binary,
                 key, 0,

@@ -128,11 +128,13 @@ class _Trainer:
         blocks = self.world.gather(self.chains)
         return None if blocks is None else np.concatenate(blocks)
 
-    def resume_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    def resume_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """Arrays and attributes of the archive's resume group (collective; root only
         gets a meaningful result under MPI)."""
         chains = self.all_chains()
-        arrays = {"chains": chains, "order": self.order, "hidden_offset": self.hidden_offset}
+        # chains is None on the ranks other than the root
+        arrays: dict[str, Any] = {"chains": chains, "order": self.order,
+                                  "hidden_offset": self.hidden_offset}
         if self.tempering is not None:
             arrays.update(self.tempering.state())
         for name, value in self.optimizer.state_dict().items():
