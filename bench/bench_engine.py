@@ -1,6 +1,5 @@
 """The engine against NumPy, torch and the GEMM bound (issue 12), measured two ways with
-default environment variables (no OPENBLAS_THREAD_TIMEOUT or other tweak; this script
-is not run through bench/conftest.py):
+default environment variables (no OPENBLAS_THREAD_TIMEOUT or other tweak):
 
 * ``--mode interleaved``: every case in this one process, round-robin (a user's loop
   that mixes NumPy BLAS calls with pyrbm calls);

@@ -6,7 +6,7 @@ Usage (the runs of bench/RESULTS.md)::
 
     PYTHONPATH=. python3 bench/bench_sampling.py overhead            # interleaved
     PYTHONPATH=. python3 bench/bench_sampling.py overhead --alone pt  # one case alone
-    PYTHONPATH=. python3 bench/bench_sampling.py ess --epochs 20 --model /tmp/ess.h5
+    PYTHONPATH=. python3 bench/bench_sampling.py ess --epochs 20 --model ess.h5
 
 ``overhead``: 16 temperatures x 64 chains, two sweeps + two swap events per call, against
 the same kernel on the same chains without swap events, against 16 calls of ``RBM.gibbs(path="sparse")``
@@ -189,7 +189,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("part", choices=("overhead", "ess"))
     parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--model", default="/tmp/pyrbm_bench_sampling.h5")
+    parser.add_argument("--model", default="pyrbm_bench_sampling.h5")
     parser.add_argument("--chains", type=int, default=64)
     parser.add_argument("--sweeps", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=15)

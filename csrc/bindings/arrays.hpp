@@ -82,7 +82,10 @@ inline void check_signals() {
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
 }
 
-inline PhiloxKey to_key(std::pair<std::uint64_t, std::uint64_t> key) {
+// A 128-bit Philox key as Python passes it: (k0, k1).
+using Key = std::pair<std::uint64_t, std::uint64_t>;
+
+inline PhiloxKey to_key(Key key) {
     return PhiloxKey{key.first, key.second};
 }
 

@@ -8,7 +8,6 @@
 namespace py = pybind11;
 using namespace pyrbm;
 using namespace pyrbm::bindings;
-using Key = std::pair<std::uint64_t, std::uint64_t>;
 
 void bind_partition(py::module_& m) {
     m.def(

@@ -23,7 +23,7 @@ void bind_rng(py::module_& m) {
 
     m.def(
         "philox4x64_10",
-        [](std::vector<std::uint64_t> counter, std::pair<std::uint64_t, std::uint64_t> key) {
+        [](std::vector<std::uint64_t> counter, Key key) {
             if (counter.size() != 4) throw py::value_error("counter: expected 4 words");
             const Philox4x64Block r =
                 philox4x64_10(counter[0], counter[1], counter[2], counter[3], to_key(key));
@@ -33,7 +33,7 @@ void bind_rng(py::module_& m) {
 
     m.def(
         "uniform_row",
-        [](py::array out, std::pair<std::uint64_t, std::uint64_t> key, std::uint64_t sweep,
+        [](py::array out, Key key, std::uint64_t sweep,
            std::uint64_t chain, std::uint64_t stream) {
             dispatch_float(out, "out", [&](auto tag) {
                 using T = decltype(tag);
