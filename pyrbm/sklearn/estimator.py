@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 import time
 from numbers import Integral
-from typing import Any
+from typing import Any, Self, TypeAlias, TypeGuard
 
 import numpy as np
 import scipy.sparse as sp
@@ -49,6 +49,19 @@ except ImportError:  # pragma: no cover - older or no scikit-learn: our own chec
 FLOAT_DTYPES = (np.float64, np.float32)
 _STATE_TYPES = (np.random.RandomState, np.random.Generator)
 
+#: What ``X`` may be: anything ``numpy.asarray`` takes, or a scipy sparse matrix or array
+#: (scipy ships no type information, so mypy reads the sparse classes as Any).
+Input: TypeAlias = "ArrayLike | sp.spmatrix | sp.sparray"
+#: ``X`` once validated: a 2-D float array or a CSR matrix (array) of floats.
+Checked: TypeAlias = "np.ndarray | sp.csr_matrix | sp.csr_array"
+#: scikit-learn's ``random_state``.
+RandomState: TypeAlias = "int | np.integer | np.random.RandomState | np.random.Generator | None"
+
+
+def _is_sparse(X: object) -> TypeGuard[sp.spmatrix | sp.sparray]:
+    """``scipy.sparse.issparse`` as a type guard (scipy's own is untyped)."""
+    return bool(sp.issparse(X))
+
 
 if HAVE_SKLEARN:
     from sklearn.exceptions import NotFittedError as NotFittedError  # re-exported
@@ -67,11 +80,12 @@ else:
             signature = inspect.signature(cls.__init__)
             return sorted(p.name for p in signature.parameters.values() if p.name != "self")
 
+        # the values are whatever the constructor took (an int, a float, a random state)
         def get_params(self, deep: bool = True) -> dict[str, Any]:
             """Return the constructor parameters as a dict (``deep`` is accepted, unused)."""
             return {name: getattr(self, name) for name in self._get_param_names()}
 
-        def set_params(self, **params: Any) -> Any:
+        def set_params(self, **params: Any) -> Self:
             """Set constructor parameters by name; unknown names raise ValueError."""
             valid = self._get_param_names()
             for name, value in params.items():
@@ -83,10 +97,10 @@ else:
                 setattr(self, name, value)
             return self
 
-        def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        def fit_transform(self, X: Input, y: object = None) -> np.ndarray:
             """Fit to ``X``, then return ``transform(X)``."""
             # fit is defined by the subclass (BernoulliRBM); this base only holds the API
-            return self.fit(X, y).transform(X)  # type: ignore[attr-defined]
+            return np.asarray(self.fit(X, y).transform(X))  # type: ignore[attr-defined]
 
         def __repr__(self) -> str:
             args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
@@ -95,7 +109,7 @@ else:
     _Bases = (_MinimalEstimator,)
 
 
-def _generator(random_state: Any) -> np.random.Generator:
+def _generator(random_state: RandomState) -> np.random.Generator:
     """Generator for scikit-learn's ``random_state`` (None, int, RandomState, Generator)."""
     if isinstance(random_state, np.random.RandomState):
         # A RandomState instance advances, as in scikit-learn; it seeds the generator.
@@ -103,27 +117,24 @@ def _generator(random_state: Any) -> np.random.Generator:
     return as_generator(random_state, "random_state")
 
 
-def _check_array(X: Any, name: str, dtypes: tuple[type, ...]) -> np.ndarray | sp.csr_matrix:
+def _check_array(X: Input, name: str, dtypes: tuple[type, ...]) -> Checked:
     """Minimal ``check_array`` (used when scikit-learn is not installed, and by gibbs)."""
     not_masked(X, name)
-    if sp.issparse(X):
-        X = X.tocsr()
-        values = X.data
-    else:
-        X = np.asarray(X)
-        values = X
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected numeric data, got dtype {X.dtype}")
-    if X.dtype not in dtypes:
-        X = X.astype(dtypes[0])
-        values = X.data if sp.issparse(X) else X
-    if X.ndim != 2:
-        raise ValueError(f"{name}: expected a 2-D array (n_samples, n_features), got {X.shape}")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"{name}: must not be empty, got shape {X.shape}")
+    checked: Checked = X.tocsr() if _is_sparse(X) else np.asarray(X)
+    if checked.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected numeric data, got dtype {checked.dtype}")
+    if checked.dtype not in dtypes:
+        checked = checked.astype(dtypes[0])
+    if checked.ndim != 2:
+        raise ValueError(
+            f"{name}: expected a 2-D array (n_samples, n_features), got {checked.shape}"
+        )
+    if checked.shape[0] == 0 or checked.shape[1] == 0:
+        raise ValueError(f"{name}: must not be empty, got shape {checked.shape}")
+    values = checked.data if _is_sparse(checked) else checked
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{name}: contains NaN or infinity")
-    return X
+    return checked
 
 
 class BernoulliRBM(*_Bases):  # type: ignore[misc]
@@ -189,7 +200,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         batch_size: int = 10,
         n_iter: int = 10,
         verbose: int = 0,
-        random_state: Any = None,
+        random_state: RandomState = None,
     ) -> None:
         self.n_components = n_components
         self.learning_rate = learning_rate
@@ -210,37 +221,40 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
             raise TypeError(f"verbose: expected an int >= 0 or a bool, got {self.verbose!r}")
         if self.verbose < 0:
             raise ValueError(f"verbose: expected an int >= 0 or a bool, got {self.verbose!r}")
-        state = self.random_state
-        is_seed = isinstance(state, Integral) and not isinstance(state, bool)
-        if not (is_seed or state is None or isinstance(state, _STATE_TYPES)):
+        state: object = self.random_state  # (set_params may have set anything)
+        if isinstance(state, Integral) and not isinstance(state, bool):
+            if not 0 <= int(state) < 2**32:
+                raise ValueError(f"random_state: must be in [0, 2**32), got {state}")
+        elif not (state is None or isinstance(state, _STATE_TYPES)):
             raise TypeError(
                 "random_state: expected None, an int, a numpy RandomState or Generator, "
                 f"got {type(state).__name__}"
             )
-        if is_seed and not 0 <= state < 2**32:
-            raise ValueError(f"random_state: must be in [0, 2**32), got {state}")
 
-    def _validate(self, X: Any, *, reset: bool, dtype: Any = FLOAT_DTYPES) -> Any:
+    def _validate(self, X: Input, *, reset: bool,
+                  dtype: type | tuple[type, ...] = FLOAT_DTYPES) -> Checked:
         """Check ``X`` as scikit-learn does: dense or CSR, float32 kept, else float64."""
         dtypes = dtype if isinstance(dtype, tuple) else (dtype,)
         not_masked(X, "X")
         if validate_data is not None:
             try:  # (its finiteness check sums X: inf - inf would warn before it raises)
                 with np.errstate(invalid="ignore", over="ignore"):
-                    return validate_data(self, X, accept_sparse="csr", dtype=dtype, reset=reset)
+                    validated: Checked = validate_data(self, X, accept_sparse="csr",
+                                                       dtype=dtype, reset=reset)
+                    return validated
             except (ValueError, TypeError) as exc:  # name the argument, keep the type
                 if str(exc).startswith("X:"):
                     raise
                 raise type(exc)(f"X: {exc}") from exc
-        X = _check_array(X, "X", dtypes)
+        checked = _check_array(X, "X", dtypes)
         if reset:
-            self.n_features_in_ = X.shape[1]
-        elif X.shape[1] != self.n_features_in_:
+            self.n_features_in_ = checked.shape[1]
+        elif checked.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X: has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"X: has {checked.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input"
             )
-        return X
+        return checked
 
     def _check_fitted(self) -> None:
         if HAVE_SKLEARN:
@@ -258,16 +272,16 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         hidden = np.ascontiguousarray(self.intercept_hidden_, dtype=dtype)
         return weights, visible, hidden
 
-    def _work_dtype(self, X: Any) -> np.dtype:
+    def _work_dtype(self, X: Checked) -> np.dtype:
         # numpy promotion of X @ components_: float32 only when both are float32.
         return np.result_type(X.dtype, self.components_.dtype, np.float32)
 
     @staticmethod
-    def _dense(X: Any, dtype: np.dtype) -> Any:
-        return X if sp.issparse(X) else np.ascontiguousarray(X, dtype=dtype)
+    def _dense(X: Checked, dtype: np.dtype) -> Checked:
+        return X if _is_sparse(X) else np.ascontiguousarray(X, dtype=dtype)
 
     # -- inference --------------------------------------------------------------------
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: Input) -> np.ndarray:
         """Hidden activation probabilities ``P(h = 1 | v = X)``.
 
         Parameters
@@ -280,16 +294,16 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
             float32 when ``X`` and the model are float32, else float64.
         """
         self._check_fitted()
-        X = self._validate(X, reset=False)
-        dtype = self._work_dtype(X)
+        checked = self._validate(X, reset=False)
+        dtype = self._work_dtype(checked)
         weights, _, hidden = self._parameters(dtype)
-        X = self._dense(X, dtype)
-        binary = _pcd.is_binary(X)
-        with _pcd.update_threads(X.shape[0], weights.shape[0], weights.shape[1],
+        v = self._dense(checked, dtype)
+        binary = _pcd.is_binary(v)
+        with _pcd.update_threads(v.shape[0], weights.shape[0], weights.shape[1],
                                  one_blas_thread=False):
-            return _pcd.hidden_probs(X, weights, hidden, binary)
+            return _pcd.hidden_probs(v, weights, hidden, binary)
 
-    def gibbs(self, v: ArrayLike | sp.spmatrix) -> np.ndarray:
+    def gibbs(self, v: Input) -> np.ndarray:
         """Perform one Gibbs sampling step v -> h -> v.
 
         Parameters
@@ -317,9 +331,9 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         binary = _pcd.is_binary(states)
         with _pcd.update_threads(states.shape[0], weights.shape[0], weights.shape[1],
                                  one_blas_thread=False):
-            return _pcd.gibbs_step(states, weights, visible, hidden, binary, key) != 0
+            return np.asarray(_pcd.gibbs_step(states, weights, visible, hidden, binary, key) != 0)
 
-    def score_samples(self, X: Any) -> np.ndarray:
+    def score_samples(self, X: Input) -> np.ndarray:
         """Stochastic pseudo-likelihood of each row, scikit-learn's definition.
 
         One randomly chosen unit of each row is flipped (drawn from a generator built
@@ -336,15 +350,15 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         numpy.ndarray, shape (n_samples,)
         """
         self._check_fitted()
-        X = self._validate(X, reset=False)
-        dtype = self._work_dtype(X)
+        checked = self._validate(X, reset=False)
+        dtype = self._work_dtype(checked)
         weights, visible, hidden = self._parameters(dtype)
-        X = self._dense(X, dtype)
-        flip = _generator(self.random_state).integers(0, X.shape[1], X.shape[0])
-        binary = _pcd.is_binary(X)
-        with _pcd.update_threads(X.shape[0], weights.shape[0], weights.shape[1],
+        v = self._dense(checked, dtype)
+        flip = np.asarray(_generator(self.random_state).integers(0, v.shape[1], v.shape[0]))
+        binary = _pcd.is_binary(v)
+        with _pcd.update_threads(v.shape[0], weights.shape[0], weights.shape[1],
                                  one_blas_thread=False):
-            return _pcd.pseudo_likelihood(X, weights, visible, hidden, flip, binary)
+            return _pcd.pseudo_likelihood(v, weights, visible, hidden, flip, binary)
 
     # -- training ---------------------------------------------------------------------
     def _initialize(self, n_features: int, dtype: np.dtype, gen: np.random.Generator) -> None:
@@ -370,7 +384,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         self.h_samples_ = np.ascontiguousarray(self.h_samples_, dtype=dtype)
         return weights, self.intercept_visible_, self.intercept_hidden_, self.h_samples_
 
-    def fit(self, X: Any, y: Any = None) -> BernoulliRBM:
+    def fit(self, X: Input, y: object = None) -> BernoulliRBM:
         """Fit the model to ``X`` by ``n_iter`` passes of PCD-1 over the mini-batches.
 
         Parameters
@@ -384,13 +398,13 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         self : BernoulliRBM
         """
         self._check_params()
-        X = self._validate(X, reset=True)
+        data = self._validate(X, reset=True)
         gen = _generator(self.random_state)
-        self._initialize(X.shape[1], X.dtype, gen)
+        self._initialize(data.shape[1], data.dtype, gen)
         weights, visible, hidden, h_samples = self._trainable()
-        binary = _pcd.is_binary(X)
+        binary = _pcd.is_binary(data)
         key = draw_key(gen)
-        n_samples, batch = X.shape[0], int(self.batch_size)
+        n_samples, batch = data.shape[0], int(self.batch_size)
         work = _pcd.PCDWorkspace.allocate(batch, min(batch, n_samples), weights)
         # scikit-learn's gen_even_slices(n_batches * batch_size, n_batches): in order,
         # batch_size rows each, the last one shorter.
@@ -401,7 +415,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
             with _pcd.update_threads(2 * batch, weights.shape[0], weights.shape[1], binary):
                 for start in starts:
                     h_samples = _pcd.pcd_update(
-                        X[start : start + batch], weights, visible, hidden, h_samples,
+                        data[start : start + batch], weights, visible, hidden, h_samples,
                         float(self.learning_rate), binary, key, update, work,
                         chains_binary=True,  # zeros, then our own samples
                     )
@@ -411,12 +425,12 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
                 end = time.time()
                 print(
                     f"[{type(self).__name__}] Iteration {iteration}, pseudo-likelihood = "
-                    f"{self.score_samples(X).mean():.2f}, time = {end - begin:.2f}s"
+                    f"{self.score_samples(data).mean():.2f}, time = {end - begin:.2f}s"
                 )
                 begin = end
         return self
 
-    def partial_fit(self, X: Any, y: Any = None) -> BernoulliRBM:
+    def partial_fit(self, X: Input, y: object = None) -> BernoulliRBM:
         """One PCD-1 update with all of ``X`` as the mini-batch.
 
         The first call initializes the model in float64, as scikit-learn does.
@@ -432,19 +446,19 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         """
         self._check_params()
         first_pass = not hasattr(self, "components_")
-        X = self._validate(X, reset=first_pass, dtype=np.float64)
+        data = self._validate(X, reset=first_pass, dtype=np.float64)
         if not hasattr(self, "random_state_"):
             self.random_state_ = _generator(self.random_state)
         if first_pass:
-            self._initialize(X.shape[1], np.dtype(np.float64), self.random_state_)
+            self._initialize(data.shape[1], np.dtype(np.float64), self.random_state_)
         weights, visible, hidden, h_samples = self._trainable()
-        if not sp.issparse(X):
-            X = X.astype(weights.dtype, copy=False)
-        key, binary = draw_key(self.random_state_), _pcd.is_binary(X)
-        with _pcd.update_threads(X.shape[0] + h_samples.shape[0], weights.shape[0],
+        if not _is_sparse(data):
+            data = data.astype(weights.dtype, copy=False)
+        key, binary = draw_key(self.random_state_), _pcd.is_binary(data)
+        with _pcd.update_threads(data.shape[0] + h_samples.shape[0], weights.shape[0],
                                  weights.shape[1], binary):
             self.h_samples_ = _pcd.pcd_update(
-                X, weights, visible, hidden, h_samples, float(self.learning_rate), binary,
+                data, weights, visible, hidden, h_samples, float(self.learning_rate), binary,
                 key, 0,
             )
         return self
