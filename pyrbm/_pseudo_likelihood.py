@@ -72,4 +72,4 @@ def flip_log_probs(
     if minus_s is None:
         minus_s = minus_softplus_sums(fields, hidden_bias)
     gap = -visible_bias * delta + minus_softplus_sums(flipped, hidden_bias) - minus_s
-    return -np.logaddexp(0, -gap)
+    return np.asarray(-np.logaddexp(0, -gap))

@@ -73,7 +73,7 @@ def check_allocation(name: str, what: str, shapes: Sequence[Sequence[int]], dtyp
 def float_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     """Return ``dtype`` as float32 or float64, else raise TypeError."""
     try:
-        resolved = np.dtype(dtype)
+        resolved: np.dtype = np.dtype(dtype)
     except TypeError as exc:
         raise TypeError(f"{name}: not a dtype: {dtype!r}") from exc
     if resolved not in FLOAT_DTYPES:

@@ -57,7 +57,7 @@ def _autocovariance(data: np.ndarray) -> np.ndarray:
     centred = data - data.mean(axis=0)
     size = 1 << (2 * n - 1).bit_length()
     spectrum = np.fft.rfft(centred, n=size, axis=0)
-    return np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=0)[:n] / n
+    return np.asarray(np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=0)[:n] / n)
 
 
 def _tau(data: np.ndarray) -> np.ndarray:

@@ -76,7 +76,7 @@ def exact_kurtosis(u: ArrayLike) -> np.ndarray:
     """
     uu = _basis(u)
     sq = uu * uu
-    return 3.0 - 2.0 * np.sum(sq * sq, axis=0) / np.sum(sq, axis=0) ** 2
+    return np.asarray(3.0 - 2.0 * np.sum(sq * sq, axis=0) / np.sum(sq, axis=0) ** 2)
 
 
 class StreamingMoments:

@@ -194,7 +194,7 @@ class Decomposition:
         b = finite_scalar(beta, "beta")
         k = self.n_modes
         pair = np.sum(self.singular_values * xx[:, :k] * yy[:, :k], axis=1)
-        return b * (-(xx @ self.a0) - (yy @ self.b0) - pair)
+        return np.asarray(b * (-(xx @ self.a0) - (yy @ self.b0) - pair))
 
     def gradient(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gradient of E6: ``dE/dx_i = -a0_i - lam_i y_i``, ``dE/dy_i = -b0_i - lam_i x_i``.
@@ -259,7 +259,7 @@ class Decomposition:
         """
         lam = self._nonzero_modes()
         k = self.n_modes
-        return self.a0[:k] * self.b0[:k] / lam
+        return np.asarray(self.a0[:k] * self.b0[:k] / lam)
 
     def hessians(self) -> np.ndarray:
         """Per-mode Hessian of E6 in ``(x_i, y_i)`` (E9).
@@ -344,7 +344,7 @@ class Decomposition:
         lam = self.singular_values
         linear = rest @ np.concatenate([self.a0[k:], self.b0[k:]])
         e = self.saddle_energies().sum() - 0.5 * ((u * u - w * w) @ lam) - linear
-        return b * e
+        return np.asarray(b * e)
 
     def polar(
         self, x: np.ndarray, y: np.ndarray, modes: ArrayLike | None = None

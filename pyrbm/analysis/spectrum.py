@@ -139,7 +139,7 @@ def mp_cdf(lam: ArrayLike, n_visible: int, n_hidden: int, std: float) -> np.ndar
         r1 = np.clip((2 * tt - a - b) / width, -1.0, 1.0)
         r2 = np.clip(((a + b) * tt - 2 * a * b) / (tt * width), -1.0, 1.0)
         root = np.sqrt(np.clip((b - tt) * (tt - a), 0.0, None))
-        return root + 0.5 * (a + b) * np.arcsin(r1) - np.sqrt(a * b) * np.arcsin(r2)
+        return np.asarray(root + 0.5 * (a + b) * np.arcsin(r1) - np.sqrt(a * b) * np.arcsin(r2))
 
     ga = 0.5 * (a + b) * (-np.pi / 2) + np.sqrt(a * b) * np.pi / 2  # g(a) in closed form
     cdf = (g(t) - ga) / (2 * np.pi * q)
@@ -362,7 +362,7 @@ def _gram_singular_values(w: np.ndarray) -> np.ndarray:
     gram = w.T @ w if w.shape[0] >= w.shape[1] else w @ w.T
     ev = scipy.linalg.eigh(gram, eigvals_only=True, driver="evd", overwrite_a=True,
                            check_finite=False)
-    return np.sqrt(np.clip(ev[::-1], 0.0, None))
+    return np.asarray(np.sqrt(np.clip(ev[::-1], 0.0, None)))
 
 
 def pooled_spectra(

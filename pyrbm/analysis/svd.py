@@ -22,7 +22,7 @@ def column_signs(a: np.ndarray) -> np.ndarray:
     """
     sums = a.sum(axis=0)
     peak = a[np.argmax(np.abs(a), axis=0), np.arange(a.shape[1])]
-    return np.where(np.abs(sums) > 1e-12, np.sign(sums), np.sign(peak))
+    return np.asarray(np.where(np.abs(sums) > 1e-12, np.sign(sums), np.sign(peak)))
 
 
 class ThinSVD(NamedTuple):

@@ -189,7 +189,7 @@ def rotated_weights(
     u_rot = q_u.apply(r_u.apply(dec.U[:, :k]).T).T
     # V'^T = Q_V V_L^T R_V = (R_V^T (Q_V V_L^T)^T)^T
     vt_rot = r_v.apply_transpose(q_v.apply(np.ascontiguousarray(dec.V[:, :k].T)).T).T
-    return (u_rot * dec.singular_values) @ vt_rot
+    return np.asarray((u_rot * dec.singular_values) @ vt_rot)
 
 
 def _givens_in(n: int, n_planes: int, gen: np.random.Generator) -> GivensRotation:

@@ -94,7 +94,7 @@ class BosonPair:
     @property
     def potential_matrix(self) -> np.ndarray:
         """``K^2`` (the Schrödinger potential is ``z^T K^2 z / (4D)``), shape (2, 2)."""
-        return self.hessian @ self.hessian
+        return np.asarray(self.hessian @ self.hessian)
 
     @property
     def frequencies(self) -> np.ndarray:
@@ -168,7 +168,7 @@ class BosonPair:
         position = np.diag(np.sqrt(n[1:]), 1) + np.diag(np.sqrt(n[1:]), -1)  # a + a^+
         eye = np.eye(n_max + 1)
         wx, wy = self.frequencies
-        return (
+        return np.asarray(
             wx * np.kron(number, eye)
             + wy * np.kron(eye, number)
             - self.boson_coupling * np.kron(position, position)
@@ -192,7 +192,7 @@ class BosonPair:
         if n_levels > dim:
             raise ValueError(f"n_levels: at most {dim} for n_max={n_max}, got {n_levels}")
         # the divide-and-conquer driver: faster here than a subset with "evr"
-        return linalg.eigh(self.fock_matrix(n_max), eigvals_only=True, driver="evd")[:n_levels]
+        return np.asarray(linalg.eigh(self.fock_matrix(n_max), eigvals_only=True, driver="evd")[:n_levels])
 
 
 def _spectrum_and_beta(singular_values: Any, beta: float) -> tuple[np.ndarray, float]:

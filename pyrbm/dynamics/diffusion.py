@@ -105,13 +105,13 @@ class LangevinResult:
     def variance_u(self) -> np.ndarray:
         """Variance of ``u = (dx + dy)/sqrt 2``, shape (L, R + 1)."""
         c = self.cov
-        return 0.5 * (c[..., 0, 0] + c[..., 1, 1] + 2 * c[..., 0, 1])
+        return np.asarray(0.5 * (c[..., 0, 0] + c[..., 1, 1] + 2 * c[..., 0, 1]))
 
     @property
     def variance_w(self) -> np.ndarray:
         """Variance of ``w = (dy - dx)/sqrt 2``, shape (L, R + 1)."""
         c = self.cov
-        return 0.5 * (c[..., 0, 0] + c[..., 1, 1] - 2 * c[..., 0, 1])
+        return np.asarray(0.5 * (c[..., 0, 0] + c[..., 1, 1] - 2 * c[..., 0, 1]))
 
 
 def _coefficients(value: Any, name: str, n_modes: int) -> np.ndarray:

@@ -124,7 +124,7 @@ class LandauFit:
     @property
     def is_double_well(self) -> bool:
         """True when ``U_eff`` has two local minima."""
-        return self.minima().shape[0] == 2
+        return bool(self.minima().shape[0] == 2)
 
 
 def fit_landau(

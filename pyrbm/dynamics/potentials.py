@@ -62,12 +62,12 @@ class ModePotential:
     @property
     def stiffness_u(self) -> np.ndarray:
         """Hessian eigenvalue along ``u``: ``1/sigma2 - beta lambda``, shape (L,)."""
-        return self.stiffness.mean(axis=1) - self.coupling
+        return np.asarray(self.stiffness.mean(axis=1) - self.coupling)
 
     @property
     def stiffness_w(self) -> np.ndarray:
         """Hessian eigenvalue along ``w``: ``1/sigma2 + beta lambda``, shape (L,)."""
-        return self.stiffness.mean(axis=1) + self.coupling
+        return np.asarray(self.stiffness.mean(axis=1) + self.coupling)
 
     @property
     def converges(self) -> np.ndarray:

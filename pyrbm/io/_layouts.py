@@ -176,7 +176,7 @@ def _julia_layer(handle: h5py.File, side: str, path: str) -> np.ndarray:
     if kind != "Binary" or par.ndim < 2 or par.shape[-1] != 1:
         raise ModelFileError(f"{path}: {side} layer is {kind!r} with parameters of shape "
                              f"{par.shape[::-1]} (Julia order); only Binary layers can be read")
-    return par[..., 0].reshape(-1)
+    return np.asarray(par[..., 0].reshape(-1))
 
 
 def read_julia(handle: h5py.File, path: str) -> RBM:

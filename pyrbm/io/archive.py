@@ -35,9 +35,9 @@ import stat
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import h5py
 import numpy as np
@@ -281,7 +281,10 @@ def open_archive(path: str | os.PathLike[str]) -> h5py.File:
     return handle
 
 
-def _checked(path: str, action: Any) -> Any:
+_T = TypeVar("_T")
+
+
+def _checked(path: str, action: Callable[[h5py.File], _T]) -> _T:
     """Run ``action(handle)`` on the open archive; any failure to read it (h5py's
     OSError/RuntimeError/KeyError, a bad attribute, JSON nested too deep, an array too
     large to allocate, invalid parameters) becomes ArchiveError naming the file.
@@ -346,7 +349,7 @@ def read_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
 
     def action(handle: h5py.File) -> dict[str, Any]:
-        config = loads(handle.attrs["config"])
+        config: dict[str, Any] = loads(handle.attrs["config"])
         config["pyrbm_version"] = str(handle.attrs["pyrbm_version"])
         config["git_hash"] = str(handle.attrs["git_hash"])
         return config
@@ -395,8 +398,8 @@ def read_resume_state(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarra
 
     def action(handle: h5py.File) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         group = handle["resume"]
-        arrays = {name: group[name][()] for name in group}
-        attrs = {name: group.attrs[name] for name in group.attrs}
+        arrays: dict[str, np.ndarray] = {name: group[name][()] for name in group}
+        attrs: dict[str, Any] = {name: group.attrs[name] for name in group.attrs}
         return arrays, attrs
 
     return _checked(os.fspath(path), action)

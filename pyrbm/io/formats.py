@@ -38,9 +38,9 @@ from __future__ import annotations
 import os
 import pickle
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import h5py
 import numpy as np
@@ -274,7 +274,10 @@ def list_model_checkpoints(path: str | os.PathLike[str], *,
     return [ModelCheckpoint(0, "", None)]
 
 
-def _guarded(path: str, action: Any) -> Any:
+_T = TypeVar("_T")
+
+
+def _guarded(path: str, action: Callable[[], _T]) -> _T:
     """Run ``action``; a damaged HDF5 content becomes a ModelFileError naming ``path``."""
     try:
         return action()

@@ -107,7 +107,7 @@ def base_bias_from_data(data: np.ndarray, n_visible: int, dtype: np.dtype) -> np
     """
     data = binary_data(data, "data", n_visible)
     mean = np.clip(data.mean(axis=0, dtype=np.float64), BASE_RATE_CLIP, 1.0 - BASE_RATE_CLIP)
-    return np.log(mean / (1.0 - mean)).astype(dtype)
+    return np.asarray(np.log(mean / (1.0 - mean)).astype(dtype))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,13 +257,13 @@ def weight_statistics(log_weights: np.ndarray) -> tuple[float, float, float]:
     return log_mean, se, ess
 
 
-def _positive_beta(beta: Any, betas: np.ndarray) -> float:
-    beta = finite_scalar(beta, "beta")
-    if beta <= 0.0:
-        raise ValueError(f"beta: annealing needs beta > 0, got {beta}")
-    if beta * betas[1] == 0.0:
-        raise ValueError(f"beta: {beta:g} times the first schedule step underflows to 0")
-    return beta
+def _positive_beta(beta: object, betas: np.ndarray) -> float:
+    value = finite_scalar(beta, "beta")
+    if value <= 0.0:
+        raise ValueError(f"beta: annealing needs beta > 0, got {value}")
+    if value * betas[1] == 0.0:
+        raise ValueError(f"beta: {value:g} times the first schedule step underflows to 0")
+    return value
 
 
 def _result(

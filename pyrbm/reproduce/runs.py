@@ -125,7 +125,7 @@ class ModeRecorder:
 
 def updates_per_epoch(config: Config, n_train: int) -> int:
     """Updates in one epoch (the last incomplete batch is dropped)."""
-    return n_train // config.runs["batch_size"]
+    return int(n_train // config.runs["batch_size"])
 
 
 def _observer(spec: RunSpec, config: Config, seed: int, x_train: np.ndarray,
@@ -241,7 +241,7 @@ def mode1_uw(rbm: RBM, v: np.ndarray, h: np.ndarray, svd: ThinSVD | None = None)
     lam, u1, v1 = svd.s[0], svd.u[:, 0], svd.v[:, 0]
     dx = np.asarray(v, np.float64) @ u1 + float(v1 @ rbm.hidden_bias) / lam
     dy = np.asarray(h, np.float64) @ v1 + float(u1 @ rbm.visible_bias) / lam
-    return np.stack([dx + dy, dy - dx], axis=1) / np.sqrt(2.0)
+    return np.asarray(np.stack([dx + dy, dy - dx], axis=1) / np.sqrt(2.0))
 
 
 def _on_schedule(records: list[Any], rc: dict[str, Any]) -> list[tuple[int, Any]]:
@@ -255,10 +255,10 @@ def _on_schedule(records: list[Any], rc: dict[str, Any]) -> list[tuple[int, Any]
 
     def wanted(r: Any) -> bool:
         if schedule == "exponential":
-            return r.update & (r.update - 1) == 0
+            return bool(r.update & (r.update - 1) == 0)
         if schedule == "epoch":
             return bool(getattr(r, "end_of_epoch", True))
-        return r.update % int(schedule) == 0
+        return bool(r.update % int(schedule) == 0)
 
     last = len(records) - 1
     return [(i, r) for i, r in enumerate(records) if i == last or wanted(r)]

@@ -89,7 +89,7 @@ def adapt_ladder(betas: np.ndarray, acceptance: np.ndarray, target: float) -> np
     new[0], new[-1] = beta_min, 1.0
     if np.any(np.diff(new) <= 0):  # degenerate estimate (should not happen): keep the old one
         return betas.copy()
-    return new
+    return np.asarray(new)
 
 
 def check_target(value: Any) -> float:

@@ -221,7 +221,7 @@ def parallel_tempering(
     return _result(chains, n_sweeps, adapted, recorded)
 
 
-def check_trajectory(models: Any) -> list[RBM]:
+def check_trajectory(models: object) -> list[RBM]:
     """Return ``models`` as a list of at least two RBMs of one shape and dtype."""
     if isinstance(models, RBM) or not isinstance(models, (list, tuple)):
         raise TypeError(

@@ -395,4 +395,4 @@ def pseudo_likelihood(
     values = np.asarray(v[np.arange(v.shape[0]), flip], dtype=weights.dtype).ravel()
     fields = hidden_fields(v, weights, binary)
     log_p = flip_log_probs(values, fields, weights[flip], visible_bias[flip], hidden_bias)
-    return (weights.shape[0] * log_p).astype(weights.dtype, copy=False)
+    return np.asarray((weights.shape[0] * log_p).astype(weights.dtype, copy=False))

@@ -72,7 +72,7 @@ def pseudo_log_likelihood(
         total = 0.0
         for i in range(rbm.n_visible):
             total += float(np.sum(flip_log_probs(v64[:, i], fields, w[i], a[i], b, minus_s)))
-        return total / (v.shape[0] * rbm.n_visible)
+        return float(total / (v.shape[0] * rbm.n_visible))
     units = as_generator(rng).integers(0, rbm.n_visible, size=v.shape[0])
     values = v64[np.arange(v.shape[0]), units]
     return float(np.mean(flip_log_probs(values, fields, w[units], a[units], b, minus_s)))

@@ -46,7 +46,7 @@ def learning_rate(
     if schedule == "constant":
         return base
     if schedule == "exponential":
-        return base * decay**fraction
+        return float(base * decay**fraction)
     if schedule == "linear":
         return base * (1.0 - (1.0 - decay) * fraction)
     raise ValueError(f"schedule: expected one of {SCHEDULES}, got {schedule!r}")
@@ -168,7 +168,7 @@ def make_optimizer(
     name: str, shapes: list[tuple[int, ...]], dtype: np.dtype, **options: Any
 ) -> Optimizer:
     """Build the optimizer ``name`` ("sgd", "momentum" or "adam") for ``shapes``."""
-    classes = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+    classes: dict[str, type[Optimizer]] = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
     if name not in classes:
         raise ValueError(f"optimizer: expected one of {OPTIMIZERS}, got {name!r}")
     return classes[name](shapes, dtype, **options)
