@@ -94,7 +94,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> Any:  # a lazily imported module or class: its type varies
     if name in _LAZY:
         return _importlib.import_module(_LAZY[name])
     if name == "BernoulliRBM":

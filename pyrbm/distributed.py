@@ -50,7 +50,7 @@ class World:
     comm : mpi4py.MPI.Comm or None
     """
 
-    def __init__(self, comm: Any = None):
+    def __init__(self, comm: Any = None):  # an mpi4py communicator (mpi4py ships no types)
         self.comm = comm
         self.rank = 0 if comm is None else int(comm.Get_rank())
         self.size = 1 if comm is None else int(comm.Get_size())
@@ -71,19 +71,21 @@ class World:
         if self.comm is not None:
             self.comm.Barrier()
 
-    def bcast(self, obj: Any, root: int = 0) -> Any:
+    def bcast(self, obj: T, root: int = 0) -> T:
         """Return ``root``'s ``obj`` on every rank (pickled; for small objects).
 
         Parameters
         ----------
         obj : object
-            The value on ``root``; ignored elsewhere.
+            The value on ``root``; ignored elsewhere (of the same type: often an
+            Optional that is None off the root).
         root : int
         """
         root = self._check_root(root)
-        return obj if self.comm is None else self.comm.bcast(obj, root=root)
+        out: T = obj if self.comm is None else self.comm.bcast(obj, root=root)
+        return out
 
-    def gather(self, obj: Any, root: int = 0) -> list[Any] | None:
+    def gather(self, obj: T, root: int = 0) -> list[T] | None:
         """Collect one object per rank on ``root``.
 
         Parameters
@@ -97,7 +99,8 @@ class World:
         list of length ``size`` (in rank order) on ``root``, None on the other ranks.
         """
         root = self._check_root(root)
-        return [obj] if self.comm is None else self.comm.gather(obj, root=root)
+        out: list[T] | None = [obj] if self.comm is None else self.comm.gather(obj, root=root)
+        return out
 
     def allreduce_sum_(self, array: np.ndarray) -> np.ndarray:
         """Replace ``array`` on every rank by the element-wise sum over ranks, in place.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal, cast
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from . import _core
 from ._gemm import matmul
@@ -111,7 +112,7 @@ class RBM:
         n_hidden: int,
         *,
         std: float = 0.01,
-        dtype: Any = np.float32,
+        dtype: DTypeLike = np.float32,
         rng: RngLike = None,
     ) -> RBM:
         """Return an RBM with ``W ~ N(0, std^2)`` and zero biases.
@@ -152,7 +153,7 @@ class RBM:
         return rbm
 
     @classmethod
-    def from_sklearn(cls, estimator: Any) -> RBM:
+    def from_sklearn(cls, estimator: object) -> RBM:
         """Return the RBM of a fitted scikit-learn ``BernoulliRBM`` (or pyrbm's drop-in).
 
         Parameters
@@ -170,7 +171,7 @@ class RBM:
 
         return from_estimator(estimator)
 
-    def to_sklearn(self, *, batch_size: int = 10) -> Any:
+    def to_sklearn(self, *, batch_size: int = 10) -> Any:  # scikit-learn ships no types
         """Return a fitted :class:`sklearn.neural_network.BernoulliRBM` with these parameters.
 
         Parameters

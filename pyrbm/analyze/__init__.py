@@ -107,6 +107,7 @@ def _strip(value: Any) -> Any:
     return value
 
 
+# models: paths, RBMs or fitted estimators (duck-typed: read_model checks them), hence Any
 def analyze(models: Sequence[Any], out: str | os.PathLike[str], *, checkpoint: int = -1,
             all_checkpoints: bool = False, data: str | None = None, seed: int = 0,
             settings: Settings | None = None, figures: bool = True,

@@ -128,12 +128,12 @@ def _from_json(value: Any) -> Any:
     return value
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any) -> str:  # (any JSON value, with numpy arrays and scalars in it)
     """JSON text of ``value``; numpy arrays and scalars are encoded losslessly."""
     return json.dumps(_to_json(value))
 
 
-def loads(text: str) -> Any:
+def loads(text: str) -> Any:  # (the JSON value: its type is the text's)
     """Inverse of :func:`dumps`."""
     return _from_json(json.loads(text))
 

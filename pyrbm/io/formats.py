@@ -77,7 +77,7 @@ _NPZ_NAMES = ("weights", "visible_bias", "hidden_bias")
 
 
 # -- scikit-learn -------------------------------------------------------------------------
-def from_estimator(estimator: Any, source: str = "estimator") -> RBM:
+def from_estimator(estimator: object, source: str = "estimator") -> RBM:
     """The RBM of a fitted scikit-learn-style ``BernoulliRBM``.
 
     Parameters
@@ -98,15 +98,15 @@ def from_estimator(estimator: Any, source: str = "estimator") -> RBM:
     if missing:
         raise ModelFileError(f"{source}: {type(estimator).__name__} is not a fitted "
                              f"BernoulliRBM (no {', '.join(missing)})")
-    components = np.asarray(estimator.components_)
+    components = np.asarray(getattr(estimator, "components_"))
     if components.ndim != 2:
         raise ModelFileError(f"{source}: components_ has shape {components.shape}, "
                              "expected (n_hidden, n_visible)")
-    return model_from_arrays(source, components.T, estimator.intercept_visible_,
-                             estimator.intercept_hidden_)
+    return model_from_arrays(source, components.T, getattr(estimator, "intercept_visible_"),
+                             getattr(estimator, "intercept_hidden_"))
 
 
-def to_estimator(rbm: RBM, *, batch_size: int = 10) -> Any:
+def to_estimator(rbm: RBM, *, batch_size: int = 10) -> Any:  # scikit-learn ships no types
     """A fitted :class:`sklearn.neural_network.BernoulliRBM` with ``rbm``'s parameters.
 
     Parameters
@@ -191,7 +191,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
                          f"known formats: {', '.join(FORMATS)}")
 
 
-def _resolve(source: Any, fmt: str) -> tuple[str, str]:
+def _resolve(source: object, fmt: str) -> tuple[str, str]:
     if fmt not in ("auto", *FORMATS):
         raise ValueError(f"format: expected 'auto' or one of {FORMATS}, got {fmt!r}")
     if not isinstance(source, (str, os.PathLike)):
@@ -287,7 +287,7 @@ def _guarded(path: str, action: Callable[[], _T]) -> _T:
         raise ModelFileError(f"{path}: damaged file ({type(exc).__name__}: {exc})") from None
 
 
-def read_model(source: Any, *, checkpoint: int = -1, format: str = "auto") -> RBM:
+def read_model(source: str | os.PathLike[str] | object, *, checkpoint: int = -1, format: str = "auto") -> RBM:
     """Read a binary RBM from a file of any known format, or from a fitted estimator.
 
     Parameters

@@ -21,9 +21,10 @@ transitions are blocked Gibbs sweeps at each intermediate distribution, in C++
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 
 from .. import _core
@@ -51,7 +52,11 @@ MAX_BASE_BIAS = 50.0
 MAX_ROUNDING_NATS = 1e-6
 
 
-def schedule(kind: str = "linear", n_betas: int = 1000, *, beta_min: float = 1e-3) -> np.ndarray:
+#: An annealing schedule: the name of a kind ("linear", "geometric") or the points themselves.
+Schedule: TypeAlias = "str | ArrayLike"
+
+
+def schedule(kind: Schedule = "linear", n_betas: int = 1000, *, beta_min: float = 1e-3) -> np.ndarray:
     """Return an annealing schedule ``0 = s_0 < … < s_{n_betas-1} = 1``.
 
     Parameters
@@ -90,7 +95,7 @@ def schedule(kind: str = "linear", n_betas: int = 1000, *, beta_min: float = 1e-
     return out
 
 
-def base_bias_from_data(data: np.ndarray, n_visible: int, dtype: np.dtype) -> np.ndarray:
+def base_bias_from_data(data: ArrayLike, n_visible: int, dtype: np.dtype) -> np.ndarray:
     """Base-model visible biases ``logit(clip(mean(data)))`` (Salakhutdinov & Murray).
 
     Parameters
@@ -135,7 +140,8 @@ class BaseModel:
 
 
 def make_base(
-    rbm: RBM, base_bias: Any = None, base_rbm: Any = None, data: Any = None
+    rbm: RBM, base_bias: ArrayLike | None = None, base_rbm: RBM | None = None,
+    data: ArrayLike | None = None
 ) -> BaseModel:
     """The base model from at most one of ``base_bias``, ``base_rbm``, ``data``.
 
@@ -301,7 +307,7 @@ def ais(
     rng: RngLike = None,
     n_chains: int = 100,
     n_betas: int = 1000,
-    schedule_kind: Any = "linear",
+    schedule_kind: Schedule = "linear",
     base_bias: np.ndarray | None = None,
     base_rbm: RBM | None = None,
     data: np.ndarray | None = None,
@@ -351,7 +357,7 @@ def rais(
     rng: RngLike = None,
     n_chains: int = 100,
     n_betas: int = 1000,
-    schedule_kind: Any = "linear",
+    schedule_kind: Schedule = "linear",
     base_bias: np.ndarray | None = None,
     base_rbm: RBM | None = None,
     data: np.ndarray | None = None,

@@ -76,7 +76,7 @@ def log_partition(
     *,
     beta: float = 1.0,
     rng: RngLike = None,
-    **options: Any,
+    **options: Any,  # each method's own keywords, of several types (checked by _only)
 ) -> LogZ:
     """Estimate ``log Z = log sum_{v,h} exp(-beta E(v, h))`` of ``rbm``.
 
@@ -244,7 +244,7 @@ class LikelihoodObserver:
         methods: Sequence[str] = ("ais", "rais"),
         n_chains: int = 100,
         n_betas: int = 1000,
-        schedule: Any = "linear",
+        schedule: annealing.Schedule = "linear",
         n_gibbs: int = 1000,
         max_samples: int | None = 10_000,
         seed: int = 0,

@@ -27,7 +27,7 @@ MAX_SAMPLE_STATES = 2**20
 CHUNK_BITS = 22
 
 
-def check_rbm(rbm: Any) -> RBM:
+def check_rbm(rbm: object) -> RBM:
     """Return ``rbm`` if it is a :class:`pyrbm.RBM`, else raise TypeError."""
     if not isinstance(rbm, RBM):
         raise TypeError(f"rbm: expected pyrbm.RBM, got {type(rbm).__name__}")

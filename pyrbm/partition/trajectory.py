@@ -31,7 +31,7 @@ import numpy as np
 from .._rng import RngLike, as_generator, draw_key
 from .._validation import positive_int
 from ..model import RBM
-from .annealing import BaseModel, _run, schedule, weight_statistics
+from .annealing import BaseModel, Schedule, _run, schedule, weight_statistics
 from .exact import check_rbm
 
 __all__ = ["TrajectoryObserver", "independent_log_z", "trajectory_log_z"]
@@ -96,7 +96,7 @@ def _interpolated(a: RBM, b: RBM, n: int) -> list[RBM]:
 
 
 def trajectory_log_z(models: Sequence[RBM], *, rng: RngLike = None, n_chains: int = 100,
-                     n_betas: int = 100, schedule_kind: Any = "linear",
+                     n_betas: int = 100, schedule_kind: Schedule = "linear",
                      n_interpolate: int = 0) -> dict[str, Any]:
     """Trajectory-AIS estimates of ``log Z`` of every model of a training path.
 
@@ -166,7 +166,7 @@ class TrajectoryObserver:
 
     def __init__(self, initial: RBM, train_data: np.ndarray | None = None,
                  test_data: np.ndarray | None = None, *, n_chains: int = 100,
-                 n_betas: int = 100, schedule_kind: Any = "linear", seed: int = 0):
+                 n_betas: int = 100, schedule_kind: Schedule = "linear", seed: int = 0):
         initial = check_rbm(initial)
         self.path = _Path(self._copy(initial), positive_int(n_chains, "n_chains"),
                           schedule(schedule_kind, n_betas), np.random.default_rng(seed))
@@ -178,7 +178,7 @@ class TrajectoryObserver:
     def _copy(r: RBM) -> RBM:
         return RBM(r.weights.copy(), r.visible_bias.copy(), r.hidden_bias.copy())
 
-    def __call__(self, rbm: RBM, info: Any) -> dict[str, float]:
+    def __call__(self, rbm: RBM, info: object) -> dict[str, float]:  # reads info.update if any
         from .estimators import LogZ, log_likelihood  # estimators imports this module
 
         update = int(getattr(info, "update", self.last_update + 1))

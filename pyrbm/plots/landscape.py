@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -79,7 +78,7 @@ def plot_mp_histogram(
 
 
 def plot_trained_spectra(
-    spectra: Mapping[int, Any], mp_edge: Mapping[int, float], beta: float, path: PathLike
+    spectra: Mapping[int, ArrayLike], mp_edge: Mapping[int, float], beta: float, path: PathLike
 ) -> Path:
     """Figure 2: sorted singular values of the trained models, one curve per ``M``.
 
@@ -120,7 +119,7 @@ def plot_trained_spectra(
 
 def plot_singular_value_trajectories(
     epochs: ArrayLike,
-    values: Mapping[int, Any],
+    values: Mapping[int, ArrayLike],
     mp_edge: Mapping[int, float],
     beta: float,
     path: PathLike,
@@ -164,7 +163,7 @@ def plot_singular_value_trajectories(
 
 
 def plot_saddle_energies(
-    epochs: ArrayLike, energies: Mapping[int, Any], totals: Mapping[int, Any], path: PathLike
+    epochs: ArrayLike, energies: Mapping[int, ArrayLike], totals: Mapping[int, ArrayLike], path: PathLike
 ) -> Path:
     """Figure 4: saddle energies ``eps_i`` per ``M`` and their totals versus epoch.
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -82,7 +81,7 @@ def plot_log_z_comparison(
     return P.save(fig, out)
 
 
-def plot_langevin_variance(times: ArrayLike, variances: Mapping[str, Any], path: PathLike) -> Path:
+def plot_langevin_variance(times: ArrayLike, variances: Mapping[str, ArrayLike], path: PathLike) -> Path:
     """Figure 8: variance of Langevin mode coordinates versus time (log y).
 
     Parameters
@@ -119,7 +118,7 @@ def plot_langevin_variance(times: ArrayLike, variances: Mapping[str, Any], path:
 
 
 def plot_mode_trajectory(
-    epochs: ArrayLike, data_uw: Sequence[Any], model_uw: Sequence[Any], path: PathLike
+    epochs: ArrayLike, data_uw: Sequence[ArrayLike], model_uw: Sequence[ArrayLike], path: PathLike
 ) -> Path:
     """Figure 9: mode-1 rotated coordinates of data and model samples, one panel per epoch.
 
@@ -155,7 +154,7 @@ def plot_mode_trajectory(
     return P.save(fig, out)
 
 
-def plot_probing(grids: Mapping[str, Any], image_shape: tuple[int, int], path: PathLike) -> Path:
+def plot_probing(grids: Mapping[str, ArrayLike], image_shape: tuple[int, int], path: PathLike) -> Path:
     """Figure 10: rows of image grids from hierarchical probing.
 
     Parameters
@@ -187,7 +186,7 @@ def plot_probing(grids: Mapping[str, Any], image_shape: tuple[int, int], path: P
 
 
 def plot_log_likelihood(
-    epochs: Mapping[int, Any], ais: Mapping[int, Any], rais: Mapping[int, Any], path: PathLike
+    epochs: Mapping[int, ArrayLike], ais: Mapping[int, ArrayLike], rais: Mapping[int, ArrayLike], path: PathLike
 ) -> Path:
     """Figure 11: test log-likelihood versus epoch per ``M``, AIS and reverse AIS.
 
@@ -225,7 +224,7 @@ def plot_log_likelihood(
     return P.save(fig, out)
 
 
-def plot_samples(samples: Mapping[int, Any], image_shape: tuple[int, int], path: PathLike) -> Path:
+def plot_samples(samples: Mapping[int, ArrayLike], image_shape: tuple[int, int], path: PathLike) -> Path:
     """Figure 12: a grid of model samples for each hidden size.
 
     Parameters

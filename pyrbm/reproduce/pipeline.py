@@ -156,6 +156,7 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
         weights = world.bcast(None if runs is None else
                               [(r["hidden"], r["final_weights"], r["null_weights"])
                                for _, r in runs])
+        assert weights is not None  # the root's list, on every rank
         by_hidden: dict[int, list[np.ndarray]] = {}
         null_by_hidden: dict[int, list[np.ndarray]] = {}
         for m, w, null in weights:

@@ -109,7 +109,7 @@ class ModeRecorder:
     def __init__(self, n_modes: int):
         self.n_modes = int(n_modes)
 
-    def __call__(self, rbm: RBM, info: Any) -> dict[str, float]:
+    def __call__(self, rbm: RBM, info: object) -> dict[str, float]:  # (info unused)
         # One BLAS thread: a threaded SVD of these small matrices is up to 50x slower on
         # a loaded machine (measured). eps_i is gauge invariant; the thin SVD suffices.
         with threadpool_limits(limits=1, user_api="blas"):
