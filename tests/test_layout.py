@@ -110,6 +110,29 @@ def _module_exists(name: str) -> bool:
     return False
 
 
+def _reexports_only(name: str) -> bool:
+    """Whether ``test_<name>.py`` names a subpackage whose ``__init__.py`` defines nothing
+    of its own (imports and re-exports only): such a file tests several modules under the
+    package's name, and should be split by module."""
+    init = SOURCE / name / "__init__.py"
+    if not init.exists():
+        return False
+    tree = ast.parse(init.read_text())
+    return not any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                   for node in tree.body)
+
+
+#: Files still named after a re-exporting subpackage while they cover several of its
+#: modules: each is to be split like test_partition.py was (test_partition_<module>.py).
+SEVERAL_MODULES = {
+    "sampling": "tempering, trajectory tempering and equilibrium sampling",
+    "sklearn": "the estimator and its kernels (_kernels)",
+    "reproduce": "config, runs, report and pipeline",
+    # its parametrized tests apply the package's one figure contract to both modules
+    "plots": "the landscape and sampling figures and _style",
+}
+
+
 @pytest.mark.parametrize("path", sorted(TESTS.glob("test_*.py")), ids=lambda p: p.name)
 def test_test_files_are_named_after_modules(path: Path) -> None:
     name = path.stem.removeprefix("test_")
@@ -117,11 +140,24 @@ def test_test_files_are_named_after_modules(path: Path) -> None:
         return
     # test_model_sampling.py: a second file of pyrbm/model.py
     assert _module_exists(name) or _module_exists(name.rsplit("_", 1)[0]), path.name
+    if name not in SEVERAL_MODULES:
+        assert not _reexports_only(name), (
+            f"{path.name}: pyrbm/{name}/ only re-exports its modules; name the file after "
+            f"the module it tests (test_{name}_<module>.py)")
+
+
+def test_the_several_modules_list_is_current() -> None:
+    """An entry goes once its file is split (or the package gets code of its own)."""
+    for name in SEVERAL_MODULES:
+        assert (TESTS / f"test_{name}.py").exists() and _reexports_only(name), name
 
 
 def test_the_name_check_rejects_a_stray_name() -> None:
     assert not _module_exists("train") and not _module_exists("core_threads")
     assert _module_exists("io_archive") and _module_exists("threads")
+    # a subpackage that only re-exports (training/) is not a name; one with code (analyze/) is
+    assert _reexports_only("training") and not _reexports_only("analyze")
+    assert not _reexports_only("training_loop") and not _reexports_only("model")
 
 
 # -- `import pyrbm` leaves the analysis layer, numba and scipy.optimize unloaded ----------

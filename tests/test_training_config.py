@@ -1,5 +1,6 @@
 """pyrbm.training.config: TrainConfig declares the options once; train()'s signature,
-its docstring and the ``pyrbm train`` flags are derived from it or checked against it."""
+its docstring and the ``pyrbm train`` flags are derived from it or checked against it;
+History, the per-checkpoint records."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 import pyrbm
 from pyrbm import cli
-from pyrbm.training.config import TrainConfig, parameter_summaries
+from pyrbm.training.config import History, TrainConfig, parameter_summaries
 
 OPTIONS = [f for f in dataclasses.fields(TrainConfig) if f.name != "dataset"]
 #: train()'s parameters that are not run settings
@@ -113,3 +115,11 @@ def test_resume_refuses_every_run_setting() -> None:
     assert {o.name for o in OPTIONS} - {"epochs"} <= set(cli.RUN_SETTINGS)
     with pytest.raises(SystemExit):
         cli.main(["train", "--resume", "run.h5", "--no-monitor"])
+
+
+def test_history_interface() -> None:
+    history = History([{"epoch": 1, "a": 2.0}, {"epoch": 2}])
+    np.testing.assert_array_equal(history["a"], [2.0, np.nan])
+    assert len(history) == 2 and history.keys() == ["epoch", "a"]
+    with pytest.raises(KeyError, match="columns"):
+        history["b"]

@@ -1,4 +1,5 @@
-"""The trainer: exact update rule, statistics against enumeration, learning, options."""
+"""training.loop, the trainer: the exact update rule, model statistics against enumeration,
+learning, thread-count independence, checkpoints and batches, callbacks."""
 
 from __future__ import annotations
 
@@ -10,17 +11,9 @@ from scipy.special import expit, logsumexp
 import pyrbm
 from pyrbm import _core
 from pyrbm._rng import draw_key
-from pyrbm.training import CheckpointInfo, History
+from pyrbm.training import CheckpointInfo
 
-from .conftest import all_states, small_rbm
-
-
-def _patterns(n: int, seed: int) -> np.ndarray:
-    """Two noisy prototypes on 9 visible units (10 % of the bits flipped)."""
-    gen = np.random.default_rng(seed)
-    prototypes = np.array([[1, 1, 1, 1, 0, 0, 0, 0, 1], [0, 0, 0, 1, 1, 1, 1, 1, 0]])
-    rows = prototypes[gen.integers(0, 2, n)]
-    return (rows ^ (gen.random(rows.shape) < 0.1)).astype(np.uint8)
+from .conftest import all_states, prototype_patterns, small_rbm
 
 
 def _reference_update(rbm, data, *, seed, k, lr, centered, l1, l2, binarize=False):
@@ -47,7 +40,7 @@ def _reference_update(rbm, data, *, seed, k, lr, centered, l1, l2, binarize=Fals
 
 @pytest.mark.parametrize(("centered", "l1", "l2"), [(False, 0.0, 0.0), (True, 0.01, 0.02)])
 def test_one_update_matches_reference(dtype, centered: bool, l1: float, l2: float) -> None:
-    data = _patterns(23, seed=1)
+    data = prototype_patterns(23, seed=1)
     rbm = small_rbm(9, 5, 0.3, dtype, seed=2)
     expected = _reference_update(rbm.copy(), data, seed=3, k=2, lr=0.1, centered=centered, l1=l1, l2=l2)
     pyrbm.train(rbm, data, method="pcd", k=2, batch_size=23, optimizer="sgd", lr=0.1,
@@ -76,7 +69,7 @@ def test_binarize_batches_draws_each_batch_from_the_intensities(dtype) -> None:
 def test_model_statistics_agree_with_exact_enumeration() -> None:
     """With SGD and lr = 1 one update is the gradient; its model part must be unbiased."""
     n_chains = 20000
-    data = _patterns(31, seed=4)
+    data = prototype_patterns(31, seed=4)
     rbm = small_rbm(9, 3, 0.5, np.float64, seed=5)
     before = rbm.copy()
     pyrbm.train(rbm, data, method="pcd", k=25, batch_size=31, n_chains=n_chains,
@@ -114,7 +107,7 @@ def _exact_log_likelihood(rbm: pyrbm.RBM, data: np.ndarray) -> float:
 
 @pytest.mark.parametrize("method", ["pcd", "cd", "rdm"])
 def test_training_raises_the_exact_likelihood(method: str) -> None:
-    data = _patterns(400, seed=7)
+    data = prototype_patterns(400, seed=7)
     rbm = pyrbm.init_rbm(data, 4, dtype=np.float64, rng=8)
     start = _exact_log_likelihood(rbm, data)
     pyrbm.train(rbm, data, method=method, k=3, batch_size=40, epochs=15, lr=0.05, rng=9,
@@ -123,21 +116,8 @@ def test_training_raises_the_exact_likelihood(method: str) -> None:
     assert _exact_log_likelihood(rbm, data) > start + 0.8
 
 
-def test_paper_initialization() -> None:
-    data = _patterns(200, seed=10)
-    rbm = pyrbm.init_rbm(data, 5000, rng=11)
-    assert rbm.dtype == np.float32
-    assert abs(np.std(rbm.weights) - 0.01) < 3e-4 and np.all(rbm.hidden_bias == 0)
-    mean = np.clip(data.mean(0), 1e-3, 1 - 1e-3)
-    np.testing.assert_allclose(rbm.visible_bias, np.log(mean / (1 - mean)), rtol=1e-5)
-    normal = pyrbm.init_rbm(data, 3000, scheme="normal", std=0.1, dtype=np.float64, rng=1)
-    assert abs(np.std(normal.hidden_bias) - 0.1) < 0.01 and normal.dtype == np.float64
-    with pytest.raises(ValueError, match="scheme"):
-        pyrbm.init_rbm(data, 3, scheme="xavier")
-
-
 def test_same_seed_same_model_for_any_thread_count() -> None:
-    data = _patterns(300, seed=12)
+    data = prototype_patterns(300, seed=12)
     results = []
     for threads in (1, 2):
         rbm = pyrbm.init_rbm(data, 7, rng=13)
@@ -158,7 +138,7 @@ def test_same_seed_same_model_for_any_thread_count() -> None:
     ],
 )
 def test_checkpoint_schedule_and_batches(every, drop_last: bool, updates: list[int]) -> None:
-    data = _patterns(90, seed=15)  # 4 full batches of 20 and one of 10
+    data = prototype_patterns(90, seed=15)  # 4 full batches of 20 and one of 10
     seen: list[CheckpointInfo] = []
 
     def record(rbm: pyrbm.RBM, info: CheckpointInfo) -> dict[str, float]:
@@ -176,14 +156,6 @@ def test_checkpoint_schedule_and_batches(every, drop_last: bool, updates: list[i
     assert seen[-1].epoch == 3 and seen[-1].metrics["sv_max"] == history["sv_max"][-1]
 
 
-def test_history_interface() -> None:
-    history = History([{"epoch": 1, "a": 2.0}, {"epoch": 2}])
-    np.testing.assert_array_equal(history["a"], [2.0, np.nan])
-    assert len(history) == 2 and history.keys() == ["epoch", "a"]
-    with pytest.raises(KeyError, match="columns"):
-        history["b"]
-
-
 def test_intensity_data_trains_without_pll() -> None:
     data = np.random.default_rng(2).random((60, 9)).astype(np.float32)
     rbm = pyrbm.init_rbm(data, 3, rng=0)
@@ -193,48 +165,8 @@ def test_intensity_data_trains_without_pll() -> None:
         pyrbm.train(rbm, data, method="cd", batch_size=20)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
-    [
-        ({"method": "pt"}, ValueError, "method"),
-        ({"optimizer": "lbfgs"}, ValueError, "optimizer"),
-        ({"k": 0}, ValueError, "k"),
-        ({"batch_size": 1.5}, TypeError, "batch_size"),
-        ({"batch_size": 1000}, ValueError, "batch_size"),
-        ({"lr": -1.0}, ValueError, "lr"),
-        ({"lr_schedule": "cosine"}, ValueError, "lr_schedule"),
-        ({"lr_decay": 0.0}, ValueError, "lr_decay"),
-        ({"checkpoint_every": "often"}, ValueError, "checkpoint_every"),
-        ({"checkpoint_every": 0}, ValueError, "checkpoint_every"),
-        ({"n_chains": 0}, ValueError, "n_chains"),
-        ({"rng": "seed"}, TypeError, "rng"),
-    ],
-)
-def test_bad_settings_name_the_argument(kwargs, error, match) -> None:
-    data = _patterns(50, seed=0)
-    rbm = small_rbm(9, 3, 0.1, np.float32, seed=0)
-    with pytest.raises(error, match=match):
-        pyrbm.train(rbm, data, batch_size=kwargs.pop("batch_size", 10), **kwargs)
-
-
-def test_bad_data_and_model_are_rejected(tmp_path) -> None:
-    rbm = small_rbm(9, 3, 0.1, np.float32, seed=0)
-    with pytest.raises(ValueError, match="data: expected 9 columns"):
-        pyrbm.train(rbm, np.zeros((10, 8)))
-    with pytest.raises(ValueError, match=r"data: values must lie in \[0, 1\]"):
-        pyrbm.train(rbm, np.full((10, 9), 2.0))
-    with pytest.raises(TypeError, match="data"):
-        pyrbm.train(rbm, [[0, 1]])
-    with pytest.raises(TypeError, match="rbm"):
-        pyrbm.train("model", np.zeros((10, 9)))
-    existing = tmp_path / "run.h5"
-    existing.write_bytes(b"")
-    with pytest.raises(FileExistsError, match="resume"):
-        pyrbm.train(rbm, np.zeros((10, 9)), batch_size=5, out=existing)
-
-
 def test_callback_must_return_a_mapping() -> None:
-    data = _patterns(20, seed=0)
+    data = prototype_patterns(20, seed=0)
     rbm = small_rbm(9, 3, 0.1, np.float32, seed=0)
     with pytest.raises(TypeError, match="callbacks"):
         pyrbm.train(rbm, data, batch_size=10, callbacks=[lambda r, i: 3.0], monitor=False)
