@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -58,8 +59,21 @@ def _checkpoint_every(text: str) -> str | int:
 FLAG_NAMES = {"n_chains": "--chains"}
 _CHOICES = {"method": METHODS, "optimizer": OPTIMIZERS, "lr_schedule": SCHEDULES}
 #: argparse types by field annotation (every int option is a positive count).
-_TYPES: dict[str, Callable[[str], Any]] = {"int": _positive, "int | None": _positive, "float": float, "str": str,
-          "str | int": _checkpoint_every}
+_TYPES: dict[str, Callable[[str], Any]] = {  # (each returns its own type: Any)
+    "int": _positive, "int | None": _positive, "float": float, "str": str,
+    "str | int": _checkpoint_every,
+}
+#: reST roles in docstrings (:func:`pyrbm.train`, :class:`~pyrbm.training.TrainConfig`)
+_ROLE = re.compile(r":[a-z]+:`(~?)([^`<]+?)(?:\s*<[^>]*>)?`")
+
+
+def _plain_text(text: str) -> str:
+    """A docstring's reST inline markup as plain text, for ``--help``: inline literals lose
+    their double backquotes, roles keep their target (its last part after a ``~``),
+    emphasis loses its stars."""
+    text = _ROLE.sub(lambda m: m.group(2).rsplit(".", 1)[-1] if m.group(1) else m.group(2), text)
+    text = text.replace("``", "")
+    return re.sub(r"(?<![\w*])\*([^*\s][^*]*?)\*(?![\w*])", r"\1", text)
 
 
 def flag(name: str) -> str:
@@ -76,9 +90,9 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
         if option.name == "dataset":  # --dataset names one of datasets.DATASETS
             continue
         default = DEFAULTS.get(option.name, option.default)
-        text = helps.get(option.name)
-        common: dict[str, Any] = {"dest": option.name, "default": default,
-                  "help": text and text.replace("%", "%%")}  # argparse formats help with %
+        text = _plain_text(helps.get(option.name) or "")
+        common: dict[str, Any] = {"dest": option.name, "default": default,  # argparse formats
+                                  "help": text.replace("%", "%%") or None}  # help with %
         if option.type == "bool":
             parser.add_argument(flag(option.name), action=argparse.BooleanOptionalAction, **common)
         else:
@@ -231,7 +245,8 @@ def _train(args: argparse.Namespace, world: distributed.World) -> None:
         out = args.resume
     else:
         if os.path.exists(args.out):
-            raise FileExistsError(f"--out: {args.out} exists (continue it with --resume {args.out})")
+            raise FileExistsError(
+                f"--out: {args.out} exists (continue it with --resume {args.out})")
         binarize = None if args.binarize_batches else 0.5
         data = datasets.load(args.dataset, "train", binarize)[0]
         gen = np.random.default_rng(args.seed)
@@ -253,7 +268,8 @@ def _train(args: argparse.Namespace, world: distributed.World) -> None:
 def _info(path: str) -> None:
     config = checkpoint.read_config(path)
     records = checkpoint.list_checkpoints(path)
-    print(f"archive {path}: pyrbm {config.pop('pyrbm_version')}, git {config.pop('git_hash') or '-'}")
+    version, git = config.pop("pyrbm_version"), config.pop("git_hash") or "-"
+    print(f"archive {path}: pyrbm {version}, git {git}")
     for key in sorted(config):
         print(f"  {key}: {config[key]}")
     columns = sorted({name for r in records for name in r.metrics})
@@ -311,7 +327,8 @@ def _reject_run_settings(parser: argparse.ArgumentParser, args: argparse.Namespa
         flags = ", ".join(flag(name) for name in given)
         parser.error(
             f"--resume continues a run with the settings stored in its archive; "
-            f"{flags} cannot change them (only --epochs, --threads, --samples, --quiet can be given)"
+            f"{flags} cannot change them "
+            "(only --epochs, --threads, --samples, --quiet can be given)"
         )
 
 

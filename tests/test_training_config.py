@@ -109,6 +109,9 @@ def test_cli_has_one_flag_per_option_with_its_default(capsys: pytest.CaptureFixt
     for option in OPTIONS:
         assert cli.flag(option.name) in help_text
     assert "Gibbs sweeps per update" in help_text  # the help comes from train()'s docstring
+    # rendered as plain text: no reST literals or roles ("``k`` Gibbs sweeps" -> "k Gibbs")
+    assert "``" not in help_text and ":func:" not in help_text and ":class:" not in help_text
+    assert "l1 sign(W) + l2 W" in " ".join(help_text.split())
 
 
 def test_resume_refuses_every_run_setting() -> None:

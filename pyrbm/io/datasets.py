@@ -154,7 +154,8 @@ def load(
         return np.array(images, dtype=np.float32), labels
     if isinstance(binarize, str):
         if binarize != "bernoulli":
-            raise ValueError(f"binarize: expected a threshold, 'bernoulli' or None, got {binarize!r}")
+            raise ValueError(
+                f"binarize: expected a threshold, 'bernoulli' or None, got {binarize!r}")
         uniform = as_generator(rng).random(images.shape, dtype=np.float32)
         return (uniform < images).astype(np.uint8), labels
     if isinstance(binarize, bool) or not isinstance(binarize, (int, float, np.floating)):
