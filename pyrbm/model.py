@@ -8,7 +8,7 @@ The inverse temperature ``beta`` multiplies the whole energy.
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import Any, Literal, Self, cast
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -114,7 +114,7 @@ class RBM:
         std: float = 0.01,
         dtype: DTypeLike = np.float32,
         rng: RngLike = None,
-    ) -> RBM:
+    ) -> Self:
         """Return an RBM with ``W ~ N(0, std^2)`` and zero biases.
 
         Parameters
@@ -147,9 +147,11 @@ class RBM:
                 w[start:stop] = gen.normal(0.0, std, size=(stop - start, n_hidden))
                 if not np.all(np.isfinite(w[start:stop])):
                     raise ValueError(f"std: weights of std {std:g} overflow {dt}")
+        a, b = np.zeros(n_visible, dt), np.zeros(n_hidden, dt)
+        if cls.__init__ is not RBM.__init__:  # a subclass's own __init__ runs (it copies W)
+            return cls(w, a, b)
         rbm = cls.__new__(cls)  # w is new and checked: no copy (peak memory = one W)
-        rbm._weights, rbm._visible_bias, rbm._hidden_bias = (
-            w, np.zeros(n_visible, dt), np.zeros(n_hidden, dt))
+        rbm._weights, rbm._visible_bias, rbm._hidden_bias = w, a, b
         return rbm
 
     @classmethod

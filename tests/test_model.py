@@ -174,3 +174,15 @@ def test_integer_and_bool_states_accepted(dtype: type) -> None:
     for kind in (np.int8, np.int64, np.uint8, bool):
         np.testing.assert_array_equal(rbm.free_energy(v.astype(kind)), ref)
     assert rbm.sample_hidden(v.astype(bool), rng=1).dtype == dtype
+
+
+def test_random_runs_a_subclass_constructor() -> None:
+    class Tagged(pyrbm.RBM):
+        def __init__(self, weights: np.ndarray, visible_bias: np.ndarray,
+                     hidden_bias: np.ndarray) -> None:
+            super().__init__(weights, visible_bias, hidden_bias)
+            self.tag = "set by __init__"
+
+    rbm = Tagged.random(5, 3, std=0.1, rng=4)
+    assert type(rbm) is Tagged and rbm.tag == "set by __init__"
+    np.testing.assert_array_equal(rbm.weights, pyrbm.RBM.random(5, 3, std=0.1, rng=4).weights)
