@@ -1,27 +1,22 @@
-"""Figures of ``pyrbm reproduce``: each writes a readable PNG; bad input names the argument.
-
-A spy on ``_plotting.save`` records each figure's axes (scales, labels, legend texts,
-lines) before it is written, so the tests check what is drawn and not only that a file
-appears.
-"""
+"""Shared cases of the plots tests (tests/test_plots_<module>.py): small synthetic inputs
+for every figure, the expected panels, bad inputs, and a spy on ``_style.save`` that
+records each figure's axes (scales, labels, legend texts, lines) before it is written,
+so the tests check what is drawn and not only that a file appears."""
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import matplotlib.image
 import numpy as np
 import pytest
 
-import pyrbm
 from pyrbm import plots
 from pyrbm.plots import _style as _plotting
-from pyrbm.analysis.spectrum import mp_density, mp_edges
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SIZES = (11, 23, 47)  # hidden sizes (distinct primes)
@@ -29,7 +24,7 @@ T, K = 13, 5  # epochs, tracked modes
 IMG = (7, 5)  # image shape (H, W)
 
 
-def _valid_args() -> dict[str, dict[str, Any]]:
+def valid_args() -> dict[str, dict[str, Any]]:
     """Small synthetic inputs for every figure (fixed seed)."""
     g = np.random.default_rng(7)
     ep = np.arange(T, dtype=float)
@@ -113,8 +108,8 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[list[dict[str, Any]]]:
     return _spy(monkeypatch, write=False)
 
 
-def _call(name: str, tmp_path: Path, **override: Any) -> Path:
-    args = _valid_args()[name] | override
+def call(name: str, tmp_path: Path, **override: Any) -> Path:
+    args = valid_args()[name] | override
     return getattr(plots, name)(path=tmp_path / "fig" / f"{name}.png", **args)
 
 
@@ -127,107 +122,6 @@ LAYOUT = {
     "plot_mode_trajectory": (3, 0), "plot_probing": (3, 0), "plot_log_likelihood": (1, 0),
     "plot_samples": (3, 0),
 }
-
-
-def test_contract_lists_every_figure() -> None:
-    assert sorted(plots.__all__) == sorted(LAYOUT) == sorted(_valid_args())
-
-
-@pytest.mark.parametrize("name", sorted(LAYOUT))
-def test_writes_png(name: str, tmp_path: Path, written: list) -> None:
-    out = _call(name, tmp_path)
-    assert out == tmp_path / "fig" / f"{name}.png"
-    assert out.read_bytes()[:8] == PNG_SIGNATURE
-    img = matplotlib.image.imread(out)
-    assert img.ndim == 3 and img.shape[0] >= 300 and img.shape[1] >= 400
-    assert img[..., :3].std() > 0.05  # something is drawn
-    (axes,) = written
-    n_panels, n_log = LAYOUT[name]
-    assert len(axes) == n_panels
-    assert sum(ax["yscale"] == "log" for ax in axes) == n_log
-    for ax in axes:
-        if ax["images"] == 0:  # plots (not image grids) have labelled axes
-            assert ax["xlabel"] and (ax["ylabel"] or ax is not axes[0])
-
-
-def test_str_path_and_panels_scale_with_sizes(tmp_path: Path, drawn: list) -> None:
-    args = _valid_args()["plot_singular_value_trajectories"]
-    one = {k: ({11: v[11]} if isinstance(v, dict) else v) for k, v in args.items()}
-    out = plots.plot_singular_value_trajectories(path=str(tmp_path / "a.PNG"), **one)
-    plots.plot_singular_value_trajectories(path=tmp_path / "b.png", **args)
-    assert out == tmp_path / "a.PNG"
-    (a,), (b, *_) = drawn
-    assert b["figwidth"] == pytest.approx(3 * a["figwidth"])
-
-
-def test_mp_histogram_curve_edges_and_pvalue(tmp_path: Path, drawn: list) -> None:
-    _call("plot_mp_histogram", tmp_path)
-    (ax,) = drawn[0]
-    assert any("KS p = 0.370" in t for t in ax["legend"])
-    x, y = ax["lines"][0]
-    np.testing.assert_allclose(y, mp_density(x, 29, 17, 0.05))
-    edges = sorted(line[0][0] for line in ax["lines"][1:])
-    np.testing.assert_allclose(edges, mp_edges(29, 17, 0.05))
-    _call("plot_mp_histogram", tmp_path, ks_pvalue=3.1e-9)
-    assert any("KS p = 3.10e-09" in t for t in drawn[1][0]["legend"])
-
-
-def test_trained_spectra_sorted_with_reference_lines(tmp_path: Path, drawn: list) -> None:
-    _call("plot_trained_spectra", tmp_path, beta=0.5)
-    (ax,) = drawn[0]
-    curves = [y for x, y in ax["lines"] if x.size > 2]
-    assert [c.size for c in curves] == list(SIZES)
-    assert all(np.all(np.diff(c) <= 0) for c in curves)
-    assert any("4/\\beta" in t and "= 8" in t for t in ax["legend"])
-    assert [t for t in ax["legend"] if t.startswith("M = ")] == [f"M = {m}" for m in SIZES]
-
-
-def test_mode_lines_follow_columns(tmp_path: Path, drawn: list) -> None:
-    args = _valid_args()["plot_saddle_energies"]
-    args["energies"][SIZES[0]][:3, -1] = np.nan  # as track_modes gives for lam = 0
-    plots.plot_saddle_energies(path=tmp_path / "e.png", **args)
-    panels = drawn[0]
-    for ax, m in zip(panels, SIZES):
-        ys = [y for x, y in ax["lines"] if x.size == T]
-        np.testing.assert_array_equal(np.stack(ys, axis=1), args["energies"][m])
-        assert ax["title"] == f"M = {m}"
-    totals = [y for _, y in panels[-1]["lines"]]
-    np.testing.assert_array_equal(totals, [args["totals"][m] for m in SIZES])
-
-
-def test_log_z_marks_undefined_meanfield_only_when_nan(tmp_path: Path, drawn: list) -> None:
-    _call("plot_log_z_comparison", tmp_path)
-    _call("plot_log_z_comparison", tmp_path, meanfield=[0.1, 0.4, 2.1])
-    with_nan, finite = (fig[0]["legend"] for fig in drawn)
-    assert any("undefined" in t for t in with_nan)
-    assert not any("undefined" in t for t in finite)
-
-
-def test_langevin_drops_non_finite_points(tmp_path: Path, drawn: list) -> None:
-    _call("plot_langevin_variance", tmp_path)
-    (ax,) = drawn[0]
-    assert ax["legend"] == ["λ=2.1 (βλ<4)", "λ=9 (βλ>4)"]
-    diverged = ax["lines"][1][1]
-    assert np.isnan(diverged[-1]) and np.all(np.isfinite(diverged[:-1]))
-
-
-def test_js_accepts_per_size_untrained_level(tmp_path: Path, drawn: list) -> None:
-    _call("plot_js_vs_inverse_hidden", tmp_path, untrained_mean=[0.01, 0.02, 0.03],
-          untrained_std=[0.0, 0.001, 0.002])
-    (ax,) = drawn[0]
-    dashed = ax["lines"][-1]  # untrained level, drawn after the error bars, ordered by 1/M
-    np.testing.assert_allclose(dashed[0], np.sort(1.0 / np.array(SIZES)))
-    np.testing.assert_allclose(dashed[1], [0.03, 0.02, 0.01])
-
-
-def test_mosaic_places_tiles_row_major() -> None:
-    tiles = np.arange(5 * 2 * 3, dtype=float).reshape(5, 2, 3)
-    grid = _plotting.mosaic(tiles, ncols=2)
-    assert grid.shape == (3 * 3 - 1, 2 * 4 - 1)
-    np.testing.assert_array_equal(grid[0:2, 0:3], tiles[0])
-    np.testing.assert_array_equal(grid[0:2, 4:7], tiles[1])
-    np.testing.assert_array_equal(grid[6:8, 0:3], tiles[4])
-    assert np.isnan(grid[2]).all() and np.isnan(grid[:, 3]).all() and np.isnan(grid[6:, 4:]).all()
 
 
 BAD: list[tuple[str, dict[str, Any], type, str]] = [
@@ -278,11 +172,34 @@ BAD: list[tuple[str, dict[str, Any], type, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "override", "exc", "arg"), BAD,
-                         ids=[f"{b[0][5:]}-{b[3]}" for b in BAD])
-def test_bad_input_names_argument(name: str, override: dict, exc: type, arg: str,
-                                  tmp_path: Path) -> None:
-    args = _valid_args()[name] | override
+def check_contract(module: ModuleType) -> None:
+    """Every figure of ``module`` is re-exported by the package and has cases here, and
+    the cases name only the package's figures."""
+    assert set(module.__all__) <= set(plots.__all__)
+    assert sorted(plots.__all__) == sorted(LAYOUT) == sorted(valid_args())
+
+
+def check_writes_png(name: str, tmp_path: Path, written: list) -> None:
+    """The figure ``name`` writes a readable PNG with its panels and axis labels."""
+    out = call(name, tmp_path)
+    assert out == tmp_path / "fig" / f"{name}.png"
+    assert out.read_bytes()[:8] == PNG_SIGNATURE
+    img = matplotlib.image.imread(out)
+    assert img.ndim == 3 and img.shape[0] >= 300 and img.shape[1] >= 400
+    assert img[..., :3].std() > 0.05  # something is drawn
+    (axes,) = written
+    n_panels, n_log = LAYOUT[name]
+    assert len(axes) == n_panels
+    assert sum(ax["yscale"] == "log" for ax in axes) == n_log
+    for ax in axes:
+        if ax["images"] == 0:  # plots (not image grids) have labelled axes
+            assert ax["xlabel"] and (ax["ylabel"] or ax is not axes[0])
+
+
+def check_bad_input(name: str, override: dict, exc: type, arg: str, tmp_path: Path) -> None:
+    """Bad input raises ``exc`` with a message starting with the argument's name, and no
+    file is written."""
+    args = valid_args()[name] | override
     path = args.pop("path", tmp_path / "bad.png")
     fn: Callable[..., Path] = getattr(plots, name)
     with pytest.raises(exc, match="^" + re.escape(arg) + ":"):
@@ -290,17 +207,24 @@ def test_bad_input_names_argument(name: str, override: dict, exc: type, arg: str
     assert not (tmp_path / "bad.png").exists()
 
 
-def test_single_point_inputs_render_without_warnings(tmp_path: Path) -> None:
-    # warnings are errors in this suite: a degenerate log axis would fail here
-    a = plots.plot_js_vs_inverse_hidden([0.01], [0.1], [0.2], 0.01, 0.0, tmp_path / "a.png")
-    b = plots.plot_singular_value_trajectories([3], {5: np.ones((1, 1))}, {5: 1.0}, 1.0,
-                                               tmp_path / "b.png")
-    c = plots.plot_kurtosis([0.01], [2.9], tmp_path / "c.png")
-    assert all(p.read_bytes()[:8] == PNG_SIGNATURE for p in (a, b, c))
+def contract_tests(module: ModuleType) -> tuple[Callable[..., None], ...]:
+    """The tests every figure module gets: its figures are in the package's contract,
+    each writes its PNG, each bad input names its argument. A test file binds them to
+    ``test_*`` names."""
+    names = sorted(module.__all__)
+    bad = [b for b in BAD if b[0] in module.__all__]
 
+    def test_contract() -> None:
+        check_contract(module)
 
-def test_plots_loaded_lazily_from_package() -> None:
-    assert pyrbm.plots is plots and "plots" in pyrbm.__all__
-    code = ("import sys, pyrbm; assert 'matplotlib' not in sys.modules; "
-            "pyrbm.plots.plot_samples; assert 'matplotlib' in sys.modules")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(plots.__file__).parents[1])
+    @pytest.mark.parametrize("name", names)
+    def test_writes_png(name: str, tmp_path: Path, written: list) -> None:
+        check_writes_png(name, tmp_path, written)
+
+    @pytest.mark.parametrize(("name", "override", "exc", "arg"), bad,
+                             ids=[f"{b[0][5:]}-{b[3]}" for b in bad])
+    def test_bad_input_names_argument(name: str, override: dict, exc: type, arg: str,
+                                      tmp_path: Path) -> None:
+        check_bad_input(name, override, exc, arg, tmp_path)
+
+    return test_contract, test_writes_png, test_bad_input_names_argument
