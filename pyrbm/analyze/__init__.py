@@ -190,8 +190,9 @@ def analyze(models: Sequence[Any], out: str | os.PathLike[str], *, checkpoint: i
     if len(entries) > 1:
         tables.insert(0, ("side by side", ["quantity", *[e["label"] for e in entries]],
                           _side_by_side([e["analysis"] for e in entries])))
-    results: dict[str, Any] = jsonable({"seed": seed, "data": data, "settings": dataclasses.asdict(s),
-                        "models": [_strip(e) for e in entries]})
+    results: dict[str, Any] = jsonable({"seed": seed, "data": data,
+                                        "settings": dataclasses.asdict(s),
+                                        "models": [_strip(e) for e in entries]})
     (out_dir / "results.json").write_text(json.dumps(results, indent=1))
     names = ", ".join(e["label"] for e in entries)
     render_documents(out_dir, title=f"pyrbm analyze: {names}",

@@ -192,7 +192,8 @@ class BosonPair:
         if n_levels > dim:
             raise ValueError(f"n_levels: at most {dim} for n_max={n_max}, got {n_levels}")
         # the divide-and-conquer driver: faster here than a subset with "evr"
-        return np.asarray(linalg.eigh(self.fock_matrix(n_max), eigvals_only=True, driver="evd")[:n_levels])
+        levels = linalg.eigh(self.fock_matrix(n_max), eigvals_only=True, driver="evd")
+        return np.asarray(levels[:n_levels])
 
 
 def _spectrum_and_beta(singular_values: Any, beta: float) -> tuple[np.ndarray, float]:

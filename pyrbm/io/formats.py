@@ -287,7 +287,9 @@ def _guarded(path: str, action: Callable[[], _T]) -> _T:
         raise ModelFileError(f"{path}: damaged file ({type(exc).__name__}: {exc})") from None
 
 
-def read_model(source: str | os.PathLike[str] | object, *, checkpoint: int = -1, format: str = "auto") -> RBM:
+# source: a path, or a fitted estimator (duck-typed, checked here), hence object
+def read_model(source: str | os.PathLike[str] | object, *, checkpoint: int = -1,
+               format: str = "auto") -> RBM:
     """Read a binary RBM from a file of any known format, or from a fitted estimator.
 
     Parameters
@@ -341,7 +343,8 @@ def read_model(source: str | os.PathLike[str] | object, *, checkpoint: int = -1,
 
 def write_model(rbm: RBM, path: str | os.PathLike[str], *, format: str,
                 update: int = 0, chains: np.ndarray | None = None,
-                hyperparameters: Mapping[str, Any] | None = None) -> Path:
+                hyperparameters: Mapping[str, Any] | None = None  # JSON-able values
+                ) -> Path:
     """Write ``rbm`` so that another tool opens it.
 
     Parameters

@@ -56,7 +56,8 @@ MAX_ROUNDING_NATS = 1e-6
 Schedule: TypeAlias = "str | ArrayLike"
 
 
-def schedule(kind: Schedule = "linear", n_betas: int = 1000, *, beta_min: float = 1e-3) -> np.ndarray:
+def schedule(kind: Schedule = "linear", n_betas: int = 1000, *,
+             beta_min: float = 1e-3) -> np.ndarray:
     """Return an annealing schedule ``0 = s_0 < … < s_{n_betas-1} = 1``.
 
     Parameters
@@ -311,7 +312,7 @@ def ais(
     base_bias: np.ndarray | None = None,
     base_rbm: RBM | None = None,
     data: np.ndarray | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # floats and arrays by name, documented below (log_partition's LogZ)
     """Forward AIS estimate of ``log Z`` (stochastic lower bound).
 
     Parameters
@@ -363,7 +364,7 @@ def rais(
     data: np.ndarray | None = None,
     samples: np.ndarray | None = None,
     n_gibbs: int = 1000,
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # floats and arrays by name, documented below (log_partition's LogZ)
     """Reverse AIS estimate of ``log Z`` (stochastic upper bound).
 
     Parameters

@@ -97,7 +97,7 @@ def _interpolated(a: RBM, b: RBM, n: int) -> list[RBM]:
 
 def trajectory_log_z(models: Sequence[RBM], *, rng: RngLike = None, n_chains: int = 100,
                      n_betas: int = 100, schedule_kind: Schedule = "linear",
-                     n_interpolate: int = 0) -> dict[str, Any]:
+                     n_interpolate: int = 0) -> dict[str, Any]:  # arrays by name (below)
     """Trajectory-AIS estimates of ``log Z`` of every model of a training path.
 
     Parameters

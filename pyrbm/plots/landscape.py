@@ -163,7 +163,8 @@ def plot_singular_value_trajectories(
 
 
 def plot_saddle_energies(
-    epochs: ArrayLike, energies: Mapping[int, ArrayLike], totals: Mapping[int, ArrayLike], path: PathLike
+    epochs: ArrayLike, energies: Mapping[int, ArrayLike], totals: Mapping[int, ArrayLike],
+    path: PathLike,
 ) -> Path:
     """Figure 4: saddle energies ``eps_i`` per ``M`` and their totals versus epoch.
 

@@ -81,7 +81,8 @@ def plot_log_z_comparison(
     return P.save(fig, out)
 
 
-def plot_langevin_variance(times: ArrayLike, variances: Mapping[str, ArrayLike], path: PathLike) -> Path:
+def plot_langevin_variance(times: ArrayLike, variances: Mapping[str, ArrayLike],
+                           path: PathLike) -> Path:
     """Figure 8: variance of Langevin mode coordinates versus time (log y).
 
     Parameters
@@ -154,7 +155,8 @@ def plot_mode_trajectory(
     return P.save(fig, out)
 
 
-def plot_probing(grids: Mapping[str, ArrayLike], image_shape: tuple[int, int], path: PathLike) -> Path:
+def plot_probing(grids: Mapping[str, ArrayLike], image_shape: tuple[int, int],
+                 path: PathLike) -> Path:
     """Figure 10: rows of image grids from hierarchical probing.
 
     Parameters
@@ -186,7 +188,8 @@ def plot_probing(grids: Mapping[str, ArrayLike], image_shape: tuple[int, int], p
 
 
 def plot_log_likelihood(
-    epochs: Mapping[int, ArrayLike], ais: Mapping[int, ArrayLike], rais: Mapping[int, ArrayLike], path: PathLike
+    epochs: Mapping[int, ArrayLike], ais: Mapping[int, ArrayLike], rais: Mapping[int, ArrayLike],
+    path: PathLike,
 ) -> Path:
     """Figure 11: test log-likelihood versus epoch per ``M``, AIS and reverse AIS.
 
@@ -224,7 +227,8 @@ def plot_log_likelihood(
     return P.save(fig, out)
 
 
-def plot_samples(samples: Mapping[int, ArrayLike], image_shape: tuple[int, int], path: PathLike) -> Path:
+def plot_samples(samples: Mapping[int, ArrayLike], image_shape: tuple[int, int],
+                 path: PathLike) -> Path:
     """Figure 12: a grid of model samples for each hidden size.
 
     Parameters

@@ -85,7 +85,7 @@ else:
             """Return the constructor parameters as a dict (``deep`` is accepted, unused)."""
             return {name: getattr(self, name) for name in self._get_param_names()}
 
-        def set_params(self, **params: Any) -> Self:
+        def set_params(self, **params: Any) -> Self:  # constructor parameters, any type
             """Set constructor parameters by name; unknown names raise ValueError."""
             valid = self._get_param_names()
             for name, value in params.items():

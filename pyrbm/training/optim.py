@@ -8,7 +8,8 @@ log-likelihood (ascent). Their whole state is a dict of arrays and scalars
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -16,6 +17,8 @@ from .._validation import finite_scalar
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 SCHEDULES = ("constant", "exponential", "linear")
+#: An optimizer's state: the update count ``t`` and its arrays by name.
+State: TypeAlias = "dict[str, np.ndarray | int]"
 
 
 def learning_rate(
@@ -70,11 +73,11 @@ class Optimizer:
     def _step_one(self, index: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         raise NotImplementedError
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> State:
         """Arrays and scalars that determine the future updates."""
         return {"t": self.t}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: Mapping[str, np.ndarray | int]) -> None:
         """Restore a state saved by :meth:`state_dict`."""
         self.t = int(state["t"])
 
@@ -106,10 +109,10 @@ class Momentum(Optimizer):
         u += grad
         param += u
 
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> State:
         return {"t": self.t, **{f"velocity{i}": u for i, u in enumerate(self.velocity)}}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: Mapping[str, np.ndarray | int]) -> None:
         super().load_state_dict(state)
         for i, u in enumerate(self.velocity):
             u[...] = state[f"velocity{i}"]
@@ -151,13 +154,13 @@ class Adam(Optimizer):
         denom += f(self.eps * math.sqrt(1 - self.beta2**self.t))
         param += f(step) * m / denom
 
-    def state_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"t": self.t}
+    def state_dict(self) -> State:
+        out: State = {"t": self.t}
         for i, (m, v) in enumerate(zip(self.m, self.v)):
             out[f"m{i}"], out[f"v{i}"] = m, v
         return out
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+    def load_state_dict(self, state: Mapping[str, np.ndarray | int]) -> None:
         super().load_state_dict(state)
         for i, (m, v) in enumerate(zip(self.m, self.v)):
             m[...] = state[f"m{i}"]
@@ -165,7 +168,8 @@ class Adam(Optimizer):
 
 
 def make_optimizer(
-    name: str, shapes: list[tuple[int, ...]], dtype: np.dtype, **options: Any
+    name: str, shapes: list[tuple[int, ...]], dtype: np.dtype,
+    **options: Any,  # the chosen class's constants (floats), checked by its constructor
 ) -> Optimizer:
     """Build the optimizer ``name`` ("sgd", "momentum" or "adam") for ``shapes``."""
     classes: dict[str, type[Optimizer]] = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
