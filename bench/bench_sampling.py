@@ -122,6 +122,23 @@ def overhead(args: argparse.Namespace) -> None:
             assert np.ptp(means) < 0.03, (k, means)
 
 
+def _stats(res: sampling.TemperingResult, cpu: float, wall: float, chains: int) -> dict:
+    trace = res.trace[res.trace.shape[0] // 4 :]  # drop a further quarter as burn-in
+    pooled = diagnostics.effective_sample_size(trace)
+    bulk = diagnostics.effective_sample_size(trace, method="bulk")
+    multi = res.n_slots > 1
+    return {
+        "cpu_s": cpu, "wall_s": wall, "ess": pooled, "ess_bulk": bulk,
+        "ess_per_cpu_s": pooled / cpu, "ess_bulk_per_cpu_s": bulk / cpu,
+        "tau": diagnostics.autocorrelation_time(trace), "rhat": diagnostics.rhat(trace),
+        "swap_acceptance_mean": float(np.nanmean(res.swap_acceptance)) if multi else None,
+        "swap_acceptance_min": float(np.nanmin(res.swap_acceptance)) if multi else None,
+        "round_trips": res.round_trips, "betas": res.betas.round(3).tolist(),
+        "positions": None if res.positions is None else res.positions.round(3).tolist(),
+        "records": int(trace.shape[0]), "chains": chains,
+    }
+
+
 def ess(args: argparse.Namespace) -> None:
     rbm, path = mnist_model(args.epochs, args.model)
     u1 = np.linalg.svd(rbm.weights.astype(np.float64), full_matrices=False)[0][:, 0]
@@ -130,39 +147,47 @@ def ess(args: argparse.Namespace) -> None:
     def mode1(v: np.ndarray, h: np.ndarray) -> np.ndarray:
         return v @ u1
 
+    data, _ = pyrbm.io.datasets.load("mnist", "train", binarize=0.5)
+    easy = sampling.independent_end(rbm, sampling.data_visible_bias(data))
+    n, s = args.chains, args.sweeps
+    checkpoints = [pyrbm.io.archive.load(path, i)
+                   for i in range(len(pyrbm.io.archive.list_checkpoints(path)))]
     runs = {
-        "gibbs": lambda: sampling.parallel_tempering(
-            rbm, args.chains, args.sweeps, betas=[1.0], rng=1, trace=mode1),
-        "pt": lambda: sampling.parallel_tempering(
-            rbm, args.chains, args.sweeps, betas=N_TEMPS, rng=1, trace=mode1),
+        # the same number of sweeps as each tempered chain, and 16 times as many (about
+        # the CPU time of a 16-slot sampler): stuck chains give an ESS that does not grow
+        "gibbs": lambda: sampling.parallel_tempering(rbm, n, s, betas=[1.0], rng=1, trace=mode1),
+        "gibbs_16x": lambda: sampling.parallel_tempering(
+            rbm, n, N_TEMPS * s, betas=[1.0], rng=1, trace=mode1),
+        "pt": lambda: sampling.parallel_tempering(rbm, n, s, betas=N_TEMPS, rng=1, trace=mode1),
+        # straight path from the data's independent-units model to the target
+        "path_pt": lambda: sampling.trajectory_tempering(
+            [easy, rbm], n, s, slots=N_TEMPS, rng=1, trace=mode1),
         "ptt": lambda: sampling.trajectory_tempering(
-            sampling.archive_trajectory(path, N_TEMPS), args.chains, args.sweeps, rng=1,
-            trace=mode1),
+            sampling.archive_trajectory(path, N_TEMPS), n, s, rng=1, trace=mode1),
+        # every checkpoint a knot, slots placed by acceptance (interpolating between them)
+        "ptt_path": lambda: sampling.trajectory_tempering(
+            [easy, *checkpoints], n, s, slots=N_TEMPS, rng=1, trace=mode1),
     }
+    if args.only:
+        runs = {k: v for k, v in runs.items() if k in args.only.split(",")}
     out, traces = {}, {}
     for name, run in runs.items():
         cpu, wall = time.process_time(), time.perf_counter()
         res = run()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        trace = res.trace[res.trace.shape[0] // 4 :]  # drop a further quarter as burn-in
-        e = diagnostics.effective_sample_size(trace)
-        out[name] = {
-            "cpu_s": cpu, "wall_s": wall, "ess": e, "ess_per_cpu_s": e / cpu,
-            "tau": diagnostics.autocorrelation_time(trace), "rhat": diagnostics.rhat(trace),
-            "swap_acceptance_mean": float(np.nanmean(res.swap_acceptance)) if res.n_slots > 1 else None,
-            "swap_acceptance_min": float(np.nanmin(res.swap_acceptance)) if res.n_slots > 1 else None,
-            "round_trips": res.round_trips, "betas": res.betas.round(3).tolist(),
-            "records": int(trace.shape[0]), "chains": args.chains,
-        }
+        out[name] = _stats(res, cpu, wall, n)
         traces[name] = res.trace
-        print(name, json.dumps(out[name]))
-    for name in ("pt", "ptt"):
-        print(f"  {name}: ESS/CPU-s x{out[name]['ess_per_cpu_s'] / out['gibbs']['ess_per_cpu_s']:.2f} vs Gibbs")
+        print(name, json.dumps(out[name]), flush=True)
+    if "gibbs" in out:
+        for name in out:
+            for key in ("ess_per_cpu_s", "ess_bulk_per_cpu_s"):
+                ratio = out[name][key] / out["gibbs"][key]
+                print(f"  {name}: {key} x{ratio:.2f} vs Gibbs ({s} sweeps)")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=1)
     if args.figure:
-        figure(traces, out, args.figure)
+        figure({k: traces[k][:s] for k in traces if k != "gibbs_16x"}, out, args.figure)
 
 
 def figure(traces: dict[str, np.ndarray], stats: dict[str, dict], path: str) -> None:
@@ -195,6 +220,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--alone", choices=("pt", "plain", "gibbs", "auto", "numpy"))
     parser.add_argument("--json")
+    parser.add_argument("--only", help="ess: comma-separated subset of the samplers")
     parser.add_argument("--figure", help="ess: PNG of the mode-1 traces (docs/sampling.md)")
     args = parser.parse_args()
     overhead(args) if args.part == "overhead" else ess(args)
