@@ -164,6 +164,19 @@ def test_kernel_matches_numpy_reference(kind: str, dtype: type) -> None:
     assert 0 < ref_acc.sum() < ref_att.sum()  # the test saw both decisions
 
 
+@pytest.mark.parametrize("n", [7, 17], ids=["gather_only", "gemm_for_dense"])
+def test_dense_half_sweeps_give_the_gather_bits(n: int, dtype: type) -> None:
+    """From 8 replicas per slot the kernel packs W for GEMMs on dense half-sweeps (states
+    all on here); the result is RBM.gibbs(path="sparse")'s, bit for bit."""
+    rbm = bimodal(dtype)
+    v0 = np.ones((n, NV), dtype)
+    v0[: n // 3] = 0  # some blocks sparse, some dense
+    res = sampling.parallel_tempering(rbm, n, 9, betas=[1.0], v0=v0, rng=8)
+    v, h = rbm.gibbs(v0, 9, rng=np.random.default_rng(8), path="sparse")
+    assert np.array_equal(res.v, v) and np.array_equal(res.h, h)
+    assert res.v.mean() > 0.5  # dense states were swept
+
+
 def test_joint_energy_matches_numpy(dtype: type) -> None:
     rbm = bimodal(dtype)
     gen = np.random.default_rng(4)
