@@ -149,24 +149,24 @@ def ess(args: argparse.Namespace) -> None:
 
     data, _ = pyrbm.io.datasets.load("mnist", "train", binarize=0.5)
     easy = sampling.independent_end(rbm, sampling.data_visible_bias(data))
-    n, s = args.chains, args.sweeps
+    n, s, k = args.chains, args.sweeps, args.temps
     checkpoints = [pyrbm.io.archive.load(path, i)
                    for i in range(len(pyrbm.io.archive.list_checkpoints(path)))]
     runs = {
-        # the same number of sweeps as each tempered chain, and 16 times as many (about
-        # the CPU time of a 16-slot sampler): stuck chains give an ESS that does not grow
+        # the same number of sweeps as each tempered chain, and k times as many (about
+        # the CPU time of a k-slot sampler): stuck chains give an ESS that does not grow
         "gibbs": lambda: sampling.parallel_tempering(rbm, n, s, betas=[1.0], rng=1, trace=mode1),
-        "gibbs_16x": lambda: sampling.parallel_tempering(
-            rbm, n, N_TEMPS * s, betas=[1.0], rng=1, trace=mode1),
-        "pt": lambda: sampling.parallel_tempering(rbm, n, s, betas=N_TEMPS, rng=1, trace=mode1),
+        "gibbs_long": lambda: sampling.parallel_tempering(
+            rbm, n, k * s, betas=[1.0], rng=1, trace=mode1),
+        "pt": lambda: sampling.parallel_tempering(rbm, n, s, betas=k, rng=1, trace=mode1),
         # straight path from the data's independent-units model to the target
         "path_pt": lambda: sampling.trajectory_tempering(
-            [easy, rbm], n, s, slots=N_TEMPS, rng=1, trace=mode1),
+            [easy, rbm], n, s, slots=k, rng=1, trace=mode1),
         "ptt": lambda: sampling.trajectory_tempering(
-            sampling.archive_trajectory(path, N_TEMPS), n, s, rng=1, trace=mode1),
+            sampling.archive_trajectory(path, k), n, s, rng=1, trace=mode1),
         # every checkpoint a knot, slots placed by acceptance (interpolating between them)
         "ptt_path": lambda: sampling.trajectory_tempering(
-            [easy, *checkpoints], n, s, slots=N_TEMPS, rng=1, trace=mode1),
+            [easy, *checkpoints], n, s, slots=k, rng=1, trace=mode1),
     }
     if args.only:
         runs = {k: v for k, v in runs.items() if k in args.only.split(",")}
@@ -187,7 +187,8 @@ def ess(args: argparse.Namespace) -> None:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=1)
     if args.figure:
-        figure({k: traces[k][:s] for k in traces if k != "gibbs_16x"}, out, args.figure)
+        figure({name: t[:s] for name, t in traces.items() if name != "gibbs_long"}, out,
+               args.figure)
 
 
 def figure(traces: dict[str, np.ndarray], stats: dict[str, dict], path: str) -> None:
@@ -216,6 +217,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--model", default="pyrbm_bench_sampling.h5")
     parser.add_argument("--chains", type=int, default=64)
+    parser.add_argument("--temps", type=int, default=N_TEMPS,
+                        help="ess: slots of the tempered samplers")
     parser.add_argument("--sweeps", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--alone", choices=("pt", "plain", "gibbs", "auto", "numpy"))

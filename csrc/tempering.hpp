@@ -14,6 +14,10 @@ namespace pyrbm {
 
 template <typename T> class PackedRight;
 
+// Fewest rows (replicas of one slot on one thread) for which a dense half-sweep uses the
+// GEMM path; the binding packs the weights only when a slot has that many replicas.
+constexpr std::int64_t kMinGemmRows = 28;
+
 // The models and ladder of a tempered run (arrays owned by the caller).
 template <typename T> struct TemperingLadder {
     std::int64_t n_slots, n_replicas, n_visible, n_hidden;

@@ -14,9 +14,6 @@ using namespace pyrbm::bindings;
 
 namespace {
 
-// Replicas per slot from which the binding packs the weights for the GEMM path.
-constexpr py::ssize_t kMinPackedReplicas = 8;
-
 template <typename I>
 I* checked_int(const py::array& a, const char* name, py::ssize_t size, bool writable) {
     if (!a.dtype().equal(py::dtype::of<I>()))
@@ -78,9 +75,9 @@ void bind_tempering(py::module_& m) {
                 TemperingLadder<T> ladder{n_slots, n, nv, nh, w, wt, a, b, mdl, bt};
                 // W and W^T packed once per call for the GEMM path of dense half-sweeps
                 // (bit-identical to the gather-adds for binary states): a copy of each
-                // matrix per call, skipped below kMinPackedReplicas replicas per slot.
+                // matrix per call, skipped when no thread can get kMinGemmRows replicas.
                 std::vector<PackedRight<T>> packed, packed_t;
-                if (n >= kMinPackedReplicas) {
+                if (n >= kMinGemmRows) {
                     packed.resize(static_cast<std::size_t>(n_models));
                     packed_t.resize(static_cast<std::size_t>(n_models));
                     for (py::ssize_t i = 0; i < n_models; ++i) {
