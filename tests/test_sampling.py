@@ -310,12 +310,16 @@ SCRIPT = textwrap.dedent(
         res = sampling.trajectory_tempering(models, 67, 9, rng=2)
         out.update(res.all_v.tobytes()); out.update(res.swap_acceptance.tobytes())
         out.update(str(res.round_trips).encode())
+        res = sampling.trajectory_tempering(models, 67, 70, slots=5, rng=3)  # placement
+        out.update(res.all_v.tobytes()); out.update(res.positions.tobytes())
     print(_core.get_max_threads(), out.hexdigest())
     """
 )
 
 
 def test_bit_identical_for_1_2_3_threads() -> None:
+    """(67 replicas: one block of 67 and two of 33-34 rows take the GEMM path for dense
+    half-sweeps, three of 22-23 the gather-adds.)"""
     digests = []
     for n in (1, 2, 3):
         env = subprocess_env(OMP_NUM_THREADS=str(n), OPENBLAS_NUM_THREADS=str(n))
