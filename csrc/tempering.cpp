@@ -4,8 +4,6 @@
 #include <cmath>
 #include <vector>
 
-#include "gather.hpp"
-#include "gemm.hpp"
 #include "gibbs.hpp"
 #include "parallel.hpp"
 
@@ -76,27 +74,9 @@ struct Columns {
 // One sweep v -> h -> v of the columns' rows at each slot's (model, beta). The called
 // kernels draw at counters (block, sweep, k * n + c, stream): the same numbers whatever
 // the split into columns.
-// fields (width x n_out) of the binary input rows (width x n_in): a gather-add of the rows
-// of W where the input is 1, or, for a dense input of at least kMinGemmRows rows with
-// packed weights, a GEMM (the same bits). Measured on 784 x 500 at half the units on, one
-// thread: the GEMM is ~13 % faster per row from 28 rows, slower below 16 (its row tile).
-template <typename T>
-void block_fields(const T* in, std::int64_t width, std::int64_t n_in, const T* rows,
-                  const PackedRight<T>* packed, std::int64_t n_out, T* fields, T* scratch) {
-    if (packed != nullptr && width >= kMinGemmRows) {
-        std::int64_t ones = 0;
-        for (std::int64_t i = 0; i < width * n_in; ++i) ones += in[i] != T(0);
-        if (!prefer_gather(ones, width * n_in)) {
-            gemm_serial<T>(in, width, n_in, *packed, fields, n_out, scratch);
-            return;
-        }
-    }
-    sparse_fields<T>(in, width, n_in, rows, n_out, fields);
-}
-
 template <typename T>
 void sweep_columns(T* visible, T* hidden, T* fields_h, T* fields_v, const TemperingLadder<T>& ld,
-                   PhiloxKey key, std::uint64_t sweep, Columns cols, T* scratch) {
+                   PhiloxKey key, std::uint64_t sweep, Columns cols) {
     const std::int64_t n = ld.n_replicas, nv = ld.n_visible, nh = ld.n_hidden;
     const std::int64_t width = cols.c1 - cols.c0;
     for (int half = 0; half < 2; ++half) {
@@ -109,9 +89,7 @@ void sweep_columns(T* visible, T* hidden, T* fields_h, T* fields_v, const Temper
             const std::int64_t m = ld.model[k], row = k * n + cols.c0;
             const T* rows = to_hidden ? ld.weights + m * nv * nh : ld.weights_t + m * nv * nh;
             const T* bias = to_hidden ? ld.hidden_bias + m * nh : ld.visible_bias + m * nv;
-            const PackedRight<T>* packed = to_hidden ? ld.packed : ld.packed_t;
-            block_fields<T>(in + row * n_in, width, n_in, rows, packed ? packed + m : nullptr,
-                            n_out, fields + row * n_out, scratch);
+            sparse_fields<T>(in + row * n_in, width, n_in, rows, n_out, fields + row * n_out);
             const DrawSpec spec{key, sweep, static_cast<std::uint64_t>(row),
                                 to_hidden ? Stream::kHidden : Stream::kVisible};
             sample_from_fields<T>(fields + row * n_out, width, n_out, bias,
@@ -172,16 +150,9 @@ void run_columns(T* visible, T* hidden, T* fields_h, T* fields_v, const Temperin
                  std::int64_t n_sweeps, std::int64_t swap_every, Columns cols,
                  std::int64_t* accepts) {
     std::vector<T> acc(static_cast<std::size_t>(ld.n_hidden));
-    // gemm_serial's scratch: n_in x (width rounded up to the register tile)
-    std::vector<T> scratch;
-    if (ld.packed != nullptr || ld.packed_t != nullptr) {
-        const std::int64_t width = cols.c1 - cols.c0;
-        const std::int64_t padded = (width + kGemmRowTile - 1) / kGemmRowTile * kGemmRowTile;
-        scratch.resize(static_cast<std::size_t>(std::max(ld.n_visible, ld.n_hidden) * padded));
-    }
     for (std::int64_t s = 0; s < n_sweeps; ++s) {
         const std::uint64_t sweep = first_sweep + static_cast<std::uint64_t>(s);
-        sweep_columns(visible, hidden, fields_h, fields_v, ld, key, sweep, cols, scratch.data());
+        sweep_columns(visible, hidden, fields_h, fields_v, ld, key, sweep, cols);
         if (swap_every > 0 && ld.n_slots > 1 &&
             (sweep + 1) % static_cast<std::uint64_t>(swap_every) == 0) {
             const std::uint64_t event = (sweep + 1) / static_cast<std::uint64_t>(swap_every) - 1;

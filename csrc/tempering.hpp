@@ -12,12 +12,6 @@
 
 namespace pyrbm {
 
-template <typename T> class PackedRight;
-
-// Fewest rows (replicas of one slot on one thread) for which a dense half-sweep uses the
-// GEMM path; the binding packs the weights only when a slot has that many replicas.
-constexpr std::int64_t kMinGemmRows = 28;
-
 // The models and ladder of a tempered run (arrays owned by the caller).
 template <typename T> struct TemperingLadder {
     std::int64_t n_slots, n_replicas, n_visible, n_hidden;
@@ -27,11 +21,6 @@ template <typename T> struct TemperingLadder {
     const T* hidden_bias;        // n_models x n_hidden
     const std::int64_t* model;   // n_slots: the model index of each slot
     const double* betas;         // n_slots: the inverse temperature of each slot
-    // Optional (null: gather-adds only): W and W^T of each model packed for gemm_serial.
-    // A half-sweep of a slot's block whose input is dense (prefer_gather false) then uses a
-    // GEMM, which gives the gather-add's bits for {0, 1} states (gemm.hpp).
-    const PackedRight<T>* packed = nullptr;    // n_models
-    const PackedRight<T>* packed_t = nullptr;  // n_models
 };
 
 // The mutable state of a run besides the chains.

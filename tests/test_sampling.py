@@ -164,20 +164,6 @@ def test_kernel_matches_numpy_reference(kind: str, dtype: type) -> None:
     assert 0 < ref_acc.sum() < ref_att.sum()  # the test saw both decisions
 
 
-@pytest.mark.parametrize("n", [7, 61], ids=["gather_only", "gemm_for_dense"])
-def test_dense_half_sweeps_give_the_gather_bits(n: int, dtype: type) -> None:
-    """From 28 replicas of a slot on one thread the kernel uses GEMMs on dense half-sweeps
-    (most states all on here); the result is RBM.gibbs(path="sparse")'s, bit for bit."""
-    rbm = bimodal(dtype)
-    v0 = np.ones((n, NV), dtype)
-    v0[: n // 3] = 0
-    with pyrbm.num_threads(1):  # one block of all n replicas
-        res = sampling.parallel_tempering(rbm, n, 9, betas=[1.0], v0=v0, rng=8)
-    v, h = rbm.gibbs(v0, 9, rng=np.random.default_rng(8), path="sparse")
-    assert np.array_equal(res.v, v) and np.array_equal(res.h, h)
-    assert res.v.mean() > 0.5  # dense states were swept
-
-
 def test_joint_energy_matches_numpy(dtype: type) -> None:
     rbm = bimodal(dtype)
     gen = np.random.default_rng(4)
@@ -318,8 +304,6 @@ SCRIPT = textwrap.dedent(
 
 
 def test_bit_identical_for_1_2_3_threads() -> None:
-    """(67 replicas: one block of 67 and two of 33-34 rows take the GEMM path for dense
-    half-sweeps, three of 22-23 the gather-adds.)"""
     digests = []
     for n in (1, 2, 3):
         env = subprocess_env(OMP_NUM_THREADS=str(n), OPENBLAS_NUM_THREADS=str(n))

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 
 #include "arrays.hpp"
-#include "gemm.hpp"
 #include "tempering.hpp"
 
 namespace py = pybind11;
@@ -72,22 +70,7 @@ void bind_tempering(py::module_& m) {
                 auto* att = checked_int<std::int64_t>(attempts, "attempts", n_pairs, true);
                 auto* acc = checked_int<std::int64_t>(accepts, "accepts", n_pairs, true);
                 auto* trips = checked_int<std::int64_t>(round_trips, "round_trips", n, true);
-                TemperingLadder<T> ladder{n_slots, n, nv, nh, w, wt, a, b, mdl, bt};
-                // W and W^T packed once per call for the GEMM path of dense half-sweeps
-                // (bit-identical to the gather-adds for binary states): a copy of each
-                // matrix per call, skipped when no thread can get kMinGemmRows replicas.
-                std::vector<PackedRight<T>> packed, packed_t;
-                if (n >= kMinGemmRows) {
-                    packed.resize(static_cast<std::size_t>(n_models));
-                    packed_t.resize(static_cast<std::size_t>(n_models));
-                    for (py::ssize_t i = 0; i < n_models; ++i) {
-                        const auto k = static_cast<std::size_t>(i);
-                        packed[k].pack(MatrixView<T>{w + i * nv * nh, nv, nh, nh, 1});
-                        packed_t[k].pack(MatrixView<T>{wt + i * nv * nh, nh, nv, nv, 1});
-                    }
-                    ladder.packed = packed.data();
-                    ladder.packed_t = packed_t.data();
-                }
+                const TemperingLadder<T> ladder{n_slots, n, nv, nh, w, wt, a, b, mdl, bt};
                 const TemperingCounters counters{wk, dir, att, acc, trips};
                 if (first_sweep > UINT64_MAX - static_cast<std::uint64_t>(n_sweeps))
                     throw py::value_error("n_sweeps: first_sweep + n_sweeps exceeds 2**64");
