@@ -83,7 +83,8 @@ class _Trainer:
         self.tempering = None
         if config.sampler == "pt":
             if self.world.size > 1:
-                raise ValueError("sampler: 'pt' runs in one process only, not over MPI ranks")
+                raise ValueError("sampler: 'pt' runs in one process only, not over MPI ranks "
+                                 "(docs/sampling.md says why)")
             from ..sampling.persistent import PersistentTempering
 
             self.tempering = PersistentTempering(rbm, self.n_chains, config.temperatures, gen)
