@@ -158,15 +158,15 @@ void anneal_block(T* visible, std::int64_t n_block, std::int64_t n_visible,
     auto draw = [&](std::uint64_t sweep) {
         return DrawSpec{spec.key, sweep, first_chain, Stream::kAnnealing};
     };
-    std::fill(log_weights, log_weights + n_block, 0.0);
-    if (spec.draw_initial) {  // v ~ base model: sigmoid(base visible bias) per unit
+    if (spec.first_step == 1) std::fill(log_weights, log_weights + n_block, 0.0);
+    if (spec.draw_initial && spec.first_step == 1) {  // v ~ base model: sigmoid(base visible bias) per unit
         if (base.n_hidden > 0)
             throw std::invalid_argument("draw_initial: needs a base model without hidden units");
         std::fill(visible_fields.begin(), visible_fields.end(), T(0));
         sample_from_fields<T>(visible_fields.data(), n_block, n_visible, base.visible_bias, T(1),
                               draw(1), visible, nullptr);
     }
-    for (std::int64_t k = 1; k < spec.n_steps; ++k) {
+    for (std::int64_t k = spec.first_step; k < spec.end_step; ++k) {
         hid.compute_fields(visible, n_block, n_visible);
         base_hid.compute_fields(visible, n_block, n_visible);
         const double d_base = cb[k] - cb[k - 1], d_model = cm[k] - cm[k - 1];

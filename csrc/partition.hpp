@@ -42,6 +42,10 @@ template <typename T> struct RbmView {
 // with sweep 2k for h_B, 2k + 1 for v, 2k | 2^63 for h_A at step k (sweep 1: the initial
 // draw), so results are independent of the thread count. Fields are gather-adds of rows
 // of W (states are binary).
+// Only the steps k in [first_step, end_step) run (1 <= first_step <= end_step <=
+// n_steps): a run split into consecutive ranges equals one run over [1, n_steps) (the
+// initial draw and the reset of log_weights belong to first_step == 1; later ranges add
+// to log_weights), which lets the caller check for Ctrl-C between ranges.
 struct AnnealSpec {
     const double* coef_base;
     const double* coef_model;
@@ -49,6 +53,8 @@ struct AnnealSpec {
     PhiloxKey key;
     std::uint64_t chain_offset;
     bool draw_initial;
+    std::int64_t first_step;
+    std::int64_t end_step;
 };
 
 template <typename T>

@@ -59,6 +59,46 @@ def test_rhat_near_one_for_independent_chains_above_for_stuck_ones() -> None:
     assert diagnostics.rhat(frozen) == np.inf
 
 
+@pytest.mark.parametrize("phi", [0.0, 0.5, 0.9])
+def test_bulk_ess_of_ar1(phi: float) -> None:
+    """Rank-normalized split-chain ESS: for a Gaussian AR(1) the normal scores have about
+    the same autocorrelation, so ESS = n m (1 - phi) / (1 + phi) as well."""
+    x = ar1(phi, 20000, 8, seed=int(100 * phi) + 1)
+    tau = (1 + phi) / (1 - phi)
+    assert diagnostics.effective_sample_size(x, method="bulk") == pytest.approx(x.size / tau,
+                                                                                rel=0.1)
+
+
+def test_bulk_ess_is_robust_to_heavy_tails() -> None:
+    x = np.random.default_rng(0).standard_cauchy((4000, 8))  # iid, infinite variance
+    assert diagnostics.effective_sample_size(x, method="bulk") == pytest.approx(x.size, rel=0.1)
+
+
+def test_stuck_chains_give_an_ess_of_the_order_of_the_number_of_chains() -> None:
+    """Two groups of chains that never leave their modes: both estimators give an ESS
+    below 2 m (m = 6 chains) that does not grow with the run; the same chains without the
+    offsets give an ESS that grows with the run (n m / 3)."""
+    offsets = np.array([-3.0, -3.0, -3.0, 3.0, 3.0, 3.0])
+    for method in diagnostics.ESS_METHODS:
+        ess = []
+        for n in (4000, 40000):
+            x = ar1(0.5, n, 6, seed=3)
+            free = diagnostics.effective_sample_size(x, method=method)
+            assert free == pytest.approx(x.size / 3, rel=0.1)
+            ess.append(diagnostics.effective_sample_size(x + offsets, method=method))
+        assert max(ess) < 12, (method, ess)
+        assert ess[1] < 1.5 * ess[0], (method, ess)
+
+
+def test_bulk_ess_sees_a_drift_within_chains() -> None:
+    """Chains drifting together (not yet converged): the split halves disagree, so the
+    bulk ESS is well below the unsplit pooled one."""
+    x = ar1(0.5, 4000, 6, seed=5) + 6 * np.linspace(0, 1, 4000)[:, None]
+    bulk = diagnostics.effective_sample_size(x, method="bulk")
+    assert bulk < 0.6 * diagnostics.effective_sample_size(x)
+    assert bulk < 20
+
+
 def test_bad_input() -> None:
     with pytest.raises(TypeError, match="x: expected a numpy array"):
         diagnostics.autocorrelation_time([1.0, 2.0, 3.0, 4.0])
@@ -72,3 +112,7 @@ def test_bad_input() -> None:
         diagnostics.rhat(np.zeros((10, 2, 2, 2)))
     with pytest.raises(TypeError, match="x: expected real numbers"):
         diagnostics.rhat(np.array([["a"] * 2] * 5))
+    with pytest.raises(ValueError, match="method: expected one of"):
+        diagnostics.effective_sample_size(np.zeros((10, 2)), method="batch")
+    with pytest.raises(ValueError, match="x: needs at least 8 steps"):
+        diagnostics.effective_sample_size(np.arange(6.0), method="bulk")

@@ -296,6 +296,8 @@ SCRIPT = textwrap.dedent(
         res = sampling.trajectory_tempering(models, 67, 9, rng=2)
         out.update(res.all_v.tobytes()); out.update(res.swap_acceptance.tobytes())
         out.update(str(res.round_trips).encode())
+        res = sampling.trajectory_tempering(models, 67, 70, slots=5, rng=3)  # placement
+        out.update(res.all_v.tobytes()); out.update(res.positions.tobytes())
     print(_core.get_max_threads(), out.hexdigest())
     """
 )
@@ -399,6 +401,7 @@ def test_equilibrium_samples_report_mixing() -> None:
     # and tau of the order of the recorded 100 sweeps; PT's chains cross (tau ~ 20 sweeps)
     assert gibbs.rhat > 5 and pt.rhat < 1.3
     assert gibbs.tau > 5 * pt.tau
+    assert gibbs.ess < 2 * 600 < pt.ess  # stuck chains: an ESS of the order of the chains
     ptt = sampling.equilibrium_samples(rbm, 600, 200, sampler="ptt", models=trajectory(rbm, 8),
                                        rng=0)
     assert chi_square_p(ptt.v, law) > 1e-3

@@ -74,25 +74,3 @@ def test_resumed_pt_run_is_identical(tmp_path: Path) -> None:
 def test_bad_sampler_settings(extra: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         pyrbm.train(fresh_model(), two_mode_data(), epochs=1, rng=0, **{**SETTINGS, **extra})
-
-
-def test_mixing_observer_records_the_gibbs_mixing_time() -> None:
-    """The observer's tau and R-hat separate a bimodal model (strong couplings, chains
-    stuck) from a weak one, and its values reach the training history."""
-    from pyrbm.sampling import MixingObserver
-
-    gen = np.random.default_rng(0)
-    w = 0.8 + 0.1 * gen.standard_normal((N_VISIBLE, N_HIDDEN))
-    strong = pyrbm.RBM(w, -w.sum(1) / 2, -w.sum(0) / 2)
-    weak = pyrbm.RBM(0.05 * w, np.zeros(N_VISIBLE), np.zeros(N_HIDDEN))
-    info = pyrbm.training.CheckpointInfo(epoch=1, update=1, wall_time=0.0, index=0)
-    observer = MixingObserver(n_chains=16, n_sweeps=200)
-    stuck, mixing = observer(strong, info), observer(weak, info)
-    assert stuck["gibbs_tau_mode1"] > 20 * mixing["gibbs_tau_mode1"]
-    assert stuck["gibbs_rhat_mode1"] > 2 and mixing["gibbs_rhat_mode1"] < 1.1
-    assert observer(strong, info) == stuck  # a fixed seed per checkpoint
-    history = pyrbm.train(fresh_model(), two_mode_data(), epochs=2, rng=2, callbacks=[observer],
-                          **{**SETTINGS, "checkpoint_every": "epoch"})
-    assert len(history["gibbs_tau_mode1"]) == 2 and np.all(history["gibbs_tau_mode1"] > 0)
-    with pytest.raises(ValueError, match="n_sweeps"):
-        MixingObserver(n_sweeps=2)

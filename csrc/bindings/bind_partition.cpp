@@ -1,5 +1,6 @@
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "arrays.hpp"
@@ -61,9 +62,27 @@ void bind_partition(py::module_& m) {
                 const auto n_steps = coef_base.shape(0);
                 const double* cm = checked<double>(coef_model, "coef_model", {n_steps});
                 double* lw = checked<double>(log_weights, "log_weights", {n}, true);
-                const AnnealSpec spec{cb, cm, n_steps, to_key(key), chain_offset, draw_initial};
-                py::gil_scoped_release release;
-                anneal<T>(v, n, nv, model, base, spec, lw);
+                // Ranges of steps of about 2^27 multiply-adds, Ctrl-C checked between them
+                // (a split run is bit-identical: the state between steps is the chains).
+                const double per_step =
+                    2.0 * double(n) * double(nv) * double(model.n_hidden + base.n_hidden) + 1.0;
+                const std::int64_t chunk =
+                    std::max<std::int64_t>(1, static_cast<std::int64_t>(134217728.0 / per_step));
+                if (n_steps < 2) {  // no step: the kernel only resets / draws
+                    const AnnealSpec spec{cb, cm, n_steps, to_key(key), chain_offset,
+                                          draw_initial, 1, 1};
+                    py::gil_scoped_release release;
+                    anneal<T>(v, n, nv, model, base, spec, lw);
+                }
+                for (std::int64_t first = 1; first < n_steps; first += chunk) {
+                    const AnnealSpec spec{cb, cm, n_steps, to_key(key), chain_offset,
+                                          draw_initial, first, std::min(first + chunk, n_steps)};
+                    {
+                        py::gil_scoped_release release;
+                        anneal<T>(v, n, nv, model, base, spec, lw);
+                    }
+                    check_signals();
+                }
             });
         },
         py::arg("visible"), py::arg("weights"), py::arg("weights_t"), py::arg("visible_bias"),

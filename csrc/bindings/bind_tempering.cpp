@@ -1,5 +1,8 @@
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "arrays.hpp"
 #include "tempering.hpp"
 
@@ -69,9 +72,24 @@ void bind_tempering(py::module_& m) {
                 auto* trips = checked_int<std::int64_t>(round_trips, "round_trips", n, true);
                 const TemperingLadder<T> ladder{n_slots, n, nv, nh, w, wt, a, b, mdl, bt};
                 const TemperingCounters counters{wk, dir, att, acc, trips};
-                py::gil_scoped_release release;
-                tempering_sweeps<T>(v, h, fh, fv, ladder, counters, to_key(key), first_sweep,
-                                    n_sweeps, swap_every);
+                if (first_sweep > UINT64_MAX - static_cast<std::uint64_t>(n_sweeps))
+                    throw py::value_error("n_sweeps: first_sweep + n_sweeps exceeds 2**64");
+                // Blocks of about 2^27 multiply-adds, Ctrl-C checked between them: the
+                // counters (sweep, swap event) are global and the walker / round-trip
+                // state lives in the arrays, so a split run is bit-identical.
+                const double per_sweep = 2.0 * double(rows) * double(nv) * double(nh) + 1.0;
+                const std::int64_t chunk =
+                    std::max<std::int64_t>(1, static_cast<std::int64_t>(134217728.0 / per_sweep));
+                for (std::int64_t done = 0; done < n_sweeps; done += chunk) {
+                    const std::int64_t todo = std::min(chunk, n_sweeps - done);
+                    {
+                        py::gil_scoped_release release;
+                        tempering_sweeps<T>(v, h, fh, fv, ladder, counters, to_key(key),
+                                            first_sweep + static_cast<std::uint64_t>(done),
+                                            todo, swap_every);
+                    }
+                    check_signals();
+                }
             });
         },
         py::arg("visible"), py::arg("hidden"), py::arg("fields_h"), py::arg("fields_v"),

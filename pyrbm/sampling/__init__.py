@@ -12,7 +12,7 @@ from .equilibrium import EquilibriumSamples, equilibrium_samples
 from .observer import MixingObserver
 from .result import TemperingResult
 from .tempering import parallel_tempering, trajectory_tempering
-from .trajectory import archive_trajectory, independent_end
+from .trajectory import archive_trajectory, data_visible_bias, independent_end, path_models
 
 __all__ = [
     "EquilibriumSamples",
@@ -20,9 +20,11 @@ __all__ = [
     "TemperingResult",
     "adapt_ladder",
     "archive_trajectory",
+    "data_visible_bias",
     "equilibrium_samples",
     "independent_end",
     "initial_ladder",
     "parallel_tempering",
+    "path_models",
     "trajectory_tempering",
 ]

@@ -92,6 +92,35 @@ def adapt_ladder(betas: np.ndarray, acceptance: np.ndarray, target: float) -> np
     return np.asarray(new)
 
 
+def adapt_positions(positions: np.ndarray, acceptance: np.ndarray) -> np.ndarray:
+    """New positions along a path, same length and ends, with equal rejection per pair.
+
+    The rejection of each pair over its width is a piecewise-constant density of the
+    communication barrier along the path (as in :func:`adapt_ladder`); the new positions
+    are equally spaced in the cumulative barrier, so each pair gets the same expected
+    rejection. Unlike a beta ladder, both ends stay where they are (the easy model and
+    the target).
+
+    Parameters
+    ----------
+    positions : numpy.ndarray, shape (n,)
+        Current positions, strictly increasing.
+    acceptance : numpy.ndarray, shape (n - 1,)
+        Measured swap acceptance of each adjacent pair (NaN: not measured, taken as 0).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+    """
+    rejection = np.clip(1.0 - np.nan_to_num(acceptance, nan=0.0), MIN_REJECTION, 1.0)
+    barrier = np.concatenate([[0.0], np.cumsum(rejection)])
+    new = np.interp(np.linspace(0.0, barrier[-1], positions.shape[0]), barrier, positions)
+    new[0], new[-1] = positions[0], positions[-1]
+    if np.any(np.diff(new) <= 0):  # degenerate estimate: keep the old positions
+        return positions.copy()
+    return new
+
+
 def check_target(value: Any) -> float:
     """Return the target acceptance, a number strictly between 0 and 1."""
     target = finite_scalar(value, "target_acceptance")

@@ -36,6 +36,10 @@ class EquilibriumSamples:
         chains over the second half of the run (u_1: top left singular vector of W).
     rhat : float
         Split R-hat of the same series.
+    ess : float
+        Its rank-normalized split-chain (bulk) effective sample size
+        (``diagnostics.effective_sample_size(trace, method="bulk")``); NaN if the recorded
+        half is too short (fewer than 8 sweeps).
     """
 
     v: np.ndarray
@@ -45,6 +49,7 @@ class EquilibriumSamples:
     round_trips: int
     tau: float
     rhat: float
+    ess: float = float("nan")
 
 
 def equilibrium_samples(
@@ -115,4 +120,6 @@ def equilibrium_samples(
         v=res.v, h=res.h, sampler=sampler, swap_acceptance=res.swap_acceptance,
         round_trips=res.round_trips, tau=float(diagnostics.autocorrelation_time(trace)),
         rhat=float(diagnostics.rhat(trace)),
+        ess=float(diagnostics.effective_sample_size(trace, method="bulk"))
+        if trace.shape[0] >= 8 else float("nan"),
     )

@@ -41,6 +41,9 @@ class TemperingResult:
     trace : numpy.ndarray or None
         ``trace(v, h)`` of the target chains every ``trace_every`` sweeps after adaptation,
         stacked along a new first axis: shape (n_records, ...); None without ``trace``.
+    positions : numpy.ndarray or None, shape (n_slots,)
+        Trajectory tempering with ``slots``: each slot's position along the path through
+        the given models (knot index, 0 = the easy end); otherwise None.
     """
 
     v: np.ndarray
@@ -54,6 +57,7 @@ class TemperingResult:
     n_sweeps: int
     adapted_sweeps: int
     trace: np.ndarray | None = None
+    positions: np.ndarray | None = None
 
     @property
     def n_slots(self) -> int:

@@ -23,8 +23,9 @@ from .._rng import RngLike, as_generator, draw_key
 from .._validation import positive_int, state_array
 from ..model import RBM
 from ..partition.exact import check_rbm
-from ._ladder import adapt_ladder, check_ladder, check_target
+from ._ladder import adapt_ladder, adapt_positions, check_ladder, check_target
 from .result import TemperingResult
+from .trajectory import path_models
 
 Trace = Callable[[np.ndarray, np.ndarray], Any]
 
@@ -55,6 +56,14 @@ class _Chains:
         self.direction = np.zeros(rows, np.int8)
         self.reset_counters()
         self.sweep = 0
+
+    def set_models(self, models: Sequence[RBM]) -> None:
+        """Replace the parameters of every model in place (same count and shape)."""
+        for i, m in enumerate(models):
+            np.copyto(self.weights[i], m.weights)
+            np.copyto(self.weights_t[i], m.weights.T)
+            np.copyto(self.visible_bias[i], m.visible_bias)
+            np.copyto(self.hidden_bias[i], m.hidden_bias)
 
     def reset_counters(self) -> None:
         n_pairs = max(self.n_slots - 1, 0)
@@ -130,8 +139,8 @@ def _production(chains: _Chains, key: tuple[int, int], n_sweeps: int, swap_every
     return np.stack(records) if records else None
 
 
-def _result(chains: _Chains, n_sweeps: int, adapted: int, trace: np.ndarray | None
-            ) -> TemperingResult:
+def _result(chains: _Chains, n_sweeps: int, adapted: int, trace: np.ndarray | None,
+            positions: np.ndarray | None = None) -> TemperingResult:
     v, h = chains.target()
     nv, nh = chains.v.shape[1], chains.h.shape[1]
     return TemperingResult(
@@ -140,7 +149,7 @@ def _result(chains: _Chains, n_sweeps: int, adapted: int, trace: np.ndarray | No
         all_v=chains.v.reshape(chains.n_slots, chains.n, nv).copy(),
         all_h=chains.h.reshape(chains.n_slots, chains.n, nh).copy(),
         swap_attempts=chains.attempts.copy(), n_sweeps=n_sweeps, adapted_sweeps=adapted,
-        trace=trace,
+        trace=trace, positions=None if positions is None else positions.copy(),
     )
 
 
@@ -253,6 +262,7 @@ def trajectory_tempering(
     rng: RngLike = None,
     trace: Trace | None = None,
     trace_every: int = 1,
+    slots: int | None = None,
 ) -> TemperingResult:
     """Sample the last of ``models`` by parallel trajectory tempering (PTT).
 
@@ -263,6 +273,15 @@ def trajectory_tempering(
     gather-add of the visible ones per attempted state, so a swap event costs about a
     third of a sweep (raise ``swap_every`` to trade mixing for speed).
 
+    With ``slots``, ``models`` are the knots of a piecewise-linear path in parameter
+    space (:func:`pyrbm.sampling.path_models`; every point of it is an RBM) and ``slots``
+    models are placed along it: first equally spaced in knot index, then, in rounds of 16,
+    32, ... swap events (at most half of ``n_sweeps``), moved to equal swap acceptance
+    between neighbours, the ends fixed (the selection by acceptance of Bereux et al., with
+    interpolation where the saved models are too sparse). ``models=[independent_end(rbm,
+    data_visible_bias(data)), rbm]`` is tempering along the straight path from the data's
+    independent-units model to ``rbm``.
+
     Parameters
     ----------
     models : list of RBM
@@ -271,7 +290,7 @@ def trajectory_tempering(
         Chains per model.
     n_sweeps : int
         Gibbs sweeps of every chain.
-    v0 : numpy.ndarray, shape (n_chains, n_visible) or (n_models, n_chains, n_visible)
+    v0 : numpy.ndarray, shape (n_chains, n_visible) or (n_slots, n_chains, n_visible)
         Initial visible states; default: uniform random bits.
     swap_every : int
         Sweeps between two swap events.
@@ -279,11 +298,16 @@ def trajectory_tempering(
     trace : callable, optional
         ``trace(v, h)`` of the target chains every ``trace_every`` sweeps.
     trace_every : int
+    slots : int, optional
+        Number of models placed along the path through ``models`` (at least 2); default:
+        ``models`` themselves, no placement. The placement equalizes the acceptance;
+        its level follows from ``slots`` (both ends are fixed).
 
     Returns
     -------
     TemperingResult
-        ``betas`` is all ones; ``swap_acceptance[k]`` is that of models k and k + 1.
+        ``betas`` is all ones; ``swap_acceptance[k]`` is that of slots k and k + 1;
+        ``positions`` the slots' positions along the path (knot index; with ``slots``).
     """
     models = check_trajectory(models)
     n_chains = positive_int(n_chains, "n_chains")
@@ -291,8 +315,26 @@ def trajectory_tempering(
     swap_every = positive_int(swap_every, "swap_every")
     trace, trace_every = _check_trace(trace, trace_every)
     gen = as_generator(rng)
+    knots = models
+    positions = None
+    if slots is not None:
+        n_slots = positive_int(slots, "slots", minimum=2)
+        positions = np.linspace(0.0, len(knots) - 1.0, n_slots)
+        models = path_models(knots, positions)
     n_slots = len(models)
     start = _start_states(models[0], v0, n_slots, n_chains, gen)
     chains = _Chains(models, np.arange(n_slots), np.ones(n_slots), start)
-    recorded = _production(chains, draw_key(gen), n_sweeps, swap_every, trace, trace_every)
-    return _result(chains, n_sweeps, 0, recorded)
+    key = draw_key(gen)
+    adapted = 0
+    if positions is not None and n_sweeps >= 4 * FIRST_ROUND * swap_every:
+        length = FIRST_ROUND * swap_every
+        while adapted + length <= n_sweeps // 2:
+            chains.reset_counters()
+            chains.run(key, length, swap_every)
+            positions = adapt_positions(positions, chains.acceptance())
+            chains.set_models(path_models(knots, positions))
+            adapted += length
+            length *= 2
+        chains.reset_counters()
+    recorded = _production(chains, key, n_sweeps - adapted, swap_every, trace, trace_every)
+    return _result(chains, n_sweeps, adapted, recorded, positions)

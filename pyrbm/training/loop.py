@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -83,7 +83,8 @@ class _Trainer:
         self.tempering = None
         if config.sampler == "pt":
             if self.world.size > 1:
-                raise ValueError("sampler: 'pt' runs in one process only, not over MPI ranks")
+                raise ValueError("sampler: 'pt' runs in one process only, not over MPI ranks "
+                                 "(docs/sampling.md says why)")
             from ..sampling.persistent import PersistentTempering
 
             self.tempering = PersistentTempering(rbm, self.n_chains, config.temperatures, gen)
@@ -362,6 +363,12 @@ def _run(
                 )
         bar.set_postfix({"epoch": record.epoch, **{k: f"{v:.4g}" for k, v in values.items()}})
 
+    # Callbacks with an observe_chains(rbm, chains, update) method see the persistent
+    # chains (this rank's block; the root's under MPI) after every update.
+    chain_watchers: list[Callable[[RBM, np.ndarray, int], object]] = []
+    if cfg.method == "pcd" and world.is_root:
+        found = (getattr(c, "observe_chains", None) for c in callbacks)
+        chain_watchers = [w for w in found if callable(w)]
     try:
         batch_size, n = cfg.batch_size, trainer.data.shape[0]
         while trainer.update < total:
@@ -370,6 +377,8 @@ def _run(
             rows = trainer.order[trainer.position * batch_size : (trainer.position + 1) * batch_size]
             trainer.step(trainer.data[rows])
             trainer.update += 1
+            for watcher in chain_watchers:  # e.g. sampling.MixingObserver
+                watcher(rbm, trainer.chains, trainer.update)
             trainer.position += 1
             if trainer.position == trainer.n_batches:
                 trainer.epoch, trainer.position = trainer.epoch + 1, 0
