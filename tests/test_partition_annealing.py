@@ -81,6 +81,48 @@ def test_anneal_kernel_matches_numpy_reference(dtype, reverse, with_base_rbm):
     np.testing.assert_allclose(lw, lw_ref, rtol=1e-5 if dtype == np.float32 else 1e-11)
 
 
+@pytest.mark.parametrize("with_base_rbm", [False, True], ids=["base_rate", "base_rbm"])
+def test_anneal_kernel_in_step_ranges_matches_numpy_reference(with_base_rbm):
+    """64 chains of 211 x 157 and 80 steps: the binding runs ranges of ~31 steps with a
+    Ctrl-C check between them; the result is still the reference's."""
+    rbm = small_rbm(211, 157, 0.1, np.float64, 5)
+    base_rbm = small_rbm(211, 3, 0.3, np.float64, 6) if with_base_rbm else None
+    gen = np.random.default_rng(1)
+    betas = annealing.schedule("linear", 80)
+    base = base_rbm.visible_bias if with_base_rbm else gen.normal(-1, 1, 211)
+    start = (gen.random((64, 211)) < 0.3).astype(np.float64)
+    key = (99, 7)
+    v_ref, lw_ref = anneal_reference(rbm, start, base, betas, 1.0, key, not with_base_rbm,
+                                     base_rbm)
+    v, lw = start.copy(), np.empty(64)
+    b_w, b_wt, b_b = (None, None, None) if base_rbm is None else (
+        base_rbm.weights, np.ascontiguousarray(base_rbm.weights.T), base_rbm.hidden_bias
+    )
+    _core.anneal(
+        v, rbm.weights, np.ascontiguousarray(rbm.weights.T), rbm.visible_bias,
+        rbm.hidden_bias, base, b_w, b_wt, b_b, 1.0 - betas, betas, key, 0,
+        not with_base_rbm, lw,
+    )
+    np.testing.assert_array_equal(v, v_ref)
+    np.testing.assert_allclose(lw, lw_ref, rtol=1e-11)
+
+
+INTERRUPT_AIS = """
+import pyrbm
+rbm = pyrbm.RBM.random(53, 31, std=0.5, rng=0)
+print("ready", flush=True)
+pyrbm.log_partition(rbm, "ais", rng=0, n_chains=100, n_betas=3 * 10**6)  # minutes: one call
+print("finished", flush=True)
+"""
+
+
+def test_ctrl_c_stops_a_long_annealing_run():
+    from tests.test_validation_hardening import _interrupted
+
+    out, err = _interrupted(INTERRUPT_AIS)
+    assert "KeyboardInterrupt" in err and "finished" not in out, err
+
+
 @pytest.mark.parametrize("method", ["ais", "rais"])
 def test_annealing_is_thread_count_independent(method):
     rbm = small_rbm(31, 17, 0.3, np.float32, 4)

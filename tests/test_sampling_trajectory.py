@@ -1,6 +1,6 @@
 """Paths for trajectory tempering (pyrbm.sampling.trajectory): interpolated models, the
 data's independent-units end, the placement of slots by acceptance, checked against
-enumeration on the small bimodal RBM of tests/test_sampling.py; and the tempering kernel
+enumeration on the small bimodal RBM of tests/sampling_cases.py; and the tempering kernel
 split into calls (what its Ctrl-C checks rely on) and stopped by Ctrl-C."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pyrbm.partition.exact import sample_exact
 from pyrbm.sampling._ladder import adapt_positions
 from pyrbm.sampling.tempering import _Chains
 
-from .test_sampling import NV, bimodal, chi_square_p, exact_law, state_index, trajectory, tv, tv_floor
+from .sampling_cases import NV, bimodal, chi_square_p, exact_law, state_index, trajectory, tv, tv_floor
 from .test_validation_hardening import _interrupted
 
 
@@ -141,3 +141,20 @@ print("finished", flush=True)
 def test_ctrl_c_stops_a_long_tempering_run() -> None:
     out, err = _interrupted(INTERRUPT_TEMPERING)
     assert "KeyboardInterrupt" in err and "finished" not in out, err
+
+
+def test_bad_trajectory() -> None:
+    rbm = bimodal()
+    tt = sampling.trajectory_tempering
+    with pytest.raises(ValueError, match="models: trajectory tempering needs at least 2"):
+        tt([rbm], 4, 2)
+    with pytest.raises(TypeError, match="models: expected a list"):
+        tt(rbm, 4, 2)
+    with pytest.raises(TypeError, match=r"models\[1\]: expected pyrbm.RBM"):
+        tt([rbm, "x"], 4, 2)
+    other = pyrbm.RBM(np.zeros((NV, 5)), np.zeros(NV), np.zeros(5))
+    with pytest.raises(ValueError, match=r"models\[2\]: shape \(11, 5\) differs"):
+        tt([rbm, rbm, other], 4, 2)
+    single = bimodal(np.float32)
+    with pytest.raises(TypeError, match=r"models\[1\]: dtype float32 differs"):
+        tt([rbm, single], 4, 2)

@@ -1,6 +1,6 @@
-"""Parallel tempering and trajectory tempering (pyrbm.sampling): the compiled kernel
-against a NumPy reference, exactness on small bimodal RBMs (distinct prime sizes)
-against enumeration, stationarity, thread-count independence and argument checks."""
+"""Parallel tempering (pyrbm.sampling.tempering): the compiled kernel against a NumPy
+reference, exactness on small bimodal RBMs (distinct prime sizes) against enumeration,
+stationarity, thread-count independence and argument checks."""
 
 from __future__ import annotations
 
@@ -9,76 +9,15 @@ import textwrap
 
 import numpy as np
 import pytest
-from scipy import stats
-from scipy.special import logsumexp
 
 import pyrbm
 from pyrbm import _core, sampling
 from pyrbm.partition.exact import sample_exact
-from pyrbm.sampling import adapt_ladder
 
 from .conftest import PYTHON, subprocess_env
-
-NV, NH = 11, 7  # distinct primes; 2^11 visible states are enumerated
-
-
-def bimodal(dtype: type = np.float64, seed: int = 3) -> pyrbm.RBM:
-    """Strong positive couplings, biases near the symmetric point: two modes (all off,
-    all on) of about 44 % and 39 % of the mass, between which Gibbs chains rarely move."""
-    gen = np.random.default_rng(seed)
-    w = 1.2 + 0.2 * gen.standard_normal((NV, NH))
-    a = -w.sum(1) / 2 + 0.1 * gen.standard_normal(NV)
-    b = -w.sum(0) / 2 + 0.1 * gen.standard_normal(NH)
-    return pyrbm.RBM(w.astype(dtype), a.astype(dtype), b.astype(dtype))
-
-
-def trajectory(rbm: pyrbm.RBM, n_models: int, seed: int = 0) -> list[pyrbm.RBM]:
-    """Models from zero couplings to ``rbm``, perturbed so they are not one beta ladder."""
-    gen = np.random.default_rng(seed)
-    out = []
-    for t in np.linspace(0.0, 1.0, n_models):
-        noise = 0.0 if t == 1.0 else 0.05 * t * gen.standard_normal(rbm.weights.shape)
-        out.append(pyrbm.RBM((t * rbm.weights + noise).astype(rbm.dtype),
-                             (t * rbm.visible_bias).astype(rbm.dtype),
-                             (t * rbm.hidden_bias).astype(rbm.dtype)))
-    return out
-
-
-def all_visible(n: int) -> np.ndarray:
-    return ((np.arange(2**n)[:, None] >> np.arange(n)) & 1).astype(np.float64)
-
-
-def exact_law(rbm: pyrbm.RBM, beta: float = 1.0) -> np.ndarray:
-    v = all_visible(rbm.n_visible)
-    w, a, b = (np.asarray(x, np.float64) for x in (rbm.weights, rbm.visible_bias, rbm.hidden_bias))
-    log_p = beta * v @ a + np.logaddexp(0.0, beta * (b + v @ w)).sum(axis=1)
-    return np.exp(log_p - logsumexp(log_p))
-
-
-def state_index(v: np.ndarray) -> np.ndarray:
-    return (v.astype(np.int64) << np.arange(v.shape[1])).sum(axis=1)
-
-
-def chi_square_p(v: np.ndarray, law: np.ndarray) -> float:
-    """Pearson chi-square p-value of independent samples ``v`` against ``law``; states
-    expected fewer than 5 times are pooled into one bin."""
-    counts = np.bincount(state_index(v), minlength=law.size)
-    expected = law * v.shape[0]
-    big = expected >= 5
-    observed = np.concatenate([counts[big], [counts[~big].sum()]])
-    wanted = np.concatenate([expected[big], [expected[~big].sum()]])
-    return float(stats.chisquare(observed, wanted).pvalue)
-
-
-def tv(v: np.ndarray, law: np.ndarray) -> float:
-    return 0.5 * float(np.abs(np.bincount(state_index(v), minlength=law.size) / len(v) - law).sum())
-
-
-def tv_floor(law: np.ndarray, n: int, quantile: float = 0.999, seed: int = 0) -> float:
-    """The ``quantile`` of the TV distance of ``n`` exact draws to ``law`` (400 replicas)."""
-    gen = np.random.default_rng(seed)
-    draws = gen.multinomial(n, law, size=400) / n
-    return float(np.quantile(0.5 * np.abs(draws - law).sum(axis=1), quantile))
+from .sampling_cases import (
+    NH, NV, bimodal, chi_square_p, exact_law, state_index, trajectory, tv, tv_floor,
+)
 
 
 # -- the kernel against references ---------------------------------------------------------
@@ -250,34 +189,6 @@ def test_tv_check_detects_a_sampler_that_is_not_stationary() -> None:
     assert tv(v, law) > 2 * tv_floor(law, n)
 
 
-# -- the ladder ------------------------------------------------------------------------
-def test_adapt_ladder_equalizes_a_known_barrier() -> None:
-    """If the rejection of a pair is c * (its width), the adapted ladder has equal widths
-    and total rejection (n - 1)(1 - target): beta_min = 1 - (n - 1)(1 - target) / c."""
-    c, target, n = 3.0, 0.7, 6
-    betas = np.array([0.2, 0.3, 0.5, 0.8, 0.9, 1.0])
-    for _ in range(3):
-        betas = adapt_ladder(betas, 1.0 - c * np.diff(betas), target)
-    expected = np.linspace(1.0 - (n - 1) * (1.0 - target) / c, 1.0, n)
-    np.testing.assert_allclose(betas, expected, atol=1e-12)
-    # an easy model (no rejection anywhere) extends the ladder down to beta = 0
-    low = adapt_ladder(np.array([0.5, 0.75, 1.0]), np.array([0.99, 0.99]), 0.3)
-    assert low[0] == 0.0 and np.all(np.diff(low) > 0)
-
-
-def test_adaptation_reaches_the_target_acceptance() -> None:
-    rbm = bimodal()
-    res = sampling.parallel_tempering(rbm, 120, 600, betas=6, target_acceptance=0.7, rng=2)
-    assert res.betas[0] > 0.2  # the target is reached above beta = 0
-    np.testing.assert_allclose(res.swap_acceptance, 0.7, atol=0.03)
-    # a lower target than beta = 0 allows: the ladder stops at 0, acceptance equal
-    low = sampling.parallel_tempering(rbm, 120, 600, betas=6, target_acceptance=0.3, rng=2)
-    assert low.betas[0] == 0.0 and np.ptp(low.swap_acceptance) < 0.05
-    fixed = sampling.parallel_tempering(rbm, 20, 100, betas=6, adapt=False, rng=2)
-    np.testing.assert_array_equal(fixed.betas, sampling.initial_ladder(6))
-    assert fixed.adapted_sweeps == 0
-
-
 # -- determinism -----------------------------------------------------------------------
 SCRIPT = textwrap.dedent(
     """
@@ -370,44 +281,3 @@ def test_bad_arguments() -> None:
         pt(rbm, 4, 2, betas=2, v0=np.full((2, 4, NV), 0.5))
     with pytest.raises(TypeError, match="v0: dtype float32"):
         pt(rbm, 4, 2, v0=np.zeros((4, NV), np.float32))
-
-
-def test_bad_trajectory() -> None:
-    rbm = bimodal()
-    tt = sampling.trajectory_tempering
-    with pytest.raises(ValueError, match="models: trajectory tempering needs at least 2"):
-        tt([rbm], 4, 2)
-    with pytest.raises(TypeError, match="models: expected a list"):
-        tt(rbm, 4, 2)
-    with pytest.raises(TypeError, match=r"models\[1\]: expected pyrbm.RBM"):
-        tt([rbm, "x"], 4, 2)
-    other = pyrbm.RBM(np.zeros((NV, 5)), np.zeros(NV), np.zeros(5))
-    with pytest.raises(ValueError, match=r"models\[2\]: shape \(11, 5\) differs"):
-        tt([rbm, rbm, other], 4, 2)
-    single = bimodal(np.float32)
-    with pytest.raises(TypeError, match=r"models\[1\]: dtype float32 differs"):
-        tt([rbm, single], 4, 2)
-
-
-# -- equilibrium samples with their mixing report (for reverse AIS / model samples) ------
-def test_equilibrium_samples_report_mixing() -> None:
-    rbm = bimodal()
-    law = exact_law(rbm)
-    pt = sampling.equilibrium_samples(rbm, 600, 200, sampler="pt", temperatures=6, rng=0)
-    assert chi_square_p(pt.v, law) > 1e-3
-    assert pt.swap_acceptance.shape == (5,) and pt.round_trips > 0
-    gibbs = sampling.equilibrium_samples(rbm, 600, 200, sampler="gibbs", rng=0)
-    # Gibbs chains from random bits split between the modes and stay: R-hat far above 1
-    # and tau of the order of the recorded 100 sweeps; PT's chains cross (tau ~ 20 sweeps)
-    assert gibbs.rhat > 5 and pt.rhat < 1.3
-    assert gibbs.tau > 5 * pt.tau
-    assert gibbs.ess < 2 * 600 < pt.ess  # stuck chains: an ESS of the order of the chains
-    ptt = sampling.equilibrium_samples(rbm, 600, 200, sampler="ptt", models=trajectory(rbm, 8),
-                                       rng=0)
-    assert chi_square_p(ptt.v, law) > 1e-3
-    with pytest.raises(ValueError, match="sampler: expected one of"):
-        sampling.equilibrium_samples(rbm, 10, 20, sampler="hmc")
-    with pytest.raises(ValueError, match="models: sampler 'ptt' needs"):
-        sampling.equilibrium_samples(rbm, 10, 20, sampler="ptt")
-    with pytest.raises(ValueError, match="models: the last model"):
-        sampling.equilibrium_samples(rbm, 10, 20, sampler="ptt", models=trajectory(rbm, 3)[:2])
