@@ -37,14 +37,17 @@ void sparse_fields(const T* states, std::int64_t n_chains, std::int64_t n_in, co
 
 template <typename T> class PackedRight;
 
-// The weights as the block-local sweeps use them: weights (n_visible x n_hidden) and
-// weights_t (its transpose) for the gather-adds, packed and packed_t (W and W^T packed
-// for gemm_serial) for GEMMs; either pair may be null (that path is then never taken).
+// The weights as the block-local sweeps use them: weights (n_visible rows of stride
+// ld_hidden >= n_hidden) and weights_t (its transpose, n_hidden rows of stride
+// ld_visible >= n_visible, any padding columns 0) for the gather-adds, packed and
+// packed_t (W and W^T packed for gemm_serial) for GEMMs; either pair may be null (that
+// path is then never taken). The fields of a block are kept at those strides.
 template <typename T> struct BlockWeights {
     const T* weights;
     const T* weights_t;
     const PackedRight<T>* packed;
     const PackedRight<T>* packed_t;
+    std::int64_t ld_hidden, ld_visible;
 };
 
 // n_sweeps full sweeps v -> h -> v in place on visible, one block of chains per thread
