@@ -16,7 +16,7 @@ namespace {
 // Buffers kept by the calling thread between calls (a run makes thousands).
 template <typename T> struct EngineScratch {
     std::vector<T> weights_pad, weights_t, hidden, probs_data, probs_model, stacked, stacked_t,
-        coeffs;
+        coeffs, chains, visible_fields;
     PackedRight<T> packed, packed_t;  // W and W^T for the block-local GEMMs
     static T* sized(std::vector<T>& v, std::int64_t n) {
         if (v.size() < static_cast<std::size_t>(n)) v.resize(static_cast<std::size_t>(n));
@@ -101,18 +101,28 @@ void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<
                     model.hidden_bias, beta, key, first_sweep, chain_offset, n_sweeps);
 }
 
+namespace {
+
+// Where the statistics' P_m go besides the gradient: when draw is set, the chains' hidden
+// states h ~ Bernoulli(P_m) at draw's counters (float32-layout uniforms) into h_next.
+struct HiddenDraw {
+    bool enabled;
+    PhiloxKey key;
+    std::uint64_t sweep;
+};
+
+// The statistics and gradient of chain_gradient for given data and chains (no sweeps);
+// with accumulate, grad_w, grad_a and grad_b are added to instead of overwritten (and
+// mean_h may be null).
 template <typename T>
-void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* chains,
-                    std::int64_t n_chains, const ModelView<T>& model, std::int64_t n_sweeps,
-                    PhiloxKey key, std::uint64_t chain_offset, T scale_data, T scale_model,
-                    const T* visible_offset, const T* hidden_offset, const GradientOut<T>& out) {
+void gradient_statistics(const T* data, std::int64_t n_data, bool data_binary, const T* chains,
+                         std::int64_t n_chains, const ModelView<T>& model, T scale_data,
+                         T scale_model, const T* visible_offset, const T* hidden_offset,
+                         const GradientOut<T>& out, bool accumulate, const HiddenDraw& draw,
+                         T* h_next) {
     const std::int64_t nv = model.n_visible, nh = model.n_hidden;
     const std::int64_t rows = n_data + n_chains;
     EngineScratch<T>& s = scratch<T>();
-    // The negative phase: k sweeps of the chains.
-    T* hidden = EngineScratch<T>::sized(s.hidden, n_chains * nh);
-    gibbs_chains<T>(chains, hidden, n_chains, model, T(1), FieldPath::kAuto, key, 0,
-                    chain_offset, n_sweeps);
     // Stacked states [D; V] and their hidden probabilities in one pass of fields.
     T* stacked = EngineScratch<T>::sized(s.stacked, rows * nv);
     std::memcpy(stacked, data, static_cast<std::size_t>(n_data * nv) * sizeof(T));
@@ -128,15 +138,24 @@ void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* cha
         hidden_fields<T>(stacked + n_data * nv, n_chains, model,
                          prefer_gather(chain_ones, n_chains * nv), coeffs + n_data * nh);
     }
-    probs_from_fields<T>(coeffs, rows, nh, model.hidden_bias, T(1), coeffs);
+    if (draw.enabled) {
+        probs_from_fields<T>(coeffs, n_data, nh, model.hidden_bias, T(1), coeffs);
+        T* model_rows = coeffs + n_data * nh;
+        sample_from_fields<T, float>(model_rows, n_chains, nh, model.hidden_bias, T(1),
+                                     DrawSpec{draw.key, draw.sweep, 0, Stream::kHidden}, h_next,
+                                     model_rows);
+    } else {
+        probs_from_fields<T>(coeffs, rows, nh, model.hidden_bias, T(1), coeffs);
+    }
     // grad_b, mean_h from the probabilities; then coeffs = signed, scaled (P - lam).
     T* sum_data = EngineScratch<T>::sized(s.probs_data, nh);
     T* sum_model = EngineScratch<T>::sized(s.probs_model, nh);
     column_sums<T>(coeffs, n_data, nh, sum_data);
     column_sums<T>(coeffs + n_data * nh, n_chains, nh, sum_model);
     for (std::int64_t j = 0; j < nh; ++j) {
-        out.mean_h[j] = scale_data * sum_data[j];
-        out.grad_b[j] = scale_data * sum_data[j] - scale_model * sum_model[j];
+        if (out.mean_h != nullptr) out.mean_h[j] = scale_data * sum_data[j];
+        const T g = scale_data * sum_data[j] - scale_model * sum_model[j];
+        out.grad_b[j] = accumulate ? out.grad_b[j] + g : g;
     }
     parallel_for(rows, [&](std::int64_t r) {
         const T scale = r < n_data ? scale_data : -scale_model;
@@ -148,11 +167,14 @@ void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* cha
         }
     });
     // grad_a from the states.
-    column_sums<T>(stacked, n_data, nv, out.grad_a);
+    T* data_sums = EngineScratch<T>::sized(s.probs_data, nv);
+    column_sums<T>(stacked, n_data, nv, data_sums);
     T* chain_sums = EngineScratch<T>::sized(s.probs_model, nv);
     column_sums<T>(stacked + n_data * nv, n_chains, nv, chain_sums);
-    for (std::int64_t i = 0; i < nv; ++i)
-        out.grad_a[i] = scale_data * out.grad_a[i] - scale_model * chain_sums[i];
+    for (std::int64_t i = 0; i < nv; ++i) {
+        const T g = scale_data * data_sums[i] - scale_model * chain_sums[i];
+        out.grad_a[i] = accumulate ? out.grad_a[i] + g : g;
+    }
     // grad_w = [D; V]^T coeffs: a gather-add over the active units of the transposed
     // states when they are sparse and binary, else a GEMM on the transposed view (the
     // same bits for binary states).
@@ -160,10 +182,10 @@ void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* cha
     if (binary && prefer_gather(data_ones + chain_ones, rows * nv)) {
         T* stacked_t = EngineScratch<T>::sized(s.stacked_t, nv * rows);
         transpose<T>(stacked, rows, nv, stacked_t);
-        gather_rows<T>(stacked_t, nv, rows, coeffs, nh, out.grad_w, false);
+        gather_rows<T>(stacked_t, nv, rows, coeffs, nh, out.grad_w, accumulate);
     } else {
         gemm<T>(MatrixView<T>{stacked, nv, rows, 1, nv}, MatrixView<T>{coeffs, rows, nh, nh, 1},
-                out.grad_w, false);
+                out.grad_w, accumulate);
     }
     if (visible_offset != nullptr) {  // - mu (sum_r coeffs_r)^T
         T* coeff_sums = EngineScratch<T>::sized(s.probs_data, nh);
@@ -175,13 +197,61 @@ void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* cha
     }
 }
 
+}  // namespace
+
+template <typename T>
+void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* chains,
+                    std::int64_t n_chains, const ModelView<T>& model, std::int64_t n_sweeps,
+                    PhiloxKey key, std::uint64_t chain_offset, T scale_data, T scale_model,
+                    const T* visible_offset, const T* hidden_offset, const GradientOut<T>& out) {
+    EngineScratch<T>& s = scratch<T>();
+    // The negative phase: k sweeps of the chains.
+    T* hidden = EngineScratch<T>::sized(s.hidden, n_chains * model.n_hidden);
+    gibbs_chains<T>(chains, hidden, n_chains, model, T(1), FieldPath::kAuto, key, 0,
+                    chain_offset, n_sweeps);
+    gradient_statistics<T>(data, n_data, data_binary, chains, n_chains, model, scale_data,
+                           scale_model, visible_offset, hidden_offset, out, false,
+                           HiddenDraw{false, key, 0}, nullptr);
+}
+
+template <typename T>
+void hidden_chain_update(const T* v_pos, std::int64_t n_pos, bool data_binary,
+                         const T* h_samples, std::int64_t n_chains, T* weights, T* visible_bias,
+                         T* hidden_bias, std::int64_t n_visible, std::int64_t n_hidden,
+                         T learning_rate, PhiloxKey key, std::uint64_t sweep, T* h_next) {
+    const std::int64_t nv = n_visible, nh = n_hidden;
+    const ModelView<T> model{weights, visible_bias, hidden_bias, nv, nh};
+    EngineScratch<T>& s = scratch<T>();
+    // V ~ p(v | h_samples): fields h W^T by the gather-add over W^T's rows (one rule:
+    // prefer_gather on the count of ones) or by the GEMM on W^T's view.
+    T* chains = EngineScratch<T>::sized(s.chains, n_chains * nv);
+    T* fields = EngineScratch<T>::sized(s.visible_fields, n_chains * nv);
+    if (prefer_gather(count_ones<T>(h_samples, n_chains * nh), n_chains * nh)) {
+        T* w_t = aligned64(s.weights_t, nh * nv);
+        transpose<T>(weights, nv, nh, w_t);
+        gather_rows<T>(h_samples, n_chains, nh, w_t, nv, fields, false);
+    } else {
+        gemm<T>(MatrixView<T>{h_samples, n_chains, nh, nh, 1},
+                MatrixView<T>{weights, nh, nv, 1, nh}, fields, false);
+    }
+    sample_from_fields<T, float>(fields, n_chains, nv, visible_bias, T(1),
+                                 DrawSpec{key, sweep, 0, Stream::kVisible}, chains, nullptr);
+    const T step = learning_rate / static_cast<T>(n_pos);
+    const GradientOut<T> out{weights, visible_bias, hidden_bias, nullptr};
+    gradient_statistics<T>(v_pos, n_pos, data_binary, chains, n_chains, model, step, step,
+                           nullptr, nullptr, out, true, HiddenDraw{true, key, sweep}, h_next);
+}
+
 #define PYRBM_INSTANTIATE_ENGINE(T)                                                               \
     template std::int64_t count_ones<T>(const T*, std::int64_t);                                  \
     template void gibbs_chains<T>(T*, T*, std::int64_t, const ModelView<T>&, T, FieldPath,        \
                                   PhiloxKey, std::uint64_t, std::uint64_t, std::int64_t);        \
     template void chain_gradient<T>(const T*, std::int64_t, bool, T*, std::int64_t,               \
                                     const ModelView<T>&, std::int64_t, PhiloxKey, std::uint64_t, \
-                                    T, T, const T*, const T*, const GradientOut<T>&);
+                                    T, T, const T*, const T*, const GradientOut<T>&);            \
+    template void hidden_chain_update<T>(const T*, std::int64_t, bool, const T*, std::int64_t,    \
+                                         T*, T*, T*, std::int64_t, std::int64_t, T, PhiloxKey,    \
+                                         std::uint64_t, T*);
 
 PYRBM_INSTANTIATE_ENGINE(float)
 PYRBM_INSTANTIATE_ENGINE(double)

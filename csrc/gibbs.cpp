@@ -13,25 +13,25 @@
 namespace pyrbm {
 namespace {
 
-// One row of the fused pass. u is scratch of n_units values.
-template <typename T>
+// One row of the fused pass. u is scratch of n_units uniforms in the layout of U.
+template <typename T, typename U = T>
 inline std::int64_t sample_row(const T* fields, std::int64_t n_units, const T* bias, T beta,
                        PhiloxKey key, std::uint64_t sweep, std::uint64_t chain, Stream stream,
-                       T* u, T* states, T* probs) {
-    uniform_row<T>(key, sweep, chain, stream, u, n_units);
+                       U* u, T* states, T* probs) {
+    uniform_row<U>(key, sweep, chain, stream, u, n_units);
     std::int64_t ones = 0;
     if (probs != nullptr) {
         for (std::int64_t j = 0; j < n_units; ++j) {
             const T p = sigmoid<T>(beta * (fields[j] + bias[j]));
             probs[j] = p;
-            states[j] = u[j] < p ? T(1) : T(0);
-            ones += u[j] < p;
+            states[j] = static_cast<T>(u[j]) < p ? T(1) : T(0);
+            ones += static_cast<T>(u[j]) < p;
         }
     } else {
         for (std::int64_t j = 0; j < n_units; ++j) {
             const T p = sigmoid<T>(beta * (fields[j] + bias[j]));
-            states[j] = u[j] < p ? T(1) : T(0);
-            ones += u[j] < p;
+            states[j] = static_cast<T>(u[j]) < p ? T(1) : T(0);
+            ones += static_cast<T>(u[j]) < p;
         }
     }
     return ones;
@@ -79,7 +79,7 @@ void probs_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_un
     });
 }
 
-template <typename T>
+template <typename T, typename U>
 std::int64_t sample_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_units,
                                 const T* bias, T beta, const DrawSpec& spec, T* states,
                                 T* probs) {
@@ -89,14 +89,14 @@ std::int64_t sample_from_fields(const T* fields, std::int64_t n_chains, std::int
 #pragma omp parallel
 #endif
     {
-        std::vector<T> u;
+        std::vector<U> u;
         errors.capture([&] { u.resize(static_cast<std::size_t>(n_units)); });
 #ifdef PYRBM_HAVE_OPENMP
 #pragma omp for schedule(static) reduction(+ : ones)
 #endif
         for (std::int64_t c = 0; c < n_chains; ++c) {
             if (u.size() != static_cast<std::size_t>(n_units)) continue;
-            ones += sample_row<T>(fields + c * n_units, n_units, bias, beta, spec.key, spec.sweep,
+            ones += sample_row<T, U>(fields + c * n_units, n_units, bias, beta, spec.key, spec.sweep,
                           spec.chain_offset + static_cast<std::uint64_t>(c), spec.stream, u.data(),
                           states + c * n_units, probs ? probs + c * n_units : nullptr);
         }
@@ -251,5 +251,8 @@ void bernoulli_states(std::int64_t n_chains, std::int64_t n_units, T p, PhiloxKe
 
 PYRBM_INSTANTIATE_GIBBS(float)
 PYRBM_INSTANTIATE_GIBBS(double)
+template std::int64_t sample_from_fields<double, float>(const double*, std::int64_t, std::int64_t,
+                                                        const double*, double, const DrawSpec&,
+                                                        double*, double*);
 
 }  // namespace pyrbm

@@ -23,9 +23,11 @@ void probs_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_un
                        T beta, T* probs);
 
 // states[c, j] = 1 if u[c, j] < sigmoid(beta * (fields[c, j] + bias[j])) else 0, with u
-// from Philox at spec's counter. If probs is not null it receives the probabilities.
-// Returns the number of ones drawn (the density the next half-sweep's path choice needs).
-template <typename T>
+// from Philox at spec's counter in the layout of type U (U = float for T = double: the
+// float32 uniforms, so that both precisions draw the same numbers). If probs is not
+// null it receives the probabilities (probs may alias fields). Returns the number of
+// ones drawn (the density the next half-sweep's path choice needs).
+template <typename T, typename U = T>
 std::int64_t sample_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_units,
                         const T* bias, T beta, const DrawSpec& spec, T* states, T* probs);
 

@@ -391,19 +391,17 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         binary = _pcd.is_binary(X)
         key = draw_key(gen)
         n_samples, batch = X.shape[0], int(self.batch_size)
-        work = _pcd.PCDWorkspace.allocate(batch, min(batch, n_samples), weights)
         # scikit-learn's gen_even_slices(n_batches * batch_size, n_batches): in order,
         # batch_size rows each, the last one shorter.
         starts = range(0, n_samples, batch)
         update = 0
         begin = time.time()
         for iteration in range(1, self.n_iter + 1):
-            with _pcd.update_threads(2 * batch, weights.shape[0], weights.shape[1], binary):
+            with _pcd.update_threads(2 * batch, weights.shape[0], weights.shape[1], False):
                 for start in starts:
                     h_samples = _pcd.pcd_update(
                         X[start : start + batch], weights, visible, hidden, h_samples,
-                        float(self.learning_rate), binary, key, update, work,
-                        chains_binary=True,  # zeros, then our own samples
+                        float(self.learning_rate), binary, key, update,
                     )
                     update += 1
             self.h_samples_ = h_samples
@@ -442,7 +440,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
             X = X.astype(weights.dtype, copy=False)
         key, binary = draw_key(self.random_state_), _pcd.is_binary(X)
         with _pcd.update_threads(X.shape[0] + h_samples.shape[0], weights.shape[0],
-                                 weights.shape[1], binary):
+                                 weights.shape[1], False):
             self.h_samples_ = _pcd.pcd_update(
                 X, weights, visible, hidden, h_samples, float(self.learning_rate), binary,
                 key, 0,
