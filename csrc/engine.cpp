@@ -128,15 +128,18 @@ void gradient_statistics(const T* data, std::int64_t n_data, bool data_binary, c
     std::memcpy(stacked, data, static_cast<std::size_t>(n_data * nv) * sizeof(T));
     std::memcpy(stacked + n_data * nv, chains, static_cast<std::size_t>(n_chains * nv) * sizeof(T));
     T* coeffs = EngineScratch<T>::sized(s.coeffs, rows * nh);
+    // Each part (data, chains) by its own density: sparse data beside dense chains
+    // (MNIST batch, random model) takes the gather-add for its half. Same bits either way.
     const std::int64_t data_ones = data_binary ? count_ones<T>(data, n_data * nv) : -1;
     const std::int64_t chain_ones = count_ones<T>(chains, n_chains * nv);
-    if (data_binary) {
-        hidden_fields<T>(stacked, rows, model, prefer_gather(data_ones + chain_ones, rows * nv),
-                         coeffs);
+    const bool gather_data = data_binary && prefer_gather(data_ones, n_data * nv);
+    const bool gather_chains = prefer_gather(chain_ones, n_chains * nv);
+    if (gather_data == gather_chains) {
+        hidden_fields<T>(stacked, rows, model, gather_data, coeffs);
     } else {
-        hidden_fields<T>(stacked, n_data, model, false, coeffs);
-        hidden_fields<T>(stacked + n_data * nv, n_chains, model,
-                         prefer_gather(chain_ones, n_chains * nv), coeffs + n_data * nh);
+        hidden_fields<T>(stacked, n_data, model, gather_data, coeffs);
+        hidden_fields<T>(stacked + n_data * nv, n_chains, model, gather_chains,
+                         coeffs + n_data * nh);
     }
     if (draw.enabled) {
         probs_from_fields<T>(coeffs, n_data, nh, model.hidden_bias, T(1), coeffs);
@@ -175,17 +178,26 @@ void gradient_statistics(const T* data, std::int64_t n_data, bool data_binary, c
         const T g = scale_data * data_sums[i] - scale_model * chain_sums[i];
         out.grad_a[i] = accumulate ? out.grad_a[i] + g : g;
     }
-    // grad_w = [D; V]^T coeffs: a gather-add over the active units of the transposed
-    // states when they are sparse and binary, else a GEMM on the transposed view (the
-    // same bits for binary states).
-    const bool binary = data_binary;
-    if (binary && prefer_gather(data_ones + chain_ones, rows * nv)) {
-        T* stacked_t = EngineScratch<T>::sized(s.stacked_t, nv * rows);
-        transpose<T>(stacked, rows, nv, stacked_t);
-        gather_rows<T>(stacked_t, nv, rows, coeffs, nh, out.grad_w, accumulate);
+    // grad_w = [D; V]^T coeffs, one sum over the rows r in ascending order per entry:
+    // the data rows then the chain rows, each part by a gather-add over the active units
+    // of its transposed states when sparse and binary, else by a GEMM on the transposed
+    // view, the second part continuing the first's sums (the same bits for any split).
+    auto product = [&](std::int64_t r0, std::int64_t n, bool gather, bool add) {
+        const T* part = stacked + r0 * nv;
+        if (gather) {
+            T* part_t = EngineScratch<T>::sized(s.stacked_t, nv * n);
+            transpose<T>(part, n, nv, part_t);
+            gather_rows<T>(part_t, nv, n, coeffs + r0 * nh, nh, out.grad_w, add);
+        } else {
+            gemm<T>(MatrixView<T>{part, nv, n, 1, nv},
+                    MatrixView<T>{coeffs + r0 * nh, n, nh, nh, 1}, out.grad_w, add);
+        }
+    };
+    if (gather_data == gather_chains) {
+        product(0, rows, gather_data, accumulate);
     } else {
-        gemm<T>(MatrixView<T>{stacked, nv, rows, 1, nv}, MatrixView<T>{coeffs, rows, nh, nh, 1},
-                out.grad_w, accumulate);
+        product(0, n_data, gather_data, accumulate);
+        product(n_data, n_chains, gather_chains, true);
     }
     if (visible_offset != nullptr) {  // - mu (sum_r coeffs_r)^T
         T* coeff_sums = EngineScratch<T>::sized(s.probs_data, nh);
