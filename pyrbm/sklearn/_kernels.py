@@ -39,24 +39,19 @@ SERIAL_BELOW = 1 << 20
 
 
 @contextlib.contextmanager
-def update_threads(
-    n_rows: int, n_visible: int, n_hidden: int, one_blas_thread: bool
-) -> Iterator[None]:
+def update_threads(n_rows: int, n_visible: int, n_hidden: int) -> Iterator[None]:
     """Thread settings for kernels over ``n_rows`` rows (a PCD update: chains + batch).
 
-    Small problems run on one OpenMP thread (and one BLAS thread). ``one_blas_thread``
-    is for PCD updates on binary data: the one GEMM left (h -> v) then runs on one BLAS
-    thread while the OpenMP kernels use every core, because BLAS workers that spin
-    between calls otherwise take the cores from the OpenMP workers (measured on 2 busy
-    cores: 5x the CPU time, 3-8x the wall time of a fit).
-    The OpenMP kernels give the same results for any thread count; only the speed changes.
+    Small problems run on one OpenMP thread (and one BLAS thread, for the scipy sparse
+    products). The OpenMP kernels give the same results for any thread count; only the
+    speed changes.
     """
     previous = _core.get_max_threads()
     small = n_rows * n_visible * n_hidden < SERIAL_BELOW and previous > 1
     if small:
         _core.set_num_threads(1)
     try:
-        if one_blas_thread or small:
+        if small:
             with blas_controller().limit(limits=1, user_api="blas"):
                 yield
         else:

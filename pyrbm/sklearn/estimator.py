@@ -285,8 +285,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         weights, _, hidden = self._parameters(dtype)
         X = self._dense(X, dtype)
         binary = _pcd.is_binary(X)
-        with _pcd.update_threads(X.shape[0], weights.shape[0], weights.shape[1],
-                                 one_blas_thread=False):
+        with _pcd.update_threads(X.shape[0], weights.shape[0], weights.shape[1]):
             return _pcd.hidden_probs(X, weights, hidden, binary)
 
     def gibbs(self, v: ArrayLike | sp.spmatrix) -> np.ndarray:
@@ -315,8 +314,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         states = self._dense(checked, dtype)
         key = draw_key(self.random_state_)
         binary = _pcd.is_binary(states)
-        with _pcd.update_threads(states.shape[0], weights.shape[0], weights.shape[1],
-                                 one_blas_thread=False):
+        with _pcd.update_threads(states.shape[0], weights.shape[0], weights.shape[1]):
             return _pcd.gibbs_step(states, weights, visible, hidden, binary, key) != 0
 
     def score_samples(self, X: Any) -> np.ndarray:
@@ -342,8 +340,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         X = self._dense(X, dtype)
         flip = _generator(self.random_state).integers(0, X.shape[1], X.shape[0])
         binary = _pcd.is_binary(X)
-        with _pcd.update_threads(X.shape[0], weights.shape[0], weights.shape[1],
-                                 one_blas_thread=False):
+        with _pcd.update_threads(X.shape[0], weights.shape[0], weights.shape[1]):
             return _pcd.pseudo_likelihood(X, weights, visible, hidden, flip, binary)
 
     # -- training ---------------------------------------------------------------------
@@ -397,7 +394,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         update = 0
         begin = time.time()
         for iteration in range(1, self.n_iter + 1):
-            with _pcd.update_threads(2 * batch, weights.shape[0], weights.shape[1], False):
+            with _pcd.update_threads(2 * batch, weights.shape[0], weights.shape[1]):
                 for start in starts:
                     h_samples = _pcd.pcd_update(
                         X[start : start + batch], weights, visible, hidden, h_samples,
@@ -440,7 +437,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
             X = X.astype(weights.dtype, copy=False)
         key, binary = draw_key(self.random_state_), _pcd.is_binary(X)
         with _pcd.update_threads(X.shape[0] + h_samples.shape[0], weights.shape[0],
-                                 weights.shape[1], False):
+                                 weights.shape[1]):
             self.h_samples_ = _pcd.pcd_update(
                 X, weights, visible, hidden, h_samples, float(self.learning_rate), binary,
                 key, 0,
