@@ -81,7 +81,7 @@ void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<
     BlockWeights<T> weights{nullptr, nullptr, nullptr, nullptr, nh, nv};
     if (path != FieldPath::kDense) {
         // Copies of W and W^T for the gather-adds, rows on 64-byte boundaries at a
-        // stride of whole vectors, once per call (both copies: about 0.8-1 ms for 784 x 500).
+        // stride of whole vectors, once per call (both copies: about 0.7-1 ms for 784 x 500).
         weights.ld_hidden = padded_stride<T>(nh);
         weights.ld_visible = padded_stride<T>(nv);
         T* w_pad = aligned64(s.weights_pad, nv * weights.ld_hidden);
