@@ -6,6 +6,9 @@ compared as ratios. Absolute times are reported but never compared across proces
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -13,9 +16,10 @@ import numpy as np
 
 
 def interleaved_medians(
-    cases: dict[str, Callable[[], object]], rounds: int = 15, warmup: int = 2
+    cases: dict[str, Callable[[], object]], rounds: int = 15, warmup: int = 2,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, float]:
-    """Median wall time in seconds of each case, measured round-robin.
+    """Median time in seconds of each case (wall, or ``clock``), measured round-robin.
 
     Parameters
     ----------
@@ -25,6 +29,8 @@ def interleaved_medians(
         Number of timed rounds; each round runs every case once.
     warmup : int
         Untimed rounds first (caches, thread pools, JIT).
+    clock : callable
+        ``time.perf_counter`` (wall) or ``time.process_time`` (process CPU time).
 
     Returns
     -------
@@ -35,12 +41,40 @@ def interleaved_medians(
     for r in range(warmup + rounds):
         order = names[r % len(names):] + names[: r % len(names)]
         for name in order:
-            start = time.perf_counter()
+            start = clock()
             cases[name]()
-            elapsed = time.perf_counter() - start
+            elapsed = clock() - start
             if r >= warmup:
                 times[name].append(elapsed)
     return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def alone_medians(script: str, names: list[str], args: list[str], processes: int) -> dict[str, float]:
+    """Median over ``processes`` fresh processes of each case's median: ``script`` run
+    as ``python script --case NAME *args``, which must print ``{NAME: seconds}`` as JSON.
+
+    Parameters
+    ----------
+    script : str
+        Path of the benchmark script.
+    names : list of str
+        Cases, each timed alone in its own processes.
+    args : list of str
+        The other command-line arguments (dtype, rounds, threads, ...).
+    processes : int
+
+    Returns
+    -------
+    dict of str to float
+    """
+    medians = {}
+    for name in names:
+        runs = [json.loads(subprocess.run(
+            [sys.executable, script, "--case", name, *args],
+            check=True, capture_output=True, text=True,
+        ).stdout.splitlines()[-1])[name] for _ in range(processes)]
+        medians[name] = float(np.median(runs))
+    return medians
 
 
 def report(benchmark, medians: dict[str, float], baseline: str) -> dict[str, float]:

@@ -1,6 +1,9 @@
 """Data-parallel training: 2 MPI ranks x 1 thread against 1 rank x 1 thread.
 
 Run:  pytest bench/bench_dataparallel.py --benchmark-only -s
+      (or, with the system python that owns mpiexec and pyrbm installed elsewhere:
+      PYTHONPATH=<install> python3 -P -m pytest bench/bench_dataparallel.py
+      --benchmark-only -s --import-mode=append -p no:cacheprovider)
 The setting is the default of ``pyrbm train``: MNIST, 784 x 500, PCD-10, batch 500,
 500 chains, Adam. Each job (``mpiexec -n R python -m bench.bench_dataparallel worker``)
 times ``N_UPDATES`` updates inside the job, after one warm-up update, so process
@@ -63,9 +66,13 @@ def worker(n_updates: int, out: str) -> None:
 
 
 def _job(n_ranks: int, out: Path) -> dict[str, float]:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    argv = [str(MPIEXEC), "-n", str(n_ranks), sys.executable, "-m", "bench.bench_dataparallel",
-            "worker", str(N_UPDATES), str(out)]
+    # The caller's PYTHONPATH first (an install of pyrbm, e.g. for the system python
+    # that owns mpiexec), then the checkout for the bench package; -P: the checkout's
+    # uncompiled pyrbm/ must not shadow that install.
+    path = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH", ""), str(ROOT)) if p)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
+    argv = [str(MPIEXEC), "-n", str(n_ranks), sys.executable, "-P", "-m",
+            "bench.bench_dataparallel", "worker", str(N_UPDATES), str(out)]
     done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT,
                           timeout=600, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from scipy.special import expit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import alone_medians, interleaved_medians  # noqa: E402
 
 N_VISIBLE, N_HIDDEN, N_CHAINS, BATCH, K = 784, 500, 1000, 500, 10
 BIASES = {"random": (0.0, 0.0), "h10": (0.0, -2.2), "mnist": (-1.7, -2.2)}
@@ -151,20 +154,6 @@ def check_laws(dtype: type) -> None:
         assert abs(got.mean() - p) < 6 * se + 1e-3, (kind, got.mean(), p)
 
 
-def time_cases(cases: dict[str, Callable[[], object]], rounds: int,
-               clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
-    names = list(cases)
-    for name in names:  # warm-up: caches, thread pools
-        cases[name]()
-    times: dict[str, list[float]] = {n: [] for n in names}
-    for r in range(rounds):
-        for name in names[r % len(names):] + names[: r % len(names)]:
-            start = clock()
-            cases[name]()
-            times[name].append(clock() - start)
-    return {n: float(np.median(t)) for n, t in times.items()}
-
-
 def all_cases(dtype: type) -> dict[str, Callable[[], object]]:
     return {**sweep_cases(dtype), **pcd_cases(dtype)}
 
@@ -194,21 +183,17 @@ def main() -> None:
         if torch is not None:
             torch.set_num_threads(args.threads)
     if args.case:
-        print(json.dumps(time_cases({args.case: all_cases(dtype)[args.case]}, args.rounds, clock)))
+        print(json.dumps(interleaved_medians({args.case: all_cases(dtype)[args.case]},
+                                             args.rounds, 1, clock)))
         return
     check_laws(dtype)
     if args.mode == "interleaved":
-        medians = time_cases(all_cases(dtype), args.rounds, clock)
+        medians = interleaved_medians(all_cases(dtype), args.rounds, 1, clock)
     else:
-        medians = {}
-        for name in all_cases(dtype):
-            runs = [json.loads(subprocess.run(
-                [sys.executable, __file__, "--case", name, "--dtype", args.dtype,
-                 "--rounds", str(args.rounds), "--threads", str(args.threads)]
-                + (["--cpu-time"] if args.cpu_time else []),
-                check=True, capture_output=True, text=True,
-            ).stdout)[name] for _ in range(args.processes)]
-            medians[name] = float(np.median(runs))
+        medians = alone_medians(
+            __file__, list(all_cases(dtype)),
+            ["--dtype", args.dtype, "--rounds", str(args.rounds), "--threads", str(args.threads)]
+            + (["--cpu-time"] if args.cpu_time else []), args.processes)
     for name, t in medians.items():
         print(f"{name:28s} {t * 1e3:9.3f} ms")
     m = medians

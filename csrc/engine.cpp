@@ -15,7 +15,8 @@ namespace {
 
 // Buffers kept by the calling thread between calls (a run makes thousands).
 template <typename T> struct EngineScratch {
-    std::vector<T> weights_t, hidden, probs_data, probs_model, stacked, stacked_t, coeffs;
+    std::vector<T> weights_pad, weights_t, hidden, probs_data, probs_model, stacked, stacked_t,
+        coeffs, chains, visible_fields;
     PackedRight<T> packed, packed_t;  // W and W^T for the block-local GEMMs
     static T* sized(std::vector<T>& v, std::int64_t n) {
         if (v.size() < static_cast<std::size_t>(n)) v.resize(static_cast<std::size_t>(n));
@@ -27,24 +28,6 @@ template <typename T> EngineScratch<T>& scratch() {
     thread_local EngineScratch<T> buffers;
     return buffers;
 }
-
-// W^T (n_hidden x n_visible) for the gather-adds over active hidden units: transposed
-// at most once per call, on first use (0.1-0.2 ms for 784 x 500, a few % of a sweep).
-template <typename T> class Transposed {
-  public:
-    explicit Transposed(const ModelView<T>& m) : model_(m) {}
-    const T* get() {
-        if (data_ == nullptr) {
-            data_ = EngineScratch<T>::sized(scratch<T>().weights_t, model_.n_hidden * model_.n_visible);
-            transpose<T>(model_.weights, model_.n_visible, model_.n_hidden, data_);
-        }
-        return data_;
-    }
-
-  private:
-    const ModelView<T>& model_;
-    T* data_ = nullptr;
-};
 
 // fields (n x n_hidden) = v W.
 template <typename T>
@@ -95,11 +78,18 @@ void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<
     // Each block of chains runs all its sweeps on one thread, choosing per half-sweep
     // (kAuto) between the gather-add and a GEMM on W packed once for the whole call.
     EngineScratch<T>& s = scratch<T>();
-    BlockWeights<T> weights{nullptr, nullptr, nullptr, nullptr};
+    BlockWeights<T> weights{nullptr, nullptr, nullptr, nullptr, nh, nv};
     if (path != FieldPath::kDense) {
-        Transposed<T> weights_t(model);
-        weights.weights = model.weights;
-        weights.weights_t = weights_t.get();
+        // Copies of W and W^T for the gather-adds, rows on 64-byte boundaries at a
+        // stride of whole vectors, once per call (both copies: about 0.7-1 ms for 784 x 500).
+        weights.ld_hidden = padded_stride<T>(nh);
+        weights.ld_visible = padded_stride<T>(nv);
+        T* w_pad = aligned64(s.weights_pad, nv * weights.ld_hidden);
+        T* w_t = aligned64(s.weights_t, nh * weights.ld_visible);
+        copy_padded<T>(model.weights, nv, nh, w_pad, weights.ld_hidden);
+        transpose_padded<T>(model.weights, nv, nh, w_t, weights.ld_visible);
+        weights.weights = w_pad;
+        weights.weights_t = w_t;
     }
     if (path != FieldPath::kSparse) {
         s.packed.pack(MatrixView<T>{model.weights, nv, nh, nh, 1});
@@ -111,42 +101,64 @@ void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<
                     model.hidden_bias, beta, key, first_sweep, chain_offset, n_sweeps);
 }
 
+namespace {
+
+// Where the statistics' P_m go besides the gradient: when draw is set, the chains' hidden
+// states h ~ Bernoulli(P_m) at draw's counters (float32-layout uniforms) into h_next.
+struct HiddenDraw {
+    bool enabled;
+    PhiloxKey key;
+    std::uint64_t sweep;
+};
+
+// The statistics and gradient of chain_gradient for given data and chains (no sweeps);
+// with accumulate, grad_w, grad_a and grad_b are added to instead of overwritten (and
+// mean_h may be null).
 template <typename T>
-void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* chains,
-                    std::int64_t n_chains, const ModelView<T>& model, std::int64_t n_sweeps,
-                    PhiloxKey key, std::uint64_t chain_offset, T scale_data, T scale_model,
-                    const T* visible_offset, const T* hidden_offset, const GradientOut<T>& out) {
+void gradient_statistics(const T* data, std::int64_t n_data, bool data_binary, const T* chains,
+                         std::int64_t n_chains, const ModelView<T>& model, T scale_data,
+                         T scale_model, const T* visible_offset, const T* hidden_offset,
+                         const GradientOut<T>& out, bool accumulate, const HiddenDraw& draw,
+                         T* h_next) {
     const std::int64_t nv = model.n_visible, nh = model.n_hidden;
     const std::int64_t rows = n_data + n_chains;
     EngineScratch<T>& s = scratch<T>();
-    // The negative phase: k sweeps of the chains.
-    T* hidden = EngineScratch<T>::sized(s.hidden, n_chains * nh);
-    gibbs_chains<T>(chains, hidden, n_chains, model, T(1), FieldPath::kAuto, key, 0,
-                    chain_offset, n_sweeps);
     // Stacked states [D; V] and their hidden probabilities in one pass of fields.
     T* stacked = EngineScratch<T>::sized(s.stacked, rows * nv);
     std::memcpy(stacked, data, static_cast<std::size_t>(n_data * nv) * sizeof(T));
     std::memcpy(stacked + n_data * nv, chains, static_cast<std::size_t>(n_chains * nv) * sizeof(T));
     T* coeffs = EngineScratch<T>::sized(s.coeffs, rows * nh);
+    // Each part (data, chains) by its own density: sparse data beside dense chains
+    // (MNIST batch, random model) takes the gather-add for its half. Same bits either way.
     const std::int64_t data_ones = data_binary ? count_ones<T>(data, n_data * nv) : -1;
     const std::int64_t chain_ones = count_ones<T>(chains, n_chains * nv);
-    if (data_binary) {
-        hidden_fields<T>(stacked, rows, model, prefer_gather(data_ones + chain_ones, rows * nv),
-                         coeffs);
+    const bool gather_data = data_binary && prefer_gather(data_ones, n_data * nv);
+    const bool gather_chains = prefer_gather(chain_ones, n_chains * nv);
+    if (gather_data == gather_chains) {
+        hidden_fields<T>(stacked, rows, model, gather_data, coeffs);
     } else {
-        hidden_fields<T>(stacked, n_data, model, false, coeffs);
-        hidden_fields<T>(stacked + n_data * nv, n_chains, model,
-                         prefer_gather(chain_ones, n_chains * nv), coeffs + n_data * nh);
+        hidden_fields<T>(stacked, n_data, model, gather_data, coeffs);
+        hidden_fields<T>(stacked + n_data * nv, n_chains, model, gather_chains,
+                         coeffs + n_data * nh);
     }
-    probs_from_fields<T>(coeffs, rows, nh, model.hidden_bias, T(1), coeffs);
+    if (draw.enabled) {
+        probs_from_fields<T>(coeffs, n_data, nh, model.hidden_bias, T(1), coeffs);
+        T* model_rows = coeffs + n_data * nh;
+        sample_from_fields<T, float>(model_rows, n_chains, nh, model.hidden_bias, T(1),
+                                     DrawSpec{draw.key, draw.sweep, 0, Stream::kHidden}, h_next,
+                                     model_rows);
+    } else {
+        probs_from_fields<T>(coeffs, rows, nh, model.hidden_bias, T(1), coeffs);
+    }
     // grad_b, mean_h from the probabilities; then coeffs = signed, scaled (P - lam).
     T* sum_data = EngineScratch<T>::sized(s.probs_data, nh);
     T* sum_model = EngineScratch<T>::sized(s.probs_model, nh);
     column_sums<T>(coeffs, n_data, nh, sum_data);
     column_sums<T>(coeffs + n_data * nh, n_chains, nh, sum_model);
     for (std::int64_t j = 0; j < nh; ++j) {
-        out.mean_h[j] = scale_data * sum_data[j];
-        out.grad_b[j] = scale_data * sum_data[j] - scale_model * sum_model[j];
+        if (out.mean_h != nullptr) out.mean_h[j] = scale_data * sum_data[j];
+        const T g = scale_data * sum_data[j] - scale_model * sum_model[j];
+        out.grad_b[j] = accumulate ? out.grad_b[j] + g : g;
     }
     parallel_for(rows, [&](std::int64_t r) {
         const T scale = r < n_data ? scale_data : -scale_model;
@@ -158,22 +170,34 @@ void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* cha
         }
     });
     // grad_a from the states.
-    column_sums<T>(stacked, n_data, nv, out.grad_a);
+    T* data_sums = EngineScratch<T>::sized(s.probs_data, nv);
+    column_sums<T>(stacked, n_data, nv, data_sums);
     T* chain_sums = EngineScratch<T>::sized(s.probs_model, nv);
     column_sums<T>(stacked + n_data * nv, n_chains, nv, chain_sums);
-    for (std::int64_t i = 0; i < nv; ++i)
-        out.grad_a[i] = scale_data * out.grad_a[i] - scale_model * chain_sums[i];
-    // grad_w = [D; V]^T coeffs: a gather-add over the active units of the transposed
-    // states when they are sparse and binary, else a GEMM on the transposed view (the
-    // same bits for binary states).
-    const bool binary = data_binary;
-    if (binary && prefer_gather(data_ones + chain_ones, rows * nv)) {
-        T* stacked_t = EngineScratch<T>::sized(s.stacked_t, nv * rows);
-        transpose<T>(stacked, rows, nv, stacked_t);
-        gather_rows<T>(stacked_t, nv, rows, coeffs, nh, out.grad_w, false);
+    for (std::int64_t i = 0; i < nv; ++i) {
+        const T g = scale_data * data_sums[i] - scale_model * chain_sums[i];
+        out.grad_a[i] = accumulate ? out.grad_a[i] + g : g;
+    }
+    // grad_w = [D; V]^T coeffs, one sum over the rows r in ascending order per entry:
+    // the data rows then the chain rows, each part by a gather-add over the active units
+    // of its transposed states when sparse and binary, else by a GEMM on the transposed
+    // view, the second part continuing the first's sums (the same bits for any split).
+    auto product = [&](std::int64_t r0, std::int64_t n, bool gather, bool add) {
+        const T* part = stacked + r0 * nv;
+        if (gather) {
+            T* part_t = EngineScratch<T>::sized(s.stacked_t, nv * n);
+            transpose<T>(part, n, nv, part_t);
+            gather_rows<T>(part_t, nv, n, coeffs + r0 * nh, nh, out.grad_w, add);
+        } else {
+            gemm<T>(MatrixView<T>{part, nv, n, 1, nv},
+                    MatrixView<T>{coeffs + r0 * nh, n, nh, nh, 1}, out.grad_w, add);
+        }
+    };
+    if (gather_data == gather_chains) {
+        product(0, rows, gather_data, accumulate);
     } else {
-        gemm<T>(MatrixView<T>{stacked, nv, rows, 1, nv}, MatrixView<T>{coeffs, rows, nh, nh, 1},
-                out.grad_w, false);
+        product(0, n_data, gather_data, accumulate);
+        product(n_data, n_chains, gather_chains, true);
     }
     if (visible_offset != nullptr) {  // - mu (sum_r coeffs_r)^T
         T* coeff_sums = EngineScratch<T>::sized(s.probs_data, nh);
@@ -185,13 +209,61 @@ void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* cha
     }
 }
 
+}  // namespace
+
+template <typename T>
+void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* chains,
+                    std::int64_t n_chains, const ModelView<T>& model, std::int64_t n_sweeps,
+                    PhiloxKey key, std::uint64_t chain_offset, T scale_data, T scale_model,
+                    const T* visible_offset, const T* hidden_offset, const GradientOut<T>& out) {
+    EngineScratch<T>& s = scratch<T>();
+    // The negative phase: k sweeps of the chains.
+    T* hidden = EngineScratch<T>::sized(s.hidden, n_chains * model.n_hidden);
+    gibbs_chains<T>(chains, hidden, n_chains, model, T(1), FieldPath::kAuto, key, 0,
+                    chain_offset, n_sweeps);
+    gradient_statistics<T>(data, n_data, data_binary, chains, n_chains, model, scale_data,
+                           scale_model, visible_offset, hidden_offset, out, false,
+                           HiddenDraw{false, key, 0}, nullptr);
+}
+
+template <typename T>
+void hidden_chain_update(const T* v_pos, std::int64_t n_pos, bool data_binary,
+                         const T* h_samples, std::int64_t n_chains, T* weights, T* visible_bias,
+                         T* hidden_bias, std::int64_t n_visible, std::int64_t n_hidden,
+                         T learning_rate, PhiloxKey key, std::uint64_t sweep, T* h_next) {
+    const std::int64_t nv = n_visible, nh = n_hidden;
+    const ModelView<T> model{weights, visible_bias, hidden_bias, nv, nh};
+    EngineScratch<T>& s = scratch<T>();
+    // V ~ p(v | h_samples): fields h W^T by the gather-add over W^T's rows (one rule:
+    // prefer_gather on the count of ones) or by the GEMM on W^T's view.
+    T* chains = EngineScratch<T>::sized(s.chains, n_chains * nv);
+    T* fields = EngineScratch<T>::sized(s.visible_fields, n_chains * nv);
+    if (prefer_gather(count_ones<T>(h_samples, n_chains * nh), n_chains * nh)) {
+        T* w_t = aligned64(s.weights_t, nh * nv);
+        transpose<T>(weights, nv, nh, w_t);
+        gather_rows<T>(h_samples, n_chains, nh, w_t, nv, fields, false);
+    } else {
+        gemm<T>(MatrixView<T>{h_samples, n_chains, nh, nh, 1},
+                MatrixView<T>{weights, nh, nv, 1, nh}, fields, false);
+    }
+    sample_from_fields<T, float>(fields, n_chains, nv, visible_bias, T(1),
+                                 DrawSpec{key, sweep, 0, Stream::kVisible}, chains, nullptr);
+    const T step = learning_rate / static_cast<T>(n_pos);
+    const GradientOut<T> out{weights, visible_bias, hidden_bias, nullptr};
+    gradient_statistics<T>(v_pos, n_pos, data_binary, chains, n_chains, model, step, step,
+                           nullptr, nullptr, out, true, HiddenDraw{true, key, sweep}, h_next);
+}
+
 #define PYRBM_INSTANTIATE_ENGINE(T)                                                               \
     template std::int64_t count_ones<T>(const T*, std::int64_t);                                  \
     template void gibbs_chains<T>(T*, T*, std::int64_t, const ModelView<T>&, T, FieldPath,        \
                                   PhiloxKey, std::uint64_t, std::uint64_t, std::int64_t);        \
     template void chain_gradient<T>(const T*, std::int64_t, bool, T*, std::int64_t,               \
                                     const ModelView<T>&, std::int64_t, PhiloxKey, std::uint64_t, \
-                                    T, T, const T*, const T*, const GradientOut<T>&);
+                                    T, T, const T*, const T*, const GradientOut<T>&);            \
+    template void hidden_chain_update<T>(const T*, std::int64_t, bool, const T*, std::int64_t,    \
+                                         T*, T*, T*, std::int64_t, std::int64_t, T, PhiloxKey,    \
+                                         std::uint64_t, T*);
 
 PYRBM_INSTANTIATE_ENGINE(float)
 PYRBM_INSTANTIATE_ENGINE(double)

@@ -61,4 +61,21 @@ void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* cha
                     PhiloxKey key, std::uint64_t chain_offset, T scale_data, T scale_model,
                     const T* visible_offset, const T* hidden_offset, const GradientOut<T>& out);
 
+// scikit-learn BernoulliRBM's PCD-1 update (its _fit) in one call, in place on the
+// parameters (weights: n_visible x n_hidden, C-contiguous). The persistent states are
+// hidden: h_samples (n_chains x n_hidden, {0, 1}). With s = learning_rate / n_pos:
+//   V ~ p(v | h_samples)                 (stream kVisible, counter (block, sweep, c))
+//   W += s (D^T P_d - V^T P_m),  a += s sum D - s sum V,  b += s sum P_d - s sum P_m
+//   h_next ~ Bernoulli(P_m)              (stream kHidden, counter (block, sweep, c))
+// with D = v_pos (n_pos rows; data_binary as in chain_gradient) and P_d, P_m as there,
+// every term from the parameters before the update: chain_gradient's statistics with
+// zero sweeps. The uniforms have float32's layout for both T (8 per block, 24 bits),
+// so float32 and float64 fits of the same data draw the same numbers. h_next:
+// n_chains x n_hidden.
+template <typename T>
+void hidden_chain_update(const T* v_pos, std::int64_t n_pos, bool data_binary,
+                         const T* h_samples, std::int64_t n_chains, T* weights, T* visible_bias,
+                         T* hidden_bias, std::int64_t n_visible, std::int64_t n_hidden,
+                         T learning_rate, PhiloxKey key, std::uint64_t sweep, T* h_next);
+
 }  // namespace pyrbm

@@ -6,31 +6,32 @@
 
 #include "gather.hpp"
 #include "gemm.hpp"
+#include "layout.hpp"
 #include "mathutil.hpp"
 #include "parallel.hpp"
 
 namespace pyrbm {
 namespace {
 
-// One row of the fused pass. u is scratch of n_units values.
-template <typename T>
+// One row of the fused pass. u is scratch of n_units uniforms in the layout of U.
+template <typename T, typename U = T>
 inline std::int64_t sample_row(const T* fields, std::int64_t n_units, const T* bias, T beta,
                        PhiloxKey key, std::uint64_t sweep, std::uint64_t chain, Stream stream,
-                       T* u, T* states, T* probs) {
-    uniform_row<T>(key, sweep, chain, stream, u, n_units);
+                       U* u, T* states, T* probs) {
+    uniform_row<U>(key, sweep, chain, stream, u, n_units);
     std::int64_t ones = 0;
     if (probs != nullptr) {
         for (std::int64_t j = 0; j < n_units; ++j) {
             const T p = sigmoid<T>(beta * (fields[j] + bias[j]));
             probs[j] = p;
-            states[j] = u[j] < p ? T(1) : T(0);
-            ones += u[j] < p;
+            states[j] = static_cast<T>(u[j]) < p ? T(1) : T(0);
+            ones += static_cast<T>(u[j]) < p;
         }
     } else {
         for (std::int64_t j = 0; j < n_units; ++j) {
             const T p = sigmoid<T>(beta * (fields[j] + bias[j]));
-            states[j] = u[j] < p ? T(1) : T(0);
-            ones += u[j] < p;
+            states[j] = static_cast<T>(u[j]) < p ? T(1) : T(0);
+            ones += static_cast<T>(u[j]) < p;
         }
     }
     return ones;
@@ -78,7 +79,7 @@ void probs_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_un
     });
 }
 
-template <typename T>
+template <typename T, typename U>
 std::int64_t sample_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_units,
                                 const T* bias, T beta, const DrawSpec& spec, T* states,
                                 T* probs) {
@@ -88,14 +89,14 @@ std::int64_t sample_from_fields(const T* fields, std::int64_t n_chains, std::int
 #pragma omp parallel
 #endif
     {
-        std::vector<T> u;
+        std::vector<U> u;
         errors.capture([&] { u.resize(static_cast<std::size_t>(n_units)); });
 #ifdef PYRBM_HAVE_OPENMP
 #pragma omp for schedule(static) reduction(+ : ones)
 #endif
         for (std::int64_t c = 0; c < n_chains; ++c) {
             if (u.size() != static_cast<std::size_t>(n_units)) continue;
-            ones += sample_row<T>(fields + c * n_units, n_units, bias, beta, spec.key, spec.sweep,
+            ones += sample_row<T, U>(fields + c * n_units, n_units, bias, beta, spec.key, spec.sweep,
                           spec.chain_offset + static_cast<std::uint64_t>(c), spec.stream, u.data(),
                           states + c * n_units, probs ? probs + c * n_units : nullptr);
         }
@@ -133,7 +134,8 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
                   std::int64_t n_hidden, const BlockWeights<T>& w, const T* visible_bias,
                   const T* hidden_bias, T beta, PhiloxKey key, std::uint64_t first_sweep,
                   std::uint64_t chain_offset, std::int64_t n_sweeps) {
-    const std::int64_t widest = std::max(n_visible, n_hidden);
+    const std::int64_t ld_h = w.ld_hidden, ld_v = w.ld_visible;
+    const std::int64_t widest = std::max(ld_h, ld_v);
     const bool can_gather = w.weights != nullptr && w.weights_t != nullptr;
     const bool can_gemm = w.packed != nullptr && w.packed_t != nullptr;
     FirstError errors;
@@ -144,13 +146,17 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
         GatherScratch scratch;
         std::vector<T> fields, u, packed_rows;
         errors.capture([&] {
-            scratch.reserve(widest);
-            fields.resize(static_cast<std::size_t>(kChainBlock * widest));
+            scratch.reserve(std::max(n_visible, n_hidden));
+            fields.resize(static_cast<std::size_t>(kChainBlock * widest + 64 / sizeof(T)));
             u.resize(static_cast<std::size_t>(widest));
-            if (can_gemm) packed_rows.resize(static_cast<std::size_t>(widest * kChainBlock));
+            if (can_gemm)
+                packed_rows.resize(
+                    static_cast<std::size_t>(std::max(n_visible, n_hidden) * kChainBlock));
         });
-        const bool ready = scratch.ready(widest) && u.size() == static_cast<std::size_t>(widest) &&
+        const bool ready = scratch.ready(std::max(n_visible, n_hidden)) &&
+                           u.size() == static_cast<std::size_t>(widest) &&
                            (!can_gemm || !packed_rows.empty());
+        T* const f = ready ? aligned64(fields, kChainBlock * widest) : nullptr;
         // Blocks handed out dynamically: each block's numbers depend only on its chains.
 #ifdef PYRBM_HAVE_OPENMP
 #pragma omp for schedule(dynamic, 1)
@@ -167,30 +173,28 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
                 for (std::int64_t i = 0; i < n_block * n_visible; ++i) ones += v[i] != T(0);
             for (std::int64_t s = 0; s < n_sweeps; ++s) {
                 const std::uint64_t sweep = first_sweep + static_cast<std::uint64_t>(s);
+                // Gather-adds over whole padded rows (the padding columns' fields are 0).
                 if (can_gather && (!can_gemm || prefer_gather(ones, n_block * n_visible)))
-                    gather_block(v, n_block, n_visible, w.weights, n_hidden, fields.data(), scratch);
+                    gather_block(v, n_block, n_visible, w.weights, ld_h, f, scratch);
                 else
-                    gemm_serial<T>(v, n_block, n_visible, *w.packed, fields.data(), n_hidden,
-                                   packed_rows.data());
+                    gemm_serial<T>(v, n_block, n_visible, *w.packed, f, ld_h, packed_rows.data());
                 ones = 0;
                 for (std::int64_t c = 0; c < n_block; ++c) {
                     const std::uint64_t chain = chain_offset + static_cast<std::uint64_t>(c0 + c);
-                    ones += sample_row<T>(fields.data() + c * n_hidden, n_hidden, hidden_bias, beta,
-                                          key, sweep, chain, Stream::kHidden, u.data(),
-                                          h + c * n_hidden, nullptr);
+                    ones += sample_row<T>(f + c * ld_h, n_hidden, hidden_bias, beta, key, sweep,
+                                          chain, Stream::kHidden, u.data(), h + c * n_hidden,
+                                          nullptr);
                 }
                 if (can_gather && (!can_gemm || prefer_gather(ones, n_block * n_hidden)))
-                    gather_block(h, n_block, n_hidden, w.weights_t, n_visible, fields.data(),
-                                 scratch);
+                    gather_block(h, n_block, n_hidden, w.weights_t, ld_v, f, scratch);
                 else
-                    gemm_serial<T>(h, n_block, n_hidden, *w.packed_t, fields.data(), n_visible,
-                                   packed_rows.data());
+                    gemm_serial<T>(h, n_block, n_hidden, *w.packed_t, f, ld_v, packed_rows.data());
                 ones = 0;
                 for (std::int64_t c = 0; c < n_block; ++c) {
                     const std::uint64_t chain = chain_offset + static_cast<std::uint64_t>(c0 + c);
-                    ones += sample_row<T>(fields.data() + c * n_visible, n_visible, visible_bias,
-                                          beta, key, sweep, chain, Stream::kVisible, u.data(),
-                                          v + c * n_visible, nullptr);
+                    ones += sample_row<T>(f + c * ld_v, n_visible, visible_bias, beta, key, sweep,
+                                          chain, Stream::kVisible, u.data(), v + c * n_visible,
+                                          nullptr);
                 }
             }
         }
@@ -204,7 +208,8 @@ void gibbs_sparse(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
                   const T* visible_bias, const T* hidden_bias, T beta, PhiloxKey key,
                   std::uint64_t first_sweep, std::uint64_t chain_offset, std::int64_t n_sweeps) {
     gibbs_blocks<T>(visible, hidden, n_chains, n_visible, n_hidden,
-                    BlockWeights<T>{weights, weights_t, nullptr, nullptr}, visible_bias,
+                    BlockWeights<T>{weights, weights_t, nullptr, nullptr, n_hidden, n_visible},
+                    visible_bias,
                     hidden_bias, beta, key, first_sweep, chain_offset, n_sweeps);
 }
 
@@ -246,5 +251,8 @@ void bernoulli_states(std::int64_t n_chains, std::int64_t n_units, T p, PhiloxKe
 
 PYRBM_INSTANTIATE_GIBBS(float)
 PYRBM_INSTANTIATE_GIBBS(double)
+template std::int64_t sample_from_fields<double, float>(const double*, std::int64_t, std::int64_t,
+                                                        const double*, double, const DrawSpec&,
+                                                        double*, double*);
 
 }  // namespace pyrbm

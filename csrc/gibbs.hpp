@@ -23,9 +23,11 @@ void probs_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_un
                        T beta, T* probs);
 
 // states[c, j] = 1 if u[c, j] < sigmoid(beta * (fields[c, j] + bias[j])) else 0, with u
-// from Philox at spec's counter. If probs is not null it receives the probabilities.
-// Returns the number of ones drawn (the density the next half-sweep's path choice needs).
-template <typename T>
+// from Philox at spec's counter in the layout of type U (U = float for T = double: the
+// float32 uniforms, so that both precisions draw the same numbers). If probs is not
+// null it receives the probabilities (probs may alias fields). Returns the number of
+// ones drawn (the density the next half-sweep's path choice needs).
+template <typename T, typename U = T>
 std::int64_t sample_from_fields(const T* fields, std::int64_t n_chains, std::int64_t n_units,
                         const T* bias, T beta, const DrawSpec& spec, T* states, T* probs);
 
@@ -37,14 +39,17 @@ void sparse_fields(const T* states, std::int64_t n_chains, std::int64_t n_in, co
 
 template <typename T> class PackedRight;
 
-// The weights as the block-local sweeps use them: weights (n_visible x n_hidden) and
-// weights_t (its transpose) for the gather-adds, packed and packed_t (W and W^T packed
-// for gemm_serial) for GEMMs; either pair may be null (that path is then never taken).
+// The weights as the block-local sweeps use them: weights (n_visible rows of stride
+// ld_hidden >= n_hidden) and weights_t (its transpose, n_hidden rows of stride
+// ld_visible >= n_visible, any padding columns 0) for the gather-adds, packed and
+// packed_t (W and W^T packed for gemm_serial) for GEMMs; either pair may be null (that
+// path is then never taken). The fields of a block are kept at those strides.
 template <typename T> struct BlockWeights {
     const T* weights;
     const T* weights_t;
     const PackedRight<T>* packed;
     const PackedRight<T>* packed_t;
+    std::int64_t ld_hidden, ld_visible;
 };
 
 // n_sweeps full sweeps v -> h -> v in place on visible, one block of chains per thread

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+
 namespace pyrbm {
 
 // One registry of stream ids: a kernel that draws uses its own id, so two kernels
@@ -109,18 +110,20 @@ inline void uniform_block<double>(PhiloxKey key, std::uint64_t block, std::uint6
     for (int i = 0; i < count; ++i) out[i] = uniform_double(r.v[i]);
 }
 
+// Uniforms of units [first_block * width, first_block * width + n_units) of the row
+// (sweep, chain, stream), width = UniformsPerBlock<T>: unit first_block * width + j
+// uses block first_block + j / width. Defined in rng.cpp (compiled for the build
+// machine: on AVX-512, 32 and then 8 blocks at a time on the vector units, the same
+// words as philox4x64_10; tests/test_rng.py).
+template <typename T>
+void uniform_blocks(PhiloxKey key, std::uint64_t first_block, std::uint64_t sweep,
+                    std::uint64_t chain, Stream stream, T* out, std::int64_t n_units);
+
 // Uniforms for units [0, n_units) of one chain: unit j uses block j / width.
-// (Measured: interleaving 4 blocks or an AVX-512 Philox gave no gain over this loop;
-// the scalar mulx-based rounds already run at ~10 ns per block.)
 template <typename T>
 inline void uniform_row(PhiloxKey key, std::uint64_t sweep, std::uint64_t chain, Stream stream,
                         T* out, std::int64_t n_units) {
-    constexpr int width = UniformsPerBlock<T>::value;
-    for (std::int64_t start = 0, block = 0; start < n_units; start += width, ++block) {
-        const int count = static_cast<int>(n_units - start < width ? n_units - start : width);
-        uniform_block<T>(key, static_cast<std::uint64_t>(block), sweep, chain, stream,
-                         out + start, count);
-    }
+    uniform_blocks<T>(key, 0, sweep, chain, stream, out, n_units);
 }
 
 }  // namespace pyrbm

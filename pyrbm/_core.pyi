@@ -36,20 +36,6 @@ def sample_from_fields(
 def sparse_fields(
     states: _FloatArray, rows: _FloatArray, out: _FloatArray, *, accumulate: bool = False
 ) -> None: ...
-def pcd_update(
-    v_pos: _FloatArray,
-    h_samples: _FloatArray,
-    weights: _FloatArray,
-    visible_bias: _FloatArray,
-    hidden_bias: _FloatArray,
-    learning_rate: float,
-    key: _Key,
-    sweep: int,
-    h_next: _FloatArray,
-) -> None:
-    """One PCD-1 update of scikit-learn's algorithm on binary ``v_pos`` (n, n_visible) and
-    binary ``h_samples`` (n_chains, n_hidden), in place on ``weights`` (n_visible,
-    n_hidden) and the biases; the new chains go to ``h_next``. Inputs must hold only 0/1."""
 def gibbs_sparse(
     visible: _FloatArray,
     hidden: _FloatArray,
@@ -108,6 +94,21 @@ def chain_gradient(
     mean_h: _FloatArray,
 ) -> None:
     """One update's ``n_sweeps`` sweeps of ``chains`` (in place) and its gradient."""
+def hidden_chain_update(
+    v_pos: _FloatArray,
+    data_binary: bool,
+    h_samples: _FloatArray,
+    weights: _FloatArray,
+    visible_bias: _FloatArray,
+    hidden_bias: _FloatArray,
+    learning_rate: float,
+    key: _Key,
+    sweep: int,
+    h_next: _FloatArray,
+) -> None:
+    """scikit-learn's PCD-1 update on binary persistent ``h_samples`` (n_chains,
+    n_hidden), in place on ``weights`` (n_visible, n_hidden) and the biases; the new
+    chains go to ``h_next``. float32-layout uniforms for both dtypes."""
 
 # energy (bind_energy.cpp)
 def energy_from_fields(

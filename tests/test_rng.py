@@ -49,11 +49,24 @@ def uniforms_reference(key: tuple[int, int], sweep: int, chain: int, stream: int
     return np.array(out[:n], dtype=dtype)
 
 
-@pytest.mark.parametrize("n", [1, 7, 31, 32, 33, 100, 257])
+# lengths around the vectorized generator's steps (8 and 32 blocks of 8 float32 / 4
+# float64 uniforms) and the model's layer sizes
+@pytest.mark.parametrize("n", [1, 7, 31, 32, 33, 63, 64, 65, 100, 257, 500, 784, 1031])
 def test_uniform_row_layout(dtype: type, n: int) -> None:
     out = np.empty(n, dtype)
     _core.uniform_row(out, (11, 22), 3, 5, STREAMS["hidden"])
     np.testing.assert_array_equal(out, uniforms_reference((11, 22), 3, 5, STREAMS["hidden"], n, dtype))
+
+
+@pytest.mark.parametrize(
+    ("key", "sweep", "chain"),
+    [((2**64 - 1, 2**64 - 1), 2**64 - 1, 2**64 - 1), ((0, 0), 0, 0), ((2**63, 12345), 2**32, 2**32 - 1)],
+)
+def test_uniform_row_extreme_counters(dtype: type, key: tuple[int, int], sweep: int, chain: int) -> None:
+    # the vector generator's 64 x 64-bit products and key schedule at the carries' edges
+    out = np.empty(300, dtype)
+    _core.uniform_row(out, key, sweep, chain, STREAMS["test"])
+    np.testing.assert_array_equal(out, uniforms_reference(key, sweep, chain, STREAMS["test"], 300, dtype))
 
 
 def test_uniforms_are_uniform(dtype: type) -> None:

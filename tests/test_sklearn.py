@@ -244,8 +244,9 @@ def uniforms(key: tuple[int, int], sweep: int, stream: str, shape: tuple, dtype:
 
 
 def reference_update(v_pos, comp, a, b, h_samples, lr, key, sweep):  # type: ignore[no-untyped-def]
-    """scikit-learn's BernoulliRBM._fit, in float64, with pyrbm's uniforms."""
-    dt = comp.dtype
+    """scikit-learn's BernoulliRBM._fit, in float64, with pyrbm's uniforms (float32's
+    layout for both dtypes: the drop-in's float32 and float64 fits draw the same)."""
+    dt = np.float32
     comp, a, b = comp.astype(np.float64), a.astype(np.float64), b.astype(np.float64)
     h_pos = expit(v_pos @ comp.T + b)
     u_v = uniforms(key, sweep, "visible", (h_samples.shape[0], comp.shape[1]), dt)
@@ -274,7 +275,7 @@ def test_pcd_update_matches_numpy_reference(
     h_samples = (gen.random((BATCH, N_COMPONENTS)) < h_density).astype(dtype)
     key, sweep = draw_key(gen), 17
     # The sparse chains take the gather-add path for h -> v, the dense ones the GEMM.
-    assert (_core.density(h_samples) < _pcd.CHAIN_GATHER_BELOW) == (h_density < 0.25)
+    assert (_core.density(h_samples) < _core.SPARSE_DENSITY) == (h_density < 0.25)
     expected = reference_update(v_pos, comp, a, b, h_samples, 0.3, key, sweep)
     weights, a_new, b_new = np.ascontiguousarray(comp.T), a.copy(), b.copy()
     h_new = _pcd.pcd_update(v_pos, weights, a_new, b_new, h_samples, 0.3, binary, key, sweep)
@@ -288,8 +289,8 @@ def test_pcd_update_matches_numpy_reference(
 
 @pytest.mark.parametrize("h_density", [0.1, 0.6])
 def test_fused_pcd_kernel_matches_numpy_reference(dtype: type, h_density: float) -> None:
-    """``_core.pcd_update`` (the whole update in C++) on shapes with several column
-    tiles and a partial one, more chains than batch rows."""
+    """``_core.hidden_chain_update`` (the whole update in C++) on shapes with several
+    column tiles and a partial one, more chains than batch rows."""
     gen = np.random.default_rng(9)
     n_visible, n_hidden, n_pos, n_chains = 301, 157, 37, 53
     v_pos = (gen.random((n_pos, n_visible)) < 0.15).astype(dtype)
@@ -299,7 +300,7 @@ def test_fused_pcd_kernel_matches_numpy_reference(dtype: type, h_density: float)
     key, sweep = draw_key(gen), 5
     expected = reference_update(v_pos, comp, a, b, h_samples, 0.2, key, sweep)
     weights, h_next = np.ascontiguousarray(comp.T), np.empty_like(h_samples)
-    _core.pcd_update(v_pos, h_samples, weights, a, b, 0.2, key, sweep, h_next)
+    _core.hidden_chain_update(v_pos, True, h_samples, weights, a, b, 0.2, key, sweep, h_next)
     tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
     np.testing.assert_allclose(weights.T, expected[0], **tol)
     np.testing.assert_allclose(a, expected[1], **tol)
@@ -318,31 +319,42 @@ def test_fused_pcd_kernel_rejects_bad_arrays() -> None:
         ({"hidden_bias": np.zeros(5)}, ValueError, "hidden_bias"),
         ({"weights": np.zeros((4, 6)).T}, ValueError, "weights"),
         ({"v_pos": v.astype(np.float32)}, TypeError, "v_pos"),
+        ({"h_samples": np.full((2, 4), 0.5)}, ValueError, "h_samples: states must be binary"),
+        ({"v_pos": np.full((3, 6), 0.5)}, ValueError, "v_pos: states must be binary"),
     ]
     for change, error, match in cases:
         args = {"v_pos": v, "h_samples": h, "weights": w, "visible_bias": a,
                 "hidden_bias": b, "h_next": out} | change
         with pytest.raises(error, match=match):
-            _core.pcd_update(args["v_pos"], args["h_samples"], args["weights"],
-                             args["visible_bias"], args["hidden_bias"], 0.1, (1, 2), 0,
-                             args["h_next"])
+            _core.hidden_chain_update(args["v_pos"], True, args["h_samples"], args["weights"],
+                                      args["visible_bias"], args["hidden_bias"], 0.1, (1, 2),
+                                      0, args["h_next"])
 
 
-def test_pcd_update_with_non_binary_chains(dtype: type) -> None:
-    """Sparse but non-binary persistent states (set by a user) must not take the
-    gather-add, which only sums rows."""
+def test_pcd_update_rejects_non_binary_chains(dtype: type) -> None:
+    """Non-binary persistent states (set by a user) are refused by name: the update's
+    gather-add only sums rows."""
     gen = np.random.default_rng(8)
     v_pos = (gen.random((BATCH, N_FEATURES)) < 0.2).astype(dtype)
-    comp = gen.normal(0, 0.5, (N_COMPONENTS, N_FEATURES)).astype(dtype)
+    weights = np.zeros((N_FEATURES, N_COMPONENTS), dtype)
     a, b = np.zeros(N_FEATURES, dtype), np.zeros(N_COMPONENTS, dtype)
     h_samples = np.where(gen.random((BATCH, N_COMPONENTS)) < 0.1, 0.5, 0.0).astype(dtype)
-    assert 0 < _core.density(h_samples) < _pcd.CHAIN_GATHER_BELOW
-    key = draw_key(gen)
-    expected = reference_update(v_pos, comp, a, b, h_samples, 0.3, key, 0)
-    weights = np.ascontiguousarray(comp.T)
-    _pcd.pcd_update(v_pos, weights, a, b, h_samples, 0.3, True, key, 0)
-    tol = 1e-5 if dtype == np.float32 else 1e-12
-    np.testing.assert_allclose(weights.T, expected[0], rtol=tol, atol=tol)
+    with pytest.raises(ValueError, match="h_samples"):
+        _pcd.pcd_update(v_pos, weights, a, b, h_samples, 0.3, True, draw_key(gen), 0)
+
+
+@pytest.mark.parametrize("binary", [True, False], ids=["binary", "real"])
+def test_float32_and_float64_fits_agree(binary: bool) -> None:
+    """The same data and random_state in float32 and float64 give the same transform to
+    float32 rounding: both draw the same uniforms (float32's layout), so every unit's
+    decision is the same unless a probability rounds across its uniform."""
+    X = binary_data() if binary else np.random.default_rng(3).random((N_SAMPLES, N_FEATURES))
+    fits = {dt: small(random_state=5, n_iter=3).fit(X.astype(dt)) for dt in (np.float32, np.float64)}
+    t32 = fits[np.float32].transform(X.astype(np.float32))
+    t64 = fits[np.float64].transform(X.astype(np.float64))
+    assert t32.dtype == np.float32 and t64.dtype == np.float64
+    np.testing.assert_allclose(t32, t64, rtol=0, atol=2e-6)
+    np.testing.assert_array_equal(fits[np.float32].h_samples_, fits[np.float64].h_samples_)
 
 
 def test_fit_runs_sklearn_schedule() -> None:

@@ -108,4 +108,32 @@ void bind_engine(py::module_& m) {
         py::arg("chain_offset"), py::arg("scale_data"), py::arg("scale_model"),
         py::arg("visible_offset"), py::arg("hidden_offset"), py::arg("grad_w"),
         py::arg("grad_a"), py::arg("grad_b"), py::arg("mean_h"));
+
+    m.def(
+        "hidden_chain_update",
+        [](py::array v_pos, bool data_binary, py::array h_samples, py::array weights,
+           py::array visible_bias, py::array hidden_bias, double learning_rate, Key key,
+           std::uint64_t sweep, py::array h_next) {
+            dispatch_float(weights, "weights", [&](auto tag) {
+                using T = decltype(tag);
+                T* w = checked<T>(weights, "weights", {-1, -1}, true);
+                const auto nv = weights.shape(0), nh = weights.shape(1);
+                const T* v = checked<T>(v_pos, "v_pos", {-1, nv});
+                const T* h = checked<T>(h_samples, "h_samples", {-1, nh});
+                const auto n_pos = v_pos.shape(0), n_chains = h_samples.shape(0);
+                if (n_pos == 0) throw py::value_error("v_pos: empty batch");
+                T* a = checked<T>(visible_bias, "visible_bias", {nv}, true);
+                T* b = checked<T>(hidden_bias, "hidden_bias", {nh}, true);
+                T* out = checked<T>(h_next, "h_next", {n_chains, nh}, true);
+                check_binary(h, n_chains * nh, "h_samples");
+                if (data_binary) check_binary(v, n_pos * nv, "v_pos");
+                py::gil_scoped_release release;
+                hidden_chain_update<T>(v, n_pos, data_binary, h, n_chains, w, a, b, nv, nh,
+                                       static_cast<T>(learning_rate), to_key(key), sweep, out);
+            });
+        },
+        "scikit-learn's PCD-1 update on persistent hidden states, in place on the parameters.",
+        py::arg("v_pos"), py::arg("data_binary"), py::arg("h_samples"), py::arg("weights"),
+        py::arg("visible_bias"), py::arg("hidden_bias"), py::arg("learning_rate"),
+        py::arg("key"), py::arg("sweep"), py::arg("h_next"));
 }

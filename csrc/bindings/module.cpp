@@ -10,7 +10,6 @@ void bind_energy(py::module_& m);
 void bind_layout(py::module_& m);
 void bind_partition(py::module_& m);
 void bind_modes(py::module_& m);
-void bind_pcd(py::module_& m);
 void bind_gemm(py::module_& m);
 void bind_engine(py::module_& m);
 void bind_tempering(py::module_& m);
@@ -24,7 +23,6 @@ PYBIND11_MODULE(_core, m) {
     bind_layout(m);
     bind_partition(m);
     bind_modes(m);
-    bind_pcd(m);
     bind_gemm(m);
     bind_engine(m);
     bind_tempering(m);

@@ -5,20 +5,18 @@ n_features)`` in Fortran order, so ``components_.T`` is exactly pyrbm's C-contig
 ``W`` of shape ``(n_visible, n_hidden)``: the functions here take that ``W`` view and
 update it in place, which updates ``components_``.
 
-Sparse binary batches (under 25 % ones, e.g. binarized MNIST) go through one C++ call
-per update (``_core.pcd_update``: gather-adds only, thread-count independent); other
-binary batches use the gather-add (``_core.sparse_fields``) where it pays and GEMMs
-elsewhere; real-valued inputs (scikit-learn accepts intensities in [0, 1]) use GEMMs for
-the data terms. Every GEMM is pyrbm's own (:func:`pyrbm._gemm.matmul`, on its OpenMP
-threads, the same bits for any thread count); only scipy sparse inputs use scipy. Every random number comes from the Philox key of the call, at
-the same counters on every path.
+The PCD update is one call of the engine (``_core.hidden_chain_update``: the same
+statistics, gradient and density rule as ``pyrbm.train``'s update); inference
+(transform, gibbs, score_samples) uses the gather-add (``_core.sparse_fields``) for
+sparse binary inputs and pyrbm's own GEMM (:func:`pyrbm._gemm.matmul`, on its OpenMP
+threads, the same bits for any thread count) elsewhere; only scipy sparse inputs use
+scipy. Every random number comes from the Philox key of the call.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -40,34 +38,20 @@ _SCAN_ROWS = 8192
 SERIAL_BELOW = 1 << 20
 
 
-#: Below this fraction of active persistent hidden units, the h -> v fields are a
-#: gather-add over the rows of a transposed W instead of a GEMM on one BLAS thread.
-#: Measured (784x500, 100 chains, float32, one thread): GEMM 1.0 ms; transpose 0.11 ms +
-#: gather 0.31 / 0.73 / 1.48 ms at densities 0.1 / 0.29 / 0.5. The gather also runs on
-#: every OpenMP thread, so the break-even is about 0.3 on one thread and higher on more.
-#: A fixed value: the choice must not depend on the thread count (bit-identical results).
-CHAIN_GATHER_BELOW = 0.35
-
-
 @contextlib.contextmanager
-def update_threads(
-    n_rows: int, n_visible: int, n_hidden: int, one_blas_thread: bool
-) -> Iterator[None]:
+def update_threads(n_rows: int, n_visible: int, n_hidden: int) -> Iterator[None]:
     """Thread settings for kernels over ``n_rows`` rows (a PCD update: chains + batch).
 
-    Small problems run on one OpenMP thread (and one BLAS thread). ``one_blas_thread``
-    is for PCD updates on binary data: the one GEMM left (h -> v) then runs on one BLAS
-    thread while the OpenMP kernels use every core, because BLAS workers that spin
-    between calls otherwise take the cores from the OpenMP workers (measured on 2 busy
-    cores: 5x the CPU time, 3-8x the wall time of a fit).
-    The OpenMP kernels give the same results for any thread count; only the speed changes.
+    Small problems run on one OpenMP thread (and one BLAS thread, for the scipy sparse
+    products). The OpenMP kernels give the same results for any thread count; only the
+    speed changes.
     """
     previous = _core.get_max_threads()
     small = n_rows * n_visible * n_hidden < SERIAL_BELOW and previous > 1
     if small:
         _core.set_num_threads(1)
     try:
-        if one_blas_thread or small:
+        if small:
             with blas_controller().limit(limits=1, user_api="blas"):
                 yield
         else:
@@ -203,42 +187,6 @@ def gibbs_step(
     return visible
 
 
-@dataclass
-class PCDWorkspace:
-    """Buffers of one PCD-1 update, reused across the mini-batches of a fit.
-
-    Row layout of ``stacked``: the ``n_chains`` negative (model) visible states first,
-    then the mini-batch, so a short last batch is a prefix of the same buffers.
-    """
-
-    stacked: np.ndarray  # (n_chains + batch, n_visible): [v_neg; v_pos]
-    fields: np.ndarray  # (n_chains + batch, n_hidden): [v_neg; v_pos] @ W, then probs
-    visible_fields: np.ndarray  # (n_chains, n_visible)
-    gradient: np.ndarray  # (n_visible, n_hidden)
-    weights_t: np.ndarray  # (n_hidden, n_visible)
-    stacked_t: np.ndarray  # (n_visible, n_chains + batch)
-
-    @classmethod
-    def allocate(cls, n_chains: int, batch: int, weights: np.ndarray) -> PCDWorkspace:
-        n_visible, n_hidden = weights.shape
-        dt = weights.dtype
-        return cls(
-            np.empty((n_chains + batch, n_visible), dt),
-            np.empty((n_chains + batch, n_hidden), dt),
-            np.empty((n_chains, n_visible), dt),
-            np.empty((n_visible, n_hidden), dt),
-            np.empty((n_hidden, n_visible), dt),
-            np.empty((n_visible, n_chains + batch), dt),
-        )
-
-    def transposed(self, states: np.ndarray) -> np.ndarray:
-        """``states.T`` as a C-contiguous array (in ``stacked_t`` when the shape fits)."""
-        shape = (states.shape[1], states.shape[0])
-        out = self.stacked_t if self.stacked_t.shape == shape else np.empty(shape, states.dtype)
-        _core.transpose(states, out)
-        return out
-
-
 def pcd_update(
     v_pos: np.ndarray | sp.spmatrix | sp.sparray,
     weights: np.ndarray,
@@ -249,8 +197,6 @@ def pcd_update(
     binary: bool,
     key: Key,
     sweep: int,
-    work: PCDWorkspace | None = None,
-    chains_binary: bool | None = None,
 ) -> np.ndarray:
     """One PCD-1 update, scikit-learn's ``BernoulliRBM._fit``, in place on the parameters.
 
@@ -264,12 +210,15 @@ def pcd_update(
         h_samples <- Bernoulli(h_neg)                 (stream "hidden", this sweep)
 
     Every term is computed from the parameters before the update, as scikit-learn does.
-    Binary ``v_pos`` with under 25 % ones and binary chains take the fused C++ update.
+    The whole update is one engine call (``_core.hidden_chain_update``: the trainer's
+    statistics and gradient, its one density rule for gather-add or GEMM). Its uniforms
+    have float32's layout for both dtypes, so float32 and float64 fits draw the same
+    numbers.
 
     Parameters
     ----------
     v_pos : numpy.ndarray or scipy sparse matrix, shape (n, n_visible)
-        The mini-batch (any float dtype; copied into the workspace).
+        The mini-batch (any float dtype; converted to the dtype of ``weights``).
     weights : numpy.ndarray, shape (n_visible, n_hidden)
         C-contiguous ``W``, updated in place.
     visible_bias : numpy.ndarray, shape (n_visible,)
@@ -277,90 +226,27 @@ def pcd_update(
     hidden_bias : numpy.ndarray, shape (n_hidden,)
         Updated in place.
     h_samples : numpy.ndarray, shape (n_chains, n_hidden)
-        Persistent hidden states (not modified).
+        Persistent hidden states, 0 or 1 (not modified).
     learning_rate : float
         scikit-learn's ``learning_rate`` (divided by ``n`` here).
     binary : bool
-        Whether ``v_pos`` is known to be {0, 1} (enables the gather-add kernels).
+        Whether ``v_pos`` is known to be {0, 1} (enables the gather-add for the data).
     key : tuple of int
         Philox key of this fit.
     sweep : int
         Update index within the key: the counter of this update's random numbers.
-    work : PCDWorkspace, optional
-        Buffers sized for at least ``n`` batch rows and exactly ``n_chains`` chains.
-    chains_binary : bool, optional
-        Whether ``h_samples`` is known to be {0, 1} (checked when None).
 
     Returns
     -------
     numpy.ndarray, shape (n_chains, n_hidden)
         The new persistent hidden states.
     """
-    n_chains, n_pos = h_samples.shape[0], v_pos.shape[0]
-    if chains_binary is None:
-        chains_binary = is_binary(h_samples)
     # isinstance (what sp.issparse tests) so that the type checker narrows v_pos
     dense_pos = v_pos.toarray() if isinstance(v_pos, (sp.spmatrix, sp.sparray)) else v_pos
-    if binary and chains_binary:
-        fused_pos = np.ascontiguousarray(dense_pos, dtype=weights.dtype)
-        if _core.density(fused_pos) < SPARSE_DENSITY_THRESHOLD:
-            # The whole update in one C++ call: gather-adds only, no Python in between.
-            h_next = np.empty_like(h_samples)
-            _core.pcd_update(fused_pos, h_samples, weights, visible_bias, hidden_bias,
-                             learning_rate, key, sweep, h_next)
-            return h_next
-    if work is None or work.stacked.shape[0] < n_chains + n_pos:
-        work = PCDWorkspace.allocate(n_chains, n_pos, weights)
-    rows = n_chains + n_pos
-    stacked, fields = work.stacked[:rows], work.fields[:rows]
-    np.copyto(stacked[n_chains:], dense_pos)
-
-    # v_neg ~ p(v | h_samples). Sparse binary chains: gather-add over the rows of W^T
-    # (the tiled transpose costs about a tenth of the GEMM); otherwise a GEMM.
-    sparse_chains = _core.density(h_samples) < CHAIN_GATHER_BELOW
-    if sparse_chains and chains_binary:
-        _core.transpose(weights, work.weights_t)
-        _core.sparse_fields(h_samples, work.weights_t, work.visible_fields)
-    else:
-        matmul(h_samples, weights.T, work.visible_fields)
-    _core.sample_from_fields(
-        work.visible_fields, visible_bias, 1.0, key, sweep, 0, STREAMS["visible"],
-        stacked[:n_chains],
-    )
-
-    # Binary data: [v_neg; v_pos] in one part. Real-valued data: v_neg (always binary)
-    # and v_pos in separate parts, so that the model half still gets the gather-add.
-    parts = [slice(0, rows)] if binary else [slice(0, n_chains), slice(n_chains, rows)]
-    gather = [
-        (binary or part.start == 0) and _core.density(stacked[part]) < SPARSE_DENSITY_THRESHOLD
-        for part in parts
-    ]
-    for part, sparse in zip(parts, gather):
-        if sparse:
-            _core.sparse_fields(stacked[part], weights, fields[part])
-        else:
-            matmul(stacked[part], weights, fields[part])
-    h_next = np.empty((n_chains, weights.shape[1]), weights.dtype)
-    _core.sample_from_fields(
-        fields[:n_chains], hidden_bias, 1.0, key, sweep, 0, STREAMS["hidden"], h_next,
-        fields[:n_chains],
-    )
-    _core.probs_from_fields(fields[n_chains:], hidden_bias, 1.0, fields[n_chains:])
-
-    # Signed, scaled probabilities: gradient = [v_neg; v_pos]^T [-lr h_neg; lr h_pos].
-    lr = learning_rate / n_pos
-    fields[:n_chains] *= -lr
-    fields[n_chains:] *= lr
-    for part, sparse in zip(parts, gather):
-        if sparse:  # added to W as it is summed: no gradient buffer
-            _core.sparse_fields(
-                work.transposed(stacked[part]), fields[part], weights, accumulate=True
-            )
-        else:
-            matmul(stacked[part].T, fields[part], work.gradient)
-            weights += work.gradient
-    hidden_bias += fields.sum(axis=0)
-    visible_bias += lr * (stacked[n_chains:].sum(axis=0) - stacked[:n_chains].sum(axis=0))
+    dense_pos = np.ascontiguousarray(dense_pos, dtype=weights.dtype)
+    h_next = np.empty_like(h_samples)
+    _core.hidden_chain_update(dense_pos, binary, h_samples, weights, visible_bias, hidden_bias,
+                              learning_rate, key, sweep, h_next)
     return h_next
 
 

@@ -299,8 +299,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         weights, _, hidden = self._parameters(dtype)
         v = self._dense(checked, dtype)
         binary = _pcd.is_binary(v)
-        with _pcd.update_threads(v.shape[0], weights.shape[0], weights.shape[1],
-                                 one_blas_thread=False):
+        with _pcd.update_threads(v.shape[0], weights.shape[0], weights.shape[1]):
             return _pcd.hidden_probs(v, weights, hidden, binary)
 
     def gibbs(self, v: Input) -> np.ndarray:
@@ -329,8 +328,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         states = self._dense(checked, dtype)
         key = draw_key(self.random_state_)
         binary = _pcd.is_binary(states)
-        with _pcd.update_threads(states.shape[0], weights.shape[0], weights.shape[1],
-                                 one_blas_thread=False):
+        with _pcd.update_threads(states.shape[0], weights.shape[0], weights.shape[1]):
             return np.asarray(_pcd.gibbs_step(states, weights, visible, hidden, binary, key) != 0)
 
     def score_samples(self, X: Input) -> np.ndarray:
@@ -356,8 +354,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         v = self._dense(checked, dtype)
         flip = np.asarray(_generator(self.random_state).integers(0, v.shape[1], v.shape[0]))
         binary = _pcd.is_binary(v)
-        with _pcd.update_threads(v.shape[0], weights.shape[0], weights.shape[1],
-                                 one_blas_thread=False):
+        with _pcd.update_threads(v.shape[0], weights.shape[0], weights.shape[1]):
             return _pcd.pseudo_likelihood(v, weights, visible, hidden, flip, binary)
 
     # -- training ---------------------------------------------------------------------
@@ -405,19 +402,17 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
         binary = _pcd.is_binary(data)
         key = draw_key(gen)
         n_samples, batch = data.shape[0], int(self.batch_size)
-        work = _pcd.PCDWorkspace.allocate(batch, min(batch, n_samples), weights)
         # scikit-learn's gen_even_slices(n_batches * batch_size, n_batches): in order,
         # batch_size rows each, the last one shorter.
         starts = range(0, n_samples, batch)
         update = 0
         begin = time.time()
         for iteration in range(1, self.n_iter + 1):
-            with _pcd.update_threads(2 * batch, weights.shape[0], weights.shape[1], binary):
+            with _pcd.update_threads(2 * batch, weights.shape[0], weights.shape[1]):
                 for start in starts:
                     h_samples = _pcd.pcd_update(
                         data[start : start + batch], weights, visible, hidden, h_samples,
-                        float(self.learning_rate), binary, key, update, work,
-                        chains_binary=True,  # zeros, then our own samples
+                        float(self.learning_rate), binary, key, update,
                     )
                     update += 1
             self.h_samples_ = h_samples
@@ -456,7 +451,7 @@ class BernoulliRBM(*_Bases):  # type: ignore[misc]
             data = data.astype(weights.dtype, copy=False)
         key, binary = draw_key(self.random_state_), _pcd.is_binary(data)
         with _pcd.update_threads(data.shape[0] + h_samples.shape[0], weights.shape[0],
-                                 weights.shape[1], binary):
+                                 weights.shape[1]):
             self.h_samples_ = _pcd.pcd_update(
                 data, weights, visible, hidden, h_samples, float(self.learning_rate), binary,
                 key, 0,
