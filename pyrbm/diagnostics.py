@@ -131,7 +131,7 @@ def _split_ranked(data: np.ndarray) -> np.ndarray:
     flat = split.reshape(-1, split.shape[2])
     ranks = rankdata(flat, axis=0)
     z = ndtri((ranks - 0.375) / (flat.shape[0] + 0.25))
-    return z.reshape(split.shape)
+    return np.asarray(z).reshape(split.shape)
 
 
 def effective_sample_size(x: np.ndarray, method: str = "pooled") -> float | np.ndarray:

@@ -118,7 +118,7 @@ def adapt_positions(positions: np.ndarray, acceptance: np.ndarray) -> np.ndarray
     new[0], new[-1] = positions[0], positions[-1]
     if np.any(np.diff(new) <= 0):  # degenerate estimate: keep the old positions
         return positions.copy()
-    return new
+    return np.asarray(new)
 
 
 def check_target(value: Any) -> float:

@@ -58,7 +58,7 @@ def data_visible_bias(data: np.ndarray, eps: float = 1e-3) -> np.ndarray:
     if not isinstance(data, np.ndarray) or data.ndim != 2 or data.shape[0] == 0:
         raise ValueError("data: expected a non-empty 2-D numpy array (n_samples, n_visible)")
     mean = np.clip(data.mean(axis=0, dtype=np.float64), eps, 1.0 - eps)
-    return np.log(mean) - np.log1p(-mean)
+    return np.asarray(np.log(mean) - np.log1p(-mean))
 
 
 def path_models(knots: list[RBM], positions: np.ndarray) -> list[RBM]:
