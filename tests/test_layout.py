@@ -126,7 +126,6 @@ def _reexports_only(name: str) -> bool:
 #: Files still named after a re-exporting subpackage while they cover several of its
 #: modules: each is to be split like test_partition.py was (test_partition_<module>.py).
 SEVERAL_MODULES = {
-    "sklearn": "the estimator and its kernels (_kernels)",
     "reproduce": "config, runs, report and pipeline",
 }
 
