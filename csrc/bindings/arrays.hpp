@@ -6,6 +6,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -80,6 +81,25 @@ inline void check_chain_range(std::uint64_t chain_offset, py::ssize_t n_rows) {
 // call with the GIL held, between blocks of a long kernel.
 inline void check_signals() {
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
+// Runs body(first, count) over the items [begin, end) in stretches of about `budget`
+// multiply-adds (`per_item` each): the GIL released inside a stretch, Ctrl-C checked
+// between stretches. Kernels whose counters are global (sweep or step index) draw the
+// same numbers split or not, so a split run is bit-identical. Call with the GIL held.
+template <typename Body>
+inline void in_stretches(std::int64_t begin, std::int64_t end, double per_item, double budget,
+                         Body&& body) {
+    const std::int64_t chunk =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(budget / per_item));
+    for (std::int64_t first = begin; first < end; first += chunk) {
+        const std::int64_t count = std::min(chunk, end - first);
+        {
+            py::gil_scoped_release release;
+            body(first, count);
+        }
+        check_signals();
+    }
 }
 
 // A 128-bit Philox key as Python passes it: (k0, k1).

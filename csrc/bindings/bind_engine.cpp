@@ -55,17 +55,11 @@ void bind_engine(py::module_& m) {
                 // repacks W once, a small share of 2^30 multiply-adds).
                 const double per_sweep =
                     2.0 * double(n) * double(model.n_visible) * double(model.n_hidden) + 1.0;
-                const std::int64_t chunk = std::max<std::int64_t>(
-                    1, static_cast<std::int64_t>(1073741824.0 / per_sweep));
-                for (std::int64_t done = 0; done < n_sweeps; done += chunk) {
-                    const std::int64_t todo = std::min(chunk, n_sweeps - done);
-                    {
-                        py::gil_scoped_release release;
-                        gibbs_chains<T>(v, h, n, model, static_cast<T>(beta), field_path,
-                                        to_key(key), first_sweep + done, chain_offset, todo);
-                    }
-                    check_signals();
-                }
+                in_stretches(0, n_sweeps, per_sweep, 1073741824.0,
+                             [&](std::int64_t done, std::int64_t todo) {
+                    gibbs_chains<T>(v, h, n, model, static_cast<T>(beta), field_path,
+                                    to_key(key), first_sweep + done, chain_offset, todo);
+                });
             });
         },
         "n_sweeps Gibbs sweeps in place on binary visible; hidden gets the last h.",

@@ -87,20 +87,13 @@ void bind_gibbs(py::module_& m) {
                 check_chain_range(chain_offset, n);
                 if (first_sweep > UINT64_MAX - static_cast<std::uint64_t>(n_sweeps))
                     throw py::value_error("n_sweeps: first_sweep + n_sweeps exceeds 2**64");
-                // Blocks of about 2^27 multiply-adds, Ctrl-C checked between them (the
-                // sweep counter makes a split run draw the same numbers).
+                // Stretches of about 2^27 multiply-adds, Ctrl-C checked between them.
                 const double per_sweep = 2.0 * double(n) * double(nv) * double(nh) + 1.0;
-                const std::int64_t chunk =
-                    std::max<std::int64_t>(1, static_cast<std::int64_t>(134217728.0 / per_sweep));
-                for (std::int64_t done = 0; done < n_sweeps; done += chunk) {
-                    const std::int64_t todo = std::min(chunk, n_sweeps - done);
-                    {
-                        py::gil_scoped_release release;
-                        gibbs_sparse<T>(v, h, n, nv, nh, w, wt, a, b, static_cast<T>(beta),
-                                        to_key(key), first_sweep + done, chain_offset, todo);
-                    }
-                    check_signals();
-                }
+                in_stretches(0, n_sweeps, per_sweep, 134217728.0,
+                             [&](std::int64_t done, std::int64_t todo) {
+                    gibbs_sparse<T>(v, h, n, nv, nh, w, wt, a, b, static_cast<T>(beta),
+                                    to_key(key), first_sweep + done, chain_offset, todo);
+                });
             });
         },
         py::arg("visible"), py::arg("hidden"), py::arg("weights"), py::arg("weights_t"),

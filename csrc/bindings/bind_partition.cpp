@@ -66,23 +66,18 @@ void bind_partition(py::module_& m) {
                 // (a split run is bit-identical: the state between steps is the chains).
                 const double per_step =
                     2.0 * double(n) * double(nv) * double(model.n_hidden + base.n_hidden) + 1.0;
-                const std::int64_t chunk =
-                    std::max<std::int64_t>(1, static_cast<std::int64_t>(134217728.0 / per_step));
                 if (n_steps < 2) {  // no step: the kernel only resets / draws
                     const AnnealSpec spec{cb, cm, n_steps, to_key(key), chain_offset,
                                           draw_initial, 1, 1};
                     py::gil_scoped_release release;
                     anneal<T>(v, n, nv, model, base, spec, lw);
                 }
-                for (std::int64_t first = 1; first < n_steps; first += chunk) {
+                in_stretches(1, n_steps, per_step, 134217728.0,
+                             [&](std::int64_t first, std::int64_t count) {
                     const AnnealSpec spec{cb, cm, n_steps, to_key(key), chain_offset,
-                                          draw_initial, first, std::min(first + chunk, n_steps)};
-                    {
-                        py::gil_scoped_release release;
-                        anneal<T>(v, n, nv, model, base, spec, lw);
-                    }
-                    check_signals();
-                }
+                                          draw_initial, first, first + count};
+                    anneal<T>(v, n, nv, model, base, spec, lw);
+                });
             });
         },
         py::arg("visible"), py::arg("weights"), py::arg("weights_t"), py::arg("visible_bias"),

@@ -78,18 +78,12 @@ void bind_tempering(py::module_& m) {
                 // counters (sweep, swap event) are global and the walker / round-trip
                 // state lives in the arrays, so a split run is bit-identical.
                 const double per_sweep = 2.0 * double(rows) * double(nv) * double(nh) + 1.0;
-                const std::int64_t chunk =
-                    std::max<std::int64_t>(1, static_cast<std::int64_t>(134217728.0 / per_sweep));
-                for (std::int64_t done = 0; done < n_sweeps; done += chunk) {
-                    const std::int64_t todo = std::min(chunk, n_sweeps - done);
-                    {
-                        py::gil_scoped_release release;
-                        tempering_sweeps<T>(v, h, fh, fv, ladder, counters, to_key(key),
-                                            first_sweep + static_cast<std::uint64_t>(done),
-                                            todo, swap_every);
-                    }
-                    check_signals();
-                }
+                in_stretches(0, n_sweeps, per_sweep, 134217728.0,
+                             [&](std::int64_t done, std::int64_t todo) {
+                    tempering_sweeps<T>(v, h, fh, fv, ladder, counters, to_key(key),
+                                        first_sweep + static_cast<std::uint64_t>(done), todo,
+                                        swap_every);
+                });
             });
         },
         py::arg("visible"), py::arg("hidden"), py::arg("fields_h"), py::arg("fields_v"),
