@@ -142,6 +142,8 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
                    file=sys.stderr, dynamic_ncols=True)
         workers = workers if world.size == 1 else 1  # under MPI the ranks are the workers
         summaries = []
+        # Widest models first: with worker processes the longest runs start at once.
+        mine = sorted(mine, key=lambda spec: (-spec.hidden, spec.replica))
         for spec, (status, summary, seconds) in _each(
                 _one_run, [(spec, config, seed, out, x_train, x_test) for spec in mine],
                 workers, lambda args: bar.set_postfix_str(f"run {args[0].name}")):

@@ -93,9 +93,13 @@ def _run_checks(runs: list[dict[str, Any]], ex: dict[str, Any]) -> dict[str, tup
         checks.outliers({m: [r["null_outliers"] for r in rs] for m, rs in groups.items()}))
     out["above4"] = (
         checks.exceeds_threshold({m: [r["final_spectrum"][0] for r in rs]
-                                  for m, rs in groups.items()}),
+                                  for m, rs in groups.items()},
+                                 edges={m: [r["bulk_edge"][-1] for r in rs]
+                                        for m, rs in groups.items()}),
         checks.exceeds_threshold({m: [r["null_spectrum"][0] for r in rs]
-                                  for m, rs in groups.items()}))
+                                  for m, rs in groups.items()},
+                                 edges={m: [r["null_bulk_edge"][-1] for r in rs]
+                                        for m, rs in groups.items()}))
 
     def hierarchy(pre: str) -> checks.Verdict:
         return checks.hierarchy({
@@ -128,10 +132,12 @@ def _run_checks(runs: list[dict[str, Any]], ex: dict[str, Any]) -> dict[str, tup
         name = f"M{r['hidden']}_r{r['replica']}"
         traj = r.get("test_ll_traj")
         measured[name] = {"initial_upper": r["test_ll_ais"][0], "final_upper": r["test_ll_ais"][-1],
-                          "final_lower": r["test_ll_rais"][-1],
+                          # reverse AIS from tempered samples where the run has them
+                          "final_lower": r.get("test_ll_rais_pt", r["test_ll_rais"][-1]),
                           "final_trajectory": None if traj is None else traj[-1],
-                          "std_error": float(np.hypot(r.get("log_z_ais_se", [0.0])[-1],
-                                                      r.get("log_z_rais_se", [0.0])[-1]))}
+                          "std_error": float(np.hypot(
+                              r.get("log_z_ais_se", [0.0])[-1],
+                              r.get("log_z_rais_pt_se", r.get("log_z_rais_se", [0.0])[-1])))}
         if "null_test_ll_ais" in r:
             null[name] = {"initial_upper": r["test_ll_ais"][0],
                           "final_upper": r["null_test_ll_ais"], "final_lower": r["null_test_ll_ais"]}
