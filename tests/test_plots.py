@@ -304,3 +304,21 @@ def test_plots_loaded_lazily_from_package() -> None:
     code = ("import sys, pyrbm; assert 'matplotlib' not in sys.modules; "
             "pyrbm.plots.plot_samples; assert 'matplotlib' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(plots.__file__).parents[1])
+
+
+def test_null_levels_are_drawn_and_checked(tmp_path: Path, drawn: list) -> None:
+    """The claim figures draw a null control's level when given one (dashed, "null")."""
+    g = np.random.default_rng(5)
+    _call("plot_trained_spectra", tmp_path, null={m: g.gamma(1.0, 0.5, m) for m in SIZES})
+    assert "null (per M)" in drawn[-1][0]["legend"]
+    null1 = {m: np.linspace(1.0, 2.0, T) for m in SIZES}
+    _call("plot_singular_value_trajectories", tmp_path, null=null1, xlabel="update")
+    for ax in drawn[-1]:
+        assert any("null" in t for t in ax["legend"])
+        assert any(np.array_equal(y, null1[SIZES[0]]) for _, y in ax["lines"])
+    _call("plot_js_vs_inverse_hidden", tmp_path, null_mean=[0.02, 0.03, 0.04])
+    assert "null" in drawn[-1][0]["legend"]
+    _call("plot_log_likelihood", tmp_path, null={m: -200.0 for m in SIZES})
+    assert sum("null" in t for t in drawn[-1][0]["legend"]) == len(SIZES)
+    with pytest.raises(ValueError, match="null"):
+        _call("plot_trained_spectra", tmp_path, null={SIZES[0]: np.ones(3)})

@@ -227,27 +227,40 @@ def _figures(out: Path, runs: list[dict[str, Any]], ex: dict[str, Any], n_visibl
     mp, js, z, lv = ex["mp"], ex["js"], ex["log_z"], ex["langevin"]
     plots.plot_mp_histogram(mp["singular_values"], mp["n_visible"], mp["n_hidden"], mp["std"],
                             mp["ks_pvalue"], f[names[0]])
+    has_null = all("null_spectrum" in r for r in first.values())
     plots.plot_trained_spectra({m: r["final_spectrum"] for m, r in first.items()}, edge, 1.0,
-                               f[names[1]])
-    plots.plot_singular_value_trajectories(epochs, {m: r["singular_values"] for m, r in first.items()},
-                                           edge, 1.0, f[names[2]])
+                               f[names[1]], null={m: r["null_spectrum"] for m, r in first.items()}
+                               if has_null else None)
+    # Against the update index on a log axis: the checkpoints are log-spaced from update 1.
+    updates = next(iter(first.values())).get("updates")
+    plots.plot_singular_value_trajectories(
+        epochs if updates is None else updates,
+        {m: r["singular_values"] for m, r in first.items()}, edge, 1.0, f[names[2]],
+        null={m: r["null_singular_values"][:, 0] for m, r in first.items()}
+        if all("null_singular_values" in r for r in first.values()) else None,
+        xlabel="epoch" if updates is None else "update")
     plots.plot_saddle_energies(epochs, {m: r["saddle_energies"] for m, r in first.items()},
                                {m: r["saddle_total"] for m, r in first.items()}, f[names[3]])
     plots.plot_js_vs_inverse_hidden(js["inv_hidden"], js["js_mean"], js["js_std"],
-                                    js["untrained_mean"], js["untrained_std"], f[names[4]])
+                                    js["untrained_mean"], js["untrained_std"], f[names[4]],
+                                    null_mean=js.get("null_mean"))
     plots.plot_kurtosis(ex["kurtosis"]["inv_n"], ex["kurtosis"]["mean_kurtosis"], f[names[5]])
     plots.plot_log_z_comparison(z["labels"], z["exact"], z["meanfield"], z["ais"], z["ais_se"],
                                 z["rais"], z["rais_se"], f[names[6]])
     plots.plot_langevin_variance(lv["times"], lv["variances"], f[names[7]])
     shown = np.unique(np.linspace(0, len(probe["epochs"]) - 1, 6).round().astype(int))
-    plots.plot_mode_trajectory(probe["epochs"][shown], list(probe["data_uw"][shown]),
-                               list(probe["model_uw"][shown]), f[names[8]])
+    plots.plot_mode_trajectory((probe["epochs"] if updates is None else probe["updates"])[shown],
+                               list(probe["data_uw"][shown]), list(probe["model_uw"][shown]),
+                               f[names[8]], unit="epoch" if updates is None else "update")
     plots.plot_probing(ex["probing"]["grids"], image_shape, f[names[9]])
     mean = {m: {e: np.mean([r[f"test_ll_{e}"] for r in rs], axis=0) for e in ("ais", "rais")}
             for m, rs in groups.items()}
     plots.plot_log_likelihood({m: rs[0]["ll_epochs"] for m, rs in groups.items()},
                               {m: v["ais"] for m, v in mean.items()},
-                              {m: v["rais"] for m, v in mean.items()}, f[names[10]])
+                              {m: v["rais"] for m, v in mean.items()}, f[names[10]],
+                              null={m: float(np.mean([r["null_test_ll_ais"] for r in rs]))
+                                    for m, rs in groups.items()}
+                              if all("null_test_ll_ais" in r for r in runs) else None)
     plots.plot_samples({m: r["final_samples"][:16] for m, r in first.items()}, image_shape,
                        f[names[11]])
     return f
