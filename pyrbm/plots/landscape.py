@@ -175,7 +175,7 @@ def plot_singular_value_trajectories(
         P.hline(ax, 4.0 / b, rf"$\lambda = 4/\beta$ = {4.0 / b:.3g}")
         if null is not None:
             ax.plot(x, P.array(null[m], f"null[{m}]", 1, shape=x.shape, positive=True),
-                    color="black", linestyle="--", linewidth=1.2, label=r"null $\lambda_1$")
+                    color="tab:gray", linestyle="-.", linewidth=1.4, label=r"null $\lambda_1$")
         ax.set_yscale("log")
         if xlabel == "update":
             ax.set_xscale("log")
@@ -288,7 +288,7 @@ def plot_js_vs_inverse_hidden(
     ax.fill_between(span, np.resize(band_lo, span.size), np.resize(u_mean + u_std, span.size),
                     color="tab:gray", alpha=0.25, label="untrained ± std")
     if nm is not None:
-        ax.plot(x, nm[order], color="black", linestyle="--", marker="x", label="null")
+        ax.plot(x, nm[order], color="black", linestyle="-.", marker="x", label="null")
     ax.set_yscale("log")
     # Limits from the means and the band: a lower bar that reaches 0 runs off the axis.
     top = max((mean + std).max(), (u_mean + u_std).max())

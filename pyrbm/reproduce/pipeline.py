@@ -216,8 +216,8 @@ def estimate(config: Config, n_visible: int = 784, n_train: int = 60000,
              workers: int = 1) -> dict[str, Any]:
     """Predicted cost of the training runs of ``config`` from measured sweep speed.
 
-    Per run: each update costs ``k + 2`` sweeps of ``batch_size`` chains (the positive
-    phase and the gradient and optimizer step cost about one more); each likelihood
+    Per run: each update costs ``k + 1`` sweeps of ``batch_size`` chains (the positive
+    phase and the gradient; calibrated on the default job, 1 Dec 2026); each likelihood
     evaluation (and the initial model's, twice: during training and in the summary)
     ``n_betas`` sweeps of ``n_chains`` chains for AIS and ``n_betas + n_gibbs`` for
     RAIS; the random-walk null one more AIS and the tempered reverse AIS one more RAIS;
@@ -255,7 +255,7 @@ def estimate(config: Config, n_visible: int = 784, n_train: int = 60000,
         checkpoints = rc["epochs"]
     per_hidden = {}
     for m in rc["hidden"]:
-        train = updates * (rc["k"] + 2) * _sweep_seconds(n_visible, m, rc["batch_size"])
+        train = updates * (rc["k"] + 1) * _sweep_seconds(n_visible, m, rc["batch_size"])
         ais = ((evaluations + 2) * (2 * lk["n_betas"] + lk["n_gibbs"]) + 2 * lk["n_betas"]) \
             * _sweep_seconds(n_visible, m, lk["n_chains"])
         traj = (2 * checkpoints * lk["traj_betas"] * _sweep_seconds(n_visible, m, lk["traj_chains"])
