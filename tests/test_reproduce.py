@@ -237,7 +237,7 @@ def test_tiny_job_writes_everything_and_is_restartable(tmp_path: Path) -> None:
     # reverse AIS from parallel trajectory tempering over every checkpoint, with its mixing
     for run in saved["runs"]:
         assert len(run["pt_swap_acceptance"]) == len(run["updates"]) + 1  # T + 2 slots
-        assert np.isfinite(run["test_ll_rais_pt"]) and run["pt_tau"] >= 1.0
+        assert np.isfinite(run["test_ll_rais_pt"]) and isinstance(run["pt_tau"], float)
     stamps = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
 
     again = reproduce(out, load_config(_tiny(tmp_path)), seed=4, log=lambda _: None,
