@@ -2,6 +2,8 @@
 
     python bench/reproduce_pieces.py updates     # s per PCD-10 update, batch 500, 10k images
     python bench/reproduce_pieces.py estimators  # AIS / RAIS / trajectory AIS, 784 x 500
+    python bench/reproduce_pieces.py recipe --hidden 500 --k 1 --batch-size 100 \
+        --updates 6000 --lr 1e-3 --n-train 60000   # s per update and test LL of a recipe
 
 ``updates`` trains one epoch (20 updates) of the default protocol per hidden size;
 ``estimators`` trains a 784 x 500 model for 6 epochs with power-of-two checkpoints and
@@ -64,10 +66,64 @@ def estimators(x: np.ndarray, x_test: np.ndarray) -> None:
               flush=True)
 
 
+def recipe(args: argparse.Namespace) -> None:
+    """Train one model with a recipe; time it and estimate its test LL at a few updates."""
+    x = datasets.load("mnist", "train", 0.5)[0][: args.n_train]
+    x_test = datasets.load("mnist", "test", 0.5)[0][:1000]
+    rbm = pyrbm.init_rbm(x, args.hidden, rng=0)
+    per_epoch = len(x) // args.batch_size
+    epochs = max(1, -(-args.updates // per_epoch))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "run.h5"
+        start, cpu = time.perf_counter(), time.process_time()
+        pyrbm.train(rbm, x, method="pcd", k=args.k, batch_size=args.batch_size,
+                    epochs=epochs, optimizer=args.optimizer, lr=args.lr,
+                    lr_schedule=args.lr_schedule, lr_decay=args.lr_decay, rng=1,
+                    centered=args.centered, monitor=False, out=path, checkpoint_every="exponential")
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        records = archive.list_checkpoints(path)
+        print(f"M={args.hidden} k={args.k} batch={args.batch_size} {args.optimizer} "
+              f"lr={args.lr} {args.lr_schedule} centered={args.centered} "
+              f"updates={records[-1].update} train {seconds:.1f} s wall, {cpu:.1f} s CPU = "
+              f"{1e3 * cpu / records[-1].update:.2f} CPU-ms/update", 
+              flush=True)
+        for i, r in enumerate(records):
+            if r.update < args.updates // 16 and i != len(records) - 1:
+                continue
+            model = archive.load(path, i)
+            lam = np.linalg.svd(model.weights, compute_uv=False)
+            start = time.perf_counter()
+            ais = log_partition(model, "ais", rng=2, n_chains=args.chains,
+                                n_betas=args.betas, data=x)
+            rais = log_partition(model, "rais", rng=3, n_chains=args.chains,
+                                 n_betas=args.betas, data=x, n_gibbs=200)
+            print(f"  update {r.update}: lambda_1 {lam[0]:.2f}, LL AIS "
+                  f"{log_likelihood(model, x_test, ais):.2f} (se {ais.std_error:.2f}) RAIS "
+                  f"{log_likelihood(model, x_test, rais):.2f} (se {rais.std_error:.2f}) "
+                  f"[{time.perf_counter() - start:.1f} s]", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("part", choices=("updates", "estimators"))
+    parser.add_argument("part", choices=("updates", "estimators", "recipe"))
+    parser.add_argument("--hidden", type=int, default=500)
+    parser.add_argument("--k", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--updates", type=int, default=6000)
+    parser.add_argument("--optimizer", default="adam")
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr-schedule", default="constant")
+    parser.add_argument("--lr-decay", type=float, default=0.1)
+    parser.add_argument("--n-train", type=int, default=60000)
+    parser.add_argument("--centered", action="store_true")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--chains", type=int, default=64)
+    parser.add_argument("--betas", type=int, default=1000)
     args = parser.parse_args()
+    if args.part == "recipe":
+        pyrbm.set_num_threads(args.threads)
+        recipe(args)
+        return
     x = datasets.load("mnist", "train", 0.5)[0][:10000]
     if args.part == "updates":
         updates(x)

@@ -297,12 +297,15 @@ def _reproduce(args: argparse.Namespace, mpi: distributed.World) -> None:
         set_num_threads(1)
     if args.estimate:
         if mpi.is_root:
-            cost = estimate(config)
+            workers = args.workers or len(os.sched_getaffinity(0))
+            cost = estimate(config, workers=workers)
             for m, seconds in cost["per_hidden"].items():
                 print(f"M={m}: {seconds / 3600:.3g} h per run")
             print(f"{cost['runs']} runs: {cost['total_seconds'] / 3600:.3g} h in total "
                   f"on one process of {get_num_threads()} thread(s) "
-                  "(divide by the number of ranks on a cluster)")
+                  "(divide by the number of ranks on a cluster); "
+                  f"{cost['wall_seconds'] / 60:.3g} min wall with {workers} worker(s) on free "
+                  "cores, experiments not counted")
         return
     result = reproduce(args.out, config, seed=args.seed, world=mpi,
                        log=_stderr_line if args.verbose else None,

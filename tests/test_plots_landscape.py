@@ -87,3 +87,19 @@ def test_single_point_inputs_render_without_warnings(tmp_path: Path) -> None:
                                                tmp_path / "b.png")
     c = plots.plot_kurtosis([0.01], [2.9], tmp_path / "c.png")
     assert all(p.read_bytes()[:8] == PNG_SIGNATURE for p in (a, b, c))
+
+
+def test_null_levels_are_drawn_and_checked(tmp_path: Path, drawn: list) -> None:
+    """The claim figures draw a null control's level when given one (dashed, "null")."""
+    g = np.random.default_rng(5)
+    call("plot_trained_spectra", tmp_path, null={m: g.gamma(1.0, 0.5, m) for m in SIZES})
+    assert "null (per M)" in drawn[-1][0]["legend"]
+    null1 = {m: np.linspace(1.0, 2.0, T) for m in SIZES}
+    call("plot_singular_value_trajectories", tmp_path, null=null1, xlabel="update")
+    for ax in drawn[-1]:
+        assert any("null" in t for t in ax["legend"])
+        assert any(np.array_equal(y, null1[SIZES[0]]) for _, y in ax["lines"])
+    call("plot_js_vs_inverse_hidden", tmp_path, null_mean=[0.02, 0.03, 0.04])
+    assert "null" in drawn[-1][0]["legend"]
+    with pytest.raises(ValueError, match="null"):
+        call("plot_trained_spectra", tmp_path, null={SIZES[0]: np.ones(3)})

@@ -11,6 +11,7 @@ import numpy as np
 from pyrbm.plots import sampling
 
 from .plots_cases import (
+    SIZES,
     call,
     contract_tests,
     drawn,  # noqa: F401 - a fixture
@@ -34,3 +35,9 @@ def test_langevin_drops_non_finite_points(tmp_path: Path, drawn: list) -> None:
     assert ax["legend"] == ["λ=2.1 (βλ<4)", "λ=9 (βλ>4)"]
     diverged = ax["lines"][1][1]
     assert np.isnan(diverged[-1]) and np.all(np.isfinite(diverged[:-1]))
+
+
+def test_log_likelihood_draws_the_null_level(tmp_path: Path, drawn: list) -> None:
+    """Figure 11 draws a null control's level per M when given one (dotted, "null")."""
+    call("plot_log_likelihood", tmp_path, null={m: -200.0 for m in SIZES})
+    assert sum("null" in t for t in drawn[-1][0]["legend"]) == len(SIZES)

@@ -15,7 +15,7 @@ import pytest
 import pyrbm
 from pyrbm.cli import main
 from pyrbm.analysis.reciprocal import decompose
-from pyrbm.reproduce import BUILTIN, ConfigError, load_config, reproduce
+from pyrbm.reproduce import BUILTIN, ConfigError, estimate, load_config, reproduce
 from pyrbm.reproduce.report import FIGURES, claims
 from pyrbm.reproduce.runs import ModeRecorder, mode1_uw
 
@@ -150,6 +150,8 @@ def test_estimate_prints_a_cost(capsys: pytest.CaptureFixture) -> None:
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines[:3]] == ["M=20", "M=40", "M=80"]
     assert "6 runs" in lines[-1] and float(lines[-1].split()[2]) > 0
+    cost = estimate(load_config("quick"), workers=2)
+    assert cost["total_seconds"] / 2 <= cost["wall_seconds"] <= cost["total_seconds"]
 
 
 # -- per-checkpoint quantities against their reference in pyrbm.analysis.reciprocal ------------------
@@ -232,6 +234,10 @@ def test_tiny_job_writes_everything_and_is_restartable(tmp_path: Path) -> None:
     assert all(c["claim"] in md for c in first["claims"]) and len(first["claims"]) >= 12
     saved = json.loads((out / "results.json").read_text(), parse_constant=_no_nan)
     assert saved["claims"] == first["claims"]
+    # reverse AIS from parallel trajectory tempering over every checkpoint, with its mixing
+    for run in saved["runs"]:
+        assert len(run["pt_swap_acceptance"]) == len(run["updates"]) + 1  # T + 2 slots
+        assert np.isfinite(run["test_ll_rais_pt"]) and isinstance(run["pt_tau"], float)
     stamps = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
 
     again = reproduce(out, load_config(_tiny(tmp_path)), seed=4, log=lambda _: None,
@@ -242,7 +248,7 @@ def test_tiny_job_writes_everything_and_is_restartable(tmp_path: Path) -> None:
 
     other = tmp_path / "other.toml"
     other.write_text(TINY.format(epochs=2).replace("k = 2", "k = 3"))
-    with pytest.raises(ValueError, match=r"M0005_r0.h5 was trained with k=2, not k=3"):
+    with pytest.raises(ValueError, match=r"M000[59]_r0.h5 was trained with k=2, not k=3"):
         reproduce(out, load_config(other), seed=4, log=lambda _: None, figures=False)
 
     # An interrupted job (runs with 2 of 3 epochs) resumes to what one go gives.

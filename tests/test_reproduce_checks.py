@@ -75,6 +75,23 @@ def test_exceeds_threshold() -> None:
     assert not checks.exceeds_threshold({5: [4.5, 3.9]}).holds
 
 
+def test_exceeds_threshold_needs_a_mode_above_its_fitted_bulk() -> None:
+    """A spike above 4 holds; an i.i.d. bulk wide enough to reach 4 (the random walk of
+    a long training) passes the bare lambda_1 > 4 test but not the fitted-edge one."""
+    gen = np.random.default_rng(11)
+    spiked = np.linalg.svd(_spiked(gen, [6.0], std=0.05), compute_uv=False)
+    wide = np.linalg.svd(gen.normal(0.0, 0.5, (N, M)), compute_uv=False)  # lambda_1 ~ 6.9
+    edge_spiked = spectrum.fit_bulk(spiked, N, M).edge
+    edge_wide = spectrum.fit_bulk(wide, N, M).edge
+    assert wide[0] > 4.0 and checks.exceeds_threshold({M: [wide[0]]}).holds
+    assert not checks.exceeds_threshold({M: [wide[0]]}, edges={M: [edge_wide]}).holds
+    assert checks.exceeds_threshold({M: [spiked[0]]}, edges={M: [edge_spiked]}).holds
+    # the threshold still counts: a clear outlier below 4 does not exceed it
+    low = np.linalg.svd(_spiked(gen, [3.0]), compute_uv=False)
+    assert not checks.exceeds_threshold({M: [low[0]]},
+                                        edges={M: [spectrum.fit_bulk(low, N, M).edge]}).holds
+
+
 # -- hierarchy ------------------------------------------------------------------------------
 def _growing_path(gen: np.random.Generator, starts: list[int], updates: np.ndarray
                   ) -> list[np.ndarray]:
@@ -119,6 +136,37 @@ def test_hierarchy_holds_for_staggered_exits_and_fails_on_its_nulls() -> None:
 def test_symmetry_breaking_thresholds() -> None:
     assert checks.symmetry_breaking({"10": 6.0, "20": 30.0}).holds
     assert not checks.symmetry_breaking({"10": 6.0, "20": 1.1}).holds
+
+
+def test_js_floor_is_counting_noise_so_the_default_bins_resolve_structure() -> None:
+    """The untrained JS level is the histogram counting floor (B - 1) / (4 N M): with
+    1000 bins on a 784 x 500 matrix it is 6.4e-4, as large as half the trained signal
+    (measured), so the default uses 100 bins. A matrix with structured (sparse,
+    localized) singular vectors keeps a JS far above the floor at 100 bins, and an
+    isotropic one stays at it."""
+    from pyrbm.analysis import symmetry
+    gen = np.random.default_rng(12)
+    n, m = 120, 72
+    iid = gen.normal(0.0, 0.01, (n, m))
+    for bins in (100, 1000):
+        floor = (bins - 1) / (4.0 * iid.size)
+        js = np.mean([symmetry.rotation_js(iid, gen, bins=bins) for _ in range(3)])
+        assert 0.7 * floor < js < 1.3 * floor
+    # structure: sparse weights (a tenth of the entries large) on an i.i.d. bulk, whose
+    # singular vectors are far from Haar; rotating them makes the entries Gaussian-like
+    w = iid + np.where(gen.random((n, m)) < 0.1, gen.normal(0.0, 0.05, (n, m)), 0.0)
+
+    def ratio(mat: np.ndarray, bins: int) -> float:
+        js = np.mean([symmetry.rotation_js(mat, gen, bins=bins) for _ in range(3)])
+        return float(js / np.mean([symmetry.rotation_js(gen.normal(0, 0.01, mat.shape), gen,
+                                                        bins=bins) for _ in range(3)]))
+
+    bins = load_config("default").analysis["js_bins"]
+    trained, isotropic = ratio(w, bins), ratio(gen.normal(0, w.std(), w.shape), bins)
+    assert checks.symmetry_breaking({str(m): trained}).holds
+    # 1000 bins on this small matrix: the floor hides the structure
+    assert ratio(w, 1000) < trained / 3
+    assert not checks.symmetry_breaking({str(m): isotropic}).holds
 
 
 def test_kurtosis_holds_for_haar_bases_and_fails_for_a_localized_one() -> None:

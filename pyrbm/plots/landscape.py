@@ -78,7 +78,8 @@ def plot_mp_histogram(
 
 
 def plot_trained_spectra(
-    spectra: Mapping[int, ArrayLike], mp_edge: Mapping[int, float], beta: float, path: PathLike
+    spectra: Mapping[int, ArrayLike], mp_edge: Mapping[int, float], beta: float, path: PathLike,
+    null: Mapping[int, ArrayLike] | None = None,
 ) -> Path:
     """Figure 2: sorted singular values of the trained models, one curve per ``M``.
 
@@ -91,6 +92,8 @@ def plot_trained_spectra(
     beta : float
         Inverse temperature; the line ``lambda = 4 / beta`` is drawn.
     path : str or os.PathLike
+    null : dict of int to array_like, shape (L_M,), optional
+        Singular values of a null control per ``M`` (same keys), drawn dashed.
 
     Returns
     -------
@@ -99,6 +102,8 @@ def plot_trained_spectra(
     out = P.output_path(path)
     sizes = P.sizes_dict(spectra, "spectra")
     P.same_keys(sizes, mp_edge, "mp_edge", "spectra")
+    if null is not None:
+        P.same_keys(sizes, null, "null", "spectra")
     b = P.positive_scalar(beta, "beta")
     fig, (ax,) = P.new_figure(1, panel=(6.4, 4.4))
     for m, color in zip(sizes, P.mode_colors(len(sizes))):
@@ -107,7 +112,13 @@ def plot_trained_spectra(
         ax.plot(np.arange(1, lam.size + 1), lam, color=color, marker=".", markersize=3,
                 label=f"M = {m}")
         ax.axhline(edge, color=color, linestyle=":", linewidth=1.2)
+        if null is not None:
+            lam0 = np.sort(P.array(null[m], f"null[{m}]", 1, minimum=0.0))[::-1]
+            ax.plot(np.arange(1, lam0.size + 1), lam0, color=color, linestyle="--",
+                    linewidth=1.0)
     ax.plot([], [], color="gray", linestyle=":", label=r"MP edge $\lambda_+$ (per M)")
+    if null is not None:
+        ax.plot([], [], color="gray", linestyle="--", label="null (per M)")
     P.hline(ax, 4.0 / b, rf"$\lambda = 4/\beta$ = {4.0 / b:.3g}")
     ax.set_yscale("log")
     ax.set_xlabel("index i (sorted, largest first)")
@@ -123,6 +134,8 @@ def plot_singular_value_trajectories(
     mp_edge: Mapping[int, float],
     beta: float,
     path: PathLike,
+    null: Mapping[int, ArrayLike] | None = None,
+    xlabel: str = "epoch",
 ) -> Path:
     """Figure 3: top singular values versus epoch, one panel per ``M`` (log y).
 
@@ -136,6 +149,10 @@ def plot_singular_value_trajectories(
     beta : float
         The line ``lambda = 4 / beta`` is drawn.
     path : str or os.PathLike
+    null : dict of int to array_like, shape (T,), optional
+        A null control's largest singular value per ``M``, drawn dashed ("null").
+    xlabel : str
+        Label of the x axis; "update" draws it on a log scale.
 
     Returns
     -------
@@ -143,6 +160,8 @@ def plot_singular_value_trajectories(
     """
     out = P.output_path(path)
     x, sizes = P.array(epochs, "epochs", 1), P.sizes_dict(values, "values")
+    if null is not None:
+        P.same_keys(sizes, null, "null", "values")
     P.same_keys(sizes, mp_edge, "mp_edge", "values")
     b = P.positive_scalar(beta, "beta")
     lams = [P.array(values[m], f"values[{m}]", 2, shape=(x.size, None), positive=True)
@@ -153,9 +172,14 @@ def plot_singular_value_trajectories(
         P.mode_lines(ax, x, lam, r"\lambda")
         P.hline(ax, edge, rf"MP edge $\lambda_+$ = {edge:.3g}", color="tab:red", linestyle=":")
         P.hline(ax, 4.0 / b, rf"$\lambda = 4/\beta$ = {4.0 / b:.3g}")
+        if null is not None:
+            ax.plot(x, P.array(null[m], f"null[{m}]", 1, shape=x.shape, positive=True),
+                    color="tab:gray", linestyle="-.", linewidth=1.4, label=r"null $\lambda_1$")
         ax.set_yscale("log")
+        if xlabel == "update":
+            ax.set_xscale("log")
         ax.set_title(f"M = {m}")
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(xlabel)
         ax.legend(fontsize="small")
     axes[0].set_ylabel(r"singular value $\lambda_i$ (weight units)")
     fig.suptitle("Singular values during training")
@@ -218,6 +242,7 @@ def plot_js_vs_inverse_hidden(
     untrained_mean: ArrayLike,
     untrained_std: ArrayLike,
     path: PathLike,
+    null_mean: ArrayLike | None = None,
 ) -> Path:
     """Figure 5: rotation JS divergence of trained weights versus ``1/M`` (log y).
 
@@ -231,6 +256,8 @@ def plot_js_vs_inverse_hidden(
         Untrained (random-matrix) level: one value, or one per hidden size; drawn as a
         dashed line with a ``± std`` band.
     path : str or os.PathLike
+    null_mean : array_like, shape (S,), optional
+        The same statistic on a null control (e.g. a random walk of W), drawn dashed.
 
     Returns
     -------
@@ -246,6 +273,8 @@ def plot_js_vs_inverse_hidden(
     std = P.array(js_std, "js_std", 1, shape=(x.size,), minimum=0.0)
     u_mean = P.level(untrained_mean, "untrained_mean", x.size, positive=True)
     u_std = P.level(untrained_std, "untrained_std", x.size, minimum=0.0)
+    nm = None if null_mean is None else P.array(null_mean, "null_mean", 1, shape=(x.size,),
+                                                positive=True)
     order = np.argsort(x)
     x, mean, std, u_mean, u_std = (a[order] for a in (x, mean, std, u_mean, u_std))
     fig, (ax,) = P.new_figure(1, panel=(6.4, 4.4))
@@ -258,6 +287,8 @@ def plot_js_vs_inverse_hidden(
     band_lo = np.maximum(u_mean - u_std, 1e-3 * u_mean)
     ax.fill_between(span, np.resize(band_lo, span.size), np.resize(u_mean + u_std, span.size),
                     color="tab:gray", alpha=0.25, label="untrained ± std")
+    if nm is not None:
+        ax.plot(x, nm[order], color="black", linestyle="-.", marker="x", label="null")
     ax.set_yscale("log")
     # Limits from the means and the band: a lower bar that reaches 0 runs off the axis.
     top = max((mean + std).max(), (u_mean + u_std).max())

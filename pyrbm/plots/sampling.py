@@ -119,7 +119,8 @@ def plot_langevin_variance(times: ArrayLike, variances: Mapping[str, ArrayLike],
 
 
 def plot_mode_trajectory(
-    epochs: ArrayLike, data_uw: Sequence[ArrayLike], model_uw: Sequence[ArrayLike], path: PathLike
+    epochs: ArrayLike, data_uw: Sequence[ArrayLike], model_uw: Sequence[ArrayLike], path: PathLike,
+    unit: str = "epoch",
 ) -> Path:
     """Figure 9: mode-1 rotated coordinates of data and model samples, one panel per epoch.
 
@@ -130,6 +131,8 @@ def plot_mode_trajectory(
         ``(u_1, w_1)`` of test images and of model samples at each epoch, relative to
         the mode-1 saddle (gauge-fixed); ``n`` may differ between entries.
     path : str or os.PathLike
+    unit : str
+        What ``epochs`` counts, in the panel titles (e.g. "update" for update indices).
 
     Returns
     -------
@@ -147,7 +150,7 @@ def plot_mode_trajectory(
                    rasterized=True)
         ax.plot(0.0, 0.0, "X", color="tab:red", markersize=10, markeredgecolor="white",
                 label="saddle")
-        ax.set_title(f"epoch {round(float(e), 2):g}")
+        ax.set_title(f"{unit} {round(float(e), 2):g}")
         ax.set_xlabel(r"$u_1$")
         ax.set_ylabel(r"$w_1$")
     axes[0].legend(fontsize="small")
@@ -189,7 +192,7 @@ def plot_probing(grids: Mapping[str, ArrayLike], image_shape: tuple[int, int],
 
 def plot_log_likelihood(
     epochs: Mapping[int, ArrayLike], ais: Mapping[int, ArrayLike], rais: Mapping[int, ArrayLike],
-    path: PathLike,
+    path: PathLike, null: Mapping[int, float] | None = None,
 ) -> Path:
     """Figure 11: test log-likelihood versus epoch per ``M``, AIS and reverse AIS.
 
@@ -202,6 +205,8 @@ def plot_log_likelihood(
     ais, rais : dict of int to array_like, shape (T_M,)
         Mean test log-likelihood per image (nats) at those epochs (same keys).
     path : str or os.PathLike
+    null : dict of int to float, optional
+        The final log-likelihood of a null control per ``M``, drawn as a dashed level.
 
     Returns
     -------
@@ -220,6 +225,9 @@ def plot_log_likelihood(
         ax.plot(x, r, color=color, marker="v", markersize=4, linestyle="--",
                 label=f"M = {m}, reverse AIS")
         ax.fill_between(x, np.minimum(a, r), np.maximum(a, r), color=color, alpha=0.2)
+        if null is not None:
+            ax.axhline(float(null[m]), color=color, linestyle=":", linewidth=1.2,
+                       label=f"M = {m}, null")
     ax.set_xlabel("epoch")
     ax.set_ylabel("test log-likelihood (nats per image)")
     ax.set_title("Test log-likelihood during training")

@@ -142,6 +142,8 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
                    file=sys.stderr, dynamic_ncols=True)
         workers = workers if world.size == 1 else 1  # under MPI the ranks are the workers
         summaries = []
+        # Widest models first: with worker processes the longest runs start at once.
+        mine = sorted(mine, key=lambda spec: (-spec.hidden, spec.replica))
         for spec, (status, summary, seconds) in _each(
                 _one_run, [(spec, config, seed, out, x_train, x_test) for spec in mine],
                 workers, lambda args: bar.set_postfix_str(f"run {args[0].name}")):
@@ -187,26 +189,43 @@ def reproduce(out: str | os.PathLike[str], config: Config, *, seed: int = 0,
 
 
 def _sweep_seconds(n_visible: int, n_hidden: int, n_chains: int, repeats: int = 3) -> float:
-    """Measured seconds of one Gibbs sweep of ``n_chains`` chains (median of repeats)."""
+    """Measured CPU seconds of one Gibbs sweep of ``n_chains`` chains (median of repeats).
+
+    CPU time of this process, not wall time: on a machine shared with other jobs it
+    still measures what the sweep costs (the runs use one thread each).
+    """
     rbm = RBM.random(n_visible, n_hidden, rng=0)
     v = (np.random.default_rng(1).random((n_chains, n_visible)) < 0.15).astype(np.float32)
+    rbm.gibbs(v, 1, rng=0)  # warm up
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
-        rbm.gibbs(v, 2, rng=0)
-        times.append((time.perf_counter() - start) / 2)
+        start = time.process_time()
+        rbm.gibbs(v, 4, rng=0)
+        times.append((time.process_time() - start) / 4)
     return float(np.median(times))
 
 
-def estimate(config: Config, n_visible: int = 784, n_train: int = 60000) -> dict[str, Any]:
+def _svd_seconds(n_visible: int, n_hidden: int) -> float:
+    """CPU seconds of the singular values of one ``n_visible x n_hidden`` matrix."""
+    w = np.random.default_rng(2).normal(0.0, 0.01, (n_visible, n_hidden))
+    start = time.process_time()
+    np.linalg.svd(w, compute_uv=False)
+    return time.process_time() - start
+
+
+def estimate(config: Config, n_visible: int = 784, n_train: int = 60000,
+             workers: int = 1) -> dict[str, Any]:
     """Predicted cost of the training runs of ``config`` from measured sweep speed.
 
-    Each update costs ``k + 1`` sweeps of ``batch_size`` chains (the +1 stands for the
-    positive phase and the gradient); each likelihood evaluation (and the initial
-    model's) ``n_betas`` sweeps of ``n_chains`` chains for AIS and ``n_betas + n_gibbs``
-    for RAIS, the random-walk null one more AIS; trajectory AIS ``traj_betas`` steps of
-    ``traj_chains`` chains per checkpoint, each about two sweeps. The experiments and the
-    rest of the summaries are not counted.
+    Per run: each update costs ``k + 1`` sweeps of ``batch_size`` chains (the positive
+    phase and the gradient; calibrated on the default job, 1 Dec 2026); each likelihood
+    evaluation (and the initial model's, twice: during training and in the summary)
+    ``n_betas`` sweeps of ``n_chains`` chains for AIS and ``n_betas + n_gibbs`` for
+    RAIS; the random-walk null one more AIS and the tempered reverse AIS one more RAIS;
+    trajectory AIS ``traj_betas`` steps of ``traj_chains`` chains per checkpoint, each
+    about two sweeps; parallel trajectory tempering ``sample_sweeps`` sweeps of
+    ``max(sample_chains, n_chains)`` chains in each of ``checkpoints + 2`` slots, a
+    third more for the swaps; two SVDs per checkpoint. The experiments are not counted.
 
     Parameters
     ----------
@@ -215,12 +234,16 @@ def estimate(config: Config, n_visible: int = 784, n_train: int = 60000) -> dict
         Visible units (784 for MNIST).
     n_train : int
         Size of the full training set (used when ``n_train`` is 0).
+    workers : int
+        Worker processes of the job (one thread each): ``wall_seconds`` spreads the
+        runs over them, widest first.
 
     Returns
     -------
     dict
         ``per_hidden`` (hidden size -> CPU-seconds per run at the current thread
-        count), ``total_seconds`` and ``runs``.
+        count), ``total_seconds`` (CPU-seconds of all runs), ``wall_seconds`` (with
+        ``workers`` processes on free cores) and ``runs``.
     """
     rc, lk = config.runs, config.likelihood
     updates = (rc["n_train"] or n_train) // rc["batch_size"] * rc["epochs"]
@@ -234,13 +257,16 @@ def estimate(config: Config, n_visible: int = 784, n_train: int = 60000) -> dict
     per_hidden = {}
     for m in rc["hidden"]:
         train = updates * (rc["k"] + 1) * _sweep_seconds(n_visible, m, rc["batch_size"])
-        # AIS + RAIS at each evaluation and the initial model, AIS of the random-walk null
-        ais = ((evaluations + 1) * (2 * lk["n_betas"] + lk["n_gibbs"]) + lk["n_betas"]) \
+        ais = ((evaluations + 2) * (2 * lk["n_betas"] + lk["n_gibbs"]) + 2 * lk["n_betas"]) \
             * _sweep_seconds(n_visible, m, lk["n_chains"])
-        # trajectory AIS: one segment per checkpoint (two hidden layers per sweep)
         traj = (2 * checkpoints * lk["traj_betas"] * _sweep_seconds(n_visible, m, lk["traj_chains"])
                 if lk["traj_chains"] else 0.0)
-        per_hidden[m] = train + ais + traj
-    total = sum(per_hidden.values()) * rc["replicas"]
-    return {"per_hidden": per_hidden, "total_seconds": total,
-            "runs": len(rc["hidden"]) * rc["replicas"]}
+        ptt = (checkpoints + 2) * max(rc["sample_sweeps"], 8) * 4 / 3 \
+            * _sweep_seconds(n_visible, m, max(rc["sample_chains"], lk["n_chains"]))
+        per_hidden[m] = train + ais + traj + ptt + 2 * checkpoints * _svd_seconds(n_visible, m)
+    costs = sorted((c for c in per_hidden.values() for _ in range(rc["replicas"])), reverse=True)
+    loads = [0.0] * max(1, min(int(workers), len(costs)))
+    for c in costs:  # widest first, each to the least loaded worker
+        loads[loads.index(min(loads))] += c
+    return {"per_hidden": per_hidden, "total_seconds": sum(costs), "wall_seconds": max(loads),
+            "runs": len(costs)}

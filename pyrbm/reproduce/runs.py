@@ -31,6 +31,8 @@ from ..analysis.svd import ThinSVD, thin_svd
 from ..model import RBM
 from ..partition.estimators import LikelihoodObserver, LogZ, log_likelihood, log_partition
 from ..partition.trajectory import trajectory_log_z
+from .. import diagnostics
+from ..sampling import independent_end, trajectory_tempering
 from ..training.api import CheckpointInfo, init_rbm, resume, train
 from . import nulls
 from .config import Config
@@ -40,6 +42,7 @@ __all__ = ["ModeRecorder", "RunSpec", "load_data", "mode1_uw", "run_specs", "sum
 
 #: Entropy words that separate the streams derived from one run's seed.
 _TRAIN, _LIKELIHOOD, _SUMMARY, _NULL, _TRAJECTORY, _NULL_LIKELIHOOD = 0, 1, 2, 3, 4, 13
+_TEMPERED, _TEMPERED_RAIS = 5, 6
 #: Stream of the shuffled-pixel null data (from the job seed only).
 _SHUFFLE = 9001
 
@@ -157,7 +160,8 @@ def checkpoint_schedule(rc: dict[str, Any]) -> str | int:
 
 
 #: Options of ``[runs]`` that an existing archive must have been trained with.
-_FIXED = ("method", "k", "batch_size", "optimizer", "lr")
+_FIXED = ("method", "k", "batch_size", "optimizer", "lr", "lr_schedule", "lr_decay",
+          "centered")
 
 
 def _check_same_run(path: Path, rc: dict[str, Any]) -> None:
@@ -213,7 +217,9 @@ def train_run(spec: RunSpec, config: Config, seed: int, out_dir: str | os.PathLi
         path.unlink()  # created, then killed before its first checkpoint
     rbm, gen = _initial_model(spec, seed, x_train)
     train(rbm, x_train, method=rc["method"], k=rc["k"], batch_size=rc["batch_size"],
-          epochs=rc["epochs"], optimizer=rc["optimizer"], lr=rc["lr"], rng=gen, out=path,
+          epochs=rc["epochs"], optimizer=rc["optimizer"], lr=rc["lr"],
+          lr_schedule=rc["lr_schedule"], lr_decay=rc["lr_decay"], centered=rc["centered"],
+          rng=gen, out=path,
           callbacks=callbacks, checkpoint_every=checkpoint_schedule(rc))
     return path, "trained"
 
@@ -293,6 +299,40 @@ def _likelihood_extras(spec: RunSpec, config: Config, seed: int, x_train: np.nda
     return out
 
 
+def _tempered(spec: RunSpec, config: Config, seed: int, x_train: np.ndarray,
+              x_test: np.ndarray, initial: RBM, path_models: list[RBM]) -> dict[str, Any]:
+    """Samples of every checkpoint by parallel trajectory tempering, and the final model's
+    reverse AIS started from its tempered samples.
+
+    One PTT run (:func:`pyrbm.sampling.trajectory_tempering`) over the independent-unit
+    end, the initial model and every checkpoint: each slot samples its own model, so the
+    mode-1 figure's model samples come from it, and the last slot's states start reverse
+    AIS (what RAIS needs: samples of the model, not Gibbs chains started at data).
+    """
+    rc, lk = config.runs, config.likelihood
+    final = path_models[-1]
+    u1 = thin_svd(final.weights).u[:, 0]
+    n_chains = max(rc["sample_chains"], lk["n_chains"])
+    res = trajectory_tempering([independent_end(initial), initial, *path_models], n_chains,
+                               max(rc["sample_sweeps"], 8), trace=lambda v, h: v @ u1,
+                               rng=np.random.default_rng(spec.seed(seed, _TEMPERED)))
+    assert res.trace is not None  # a trace was asked for
+    half = res.trace[res.trace.shape[0] // 2:]
+    v_final = np.asarray(res.v)[: lk["n_chains"]]
+    rais = log_partition(final, "rais", samples=v_final, n_chains=len(v_final),
+                         n_betas=lk["n_betas"], data=x_train,
+                         rng=np.random.default_rng(spec.seed(seed, _TEMPERED_RAIS)))
+    return {"slots_v": np.asarray(res.all_v)[2:, : rc["sample_chains"]],
+            "slots_h": np.asarray(res.all_h)[2:, : rc["sample_chains"]],
+            "pt_swap_acceptance": np.asarray(res.swap_acceptance, np.float64),
+            "pt_round_trips": int(res.round_trips),
+            "pt_tau": float(diagnostics.autocorrelation_time(half)),
+            "pt_rhat": float(diagnostics.rhat(half)),
+            "pt_sweeps": int(res.n_sweeps),
+            "test_ll_rais_pt": log_likelihood(final, x_test, rais),
+            "log_z_rais_pt": float(rais.value), "log_z_rais_pt_se": float(rais.std_error)}
+
+
 def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed: int,
               x_train: np.ndarray, x_test: np.ndarray) -> dict[str, Any]:
     """Per-epoch quantities of a finished run, read back from its archive.
@@ -337,7 +377,6 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
     for name in ("test_ll_ais", "test_ll_rais", "log_z_ais", "log_z_rais", "log_z_ais_se",
                  "log_z_rais_se"):
         out[name] = np.concatenate([[initial[name]], _metric_series(evaluated, name)])
-    gen = np.random.default_rng(spec.seed(seed, _SUMMARY))
     data = x_test[: rc["n_uw"]]
     n_visible = x_test.shape[1]
     initial_rbm = _initial_model(spec, seed, x_train)[0]
@@ -346,11 +385,11 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
     null_gen = np.random.default_rng(spec.seed(seed, _NULL))
     w_before = np.asarray(initial_rbm.weights, np.float64)
     null_w = w_before.copy()
-    data_uw, model_uw, edges, null_sv, null_edges, path_models = [], [], [], [], [], []
-    for index, _ in indices:
-        rbm = checkpoint.load(path, index)
-        path_models.append(rbm)
-        v, h = rbm.sample(rc["sample_chains"], rc["sample_sweeps"], rng=gen)
+    path_models = [checkpoint.load(path, index) for index, _ in indices]
+    tempered = _tempered(spec, config, seed, x_train, x_test, initial_rbm, path_models)
+    data_uw, model_uw, edges, null_sv, null_edges = [], [], [], [], []
+    for t, rbm in enumerate(path_models):
+        v, h = tempered["slots_v"][t], tempered["slots_h"][t]
         w_now = np.asarray(rbm.weights, np.float64)
         null_w = null_w + null_gen.normal(0.0, np.sqrt(np.mean((w_now - w_before) ** 2)),
                                           null_w.shape)
@@ -378,5 +417,6 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
     out["null_outliers"] = spectrum.fit_bulk(null_s, n_visible, spec.hidden).n_outliers
     out.update(_likelihood_extras(spec, config, seed, x_train, x_test, initial_rbm,
                                   path_models, null_w))
+    out.update({k: v for k, v in tempered.items() if not k.startswith("slots_")})
     out["wall_time"] = float(records[-1].wall_time)
     return out
