@@ -123,13 +123,6 @@ def _reexports_only(name: str) -> bool:
                    for node in tree.body)
 
 
-#: Files still named after a re-exporting subpackage while they cover several of its
-#: modules: each is to be split like test_partition.py was (test_partition_<module>.py).
-SEVERAL_MODULES = {
-    "reproduce": "config, runs, report and pipeline",
-}
-
-
 @pytest.mark.parametrize("path", sorted(TESTS.glob("test_*.py")), ids=lambda p: p.name)
 def test_test_files_are_named_after_modules(path: Path) -> None:
     name = path.stem.removeprefix("test_")
@@ -137,18 +130,9 @@ def test_test_files_are_named_after_modules(path: Path) -> None:
         return
     # test_model_sampling.py: a second file of pyrbm/model.py
     assert _module_exists(name) or _module_exists(name.rsplit("_", 1)[0]), path.name
-    if name not in SEVERAL_MODULES:
-        assert not _reexports_only(name), (
-            f"{path.name}: pyrbm/{name}/ only re-exports its modules; name the file after "
-            f"the module it tests (test_{name}_<module>.py)")
-
-
-def test_the_several_modules_list_is_current() -> None:
-    """An entry goes once its file is split (or the package gets code of its own)."""
-    for name in SEVERAL_MODULES:
-        assert (TESTS / f"test_{name}.py").exists() and _reexports_only(name), (
-            f"test_{name}.py is split (or pyrbm/{name}/ has code): drop {name!r} from "
-            "SEVERAL_MODULES")
+    assert not _reexports_only(name), (
+        f"{path.name}: pyrbm/{name}/ only re-exports its modules; name the file after "
+        f"the module it tests (test_{name}_<module>.py)")
 
 
 def test_the_name_check_rejects_a_stray_name() -> None:

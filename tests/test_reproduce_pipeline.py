@@ -1,5 +1,6 @@
-"""pyrbm reproduce: configs, restartable runs, the report, and the quick smoke test
-(one process and two MPI ranks, which must agree)."""
+"""The whole reproduce job (pyrbm.reproduce.pipeline): outputs, restart, resume, worker
+processes, --quiet and --estimate, and the quick smoke test (one process and two MPI
+ranks, which must agree)."""
 
 from __future__ import annotations
 
@@ -14,128 +15,11 @@ import pytest
 
 import pyrbm
 from pyrbm.cli import main
-from pyrbm.analysis.reciprocal import decompose
-from pyrbm.reproduce import BUILTIN, ConfigError, estimate, load_config, reproduce
-from pyrbm.reproduce.report import FIGURES, claims
-from pyrbm.reproduce.runs import ModeRecorder, mode1_uw
+from pyrbm.reproduce import estimate, load_config, reproduce
+from pyrbm.reproduce.report import FIGURES
 
-from .conftest import MPIEXEC, PYTHON, needs_mpi, small_rbm, subprocess_env
-
-#: A tiny job on scikit-learn's 8x8 digits: every step of the pipeline in a few seconds.
-TINY = """
-base = "quick"
-[runs]
-dataset = "digits"
-n_train = 600
-hidden = [5, 9]
-replicas = 2
-k = 2
-batch_size = 100
-epochs = {epochs}
-checkpoint_every = 3
-n_uw = 30
-sample_chains = 8
-sample_sweeps = 5
-[likelihood]
-every = 1
-n_chains = 8
-n_betas = 20
-n_gibbs = 5
-n_test = 50
-[analysis]
-mp_n_visible = 31
-mp_n_hidden = 17
-mp_matrices = 20
-kurtosis_sizes = [20, 40, 80]
-kurtosis_hidden = 10
-logz_sizes = [[4, 3], [6, 5]]
-logz_lambdas = [0.5, 5.0]
-logz_chains = 16
-logz_betas = 50
-langevin_trajectories = 50
-langevin_steps = 50
-probing_chains = 4
-probing_sweeps = 5
-"""
-
-
-@pytest.fixture(autouse=True)
-def _restore_threads():
-    with pyrbm.num_threads(pyrbm.get_num_threads()):
-        yield
-
-
-def _no_nan(name: str) -> None:
-    raise AssertionError(f"results.json holds {name}: not strict JSON")
-
-
-def _tiny(tmp_path: Path, epochs: int = 2) -> Path:
-    path = tmp_path / f"tiny{epochs}.toml"
-    path.write_text(TINY.format(epochs=epochs))
-    return path
-
-
-# -- configuration --------------------------------------------------------------------------
-def test_builtin_configs_meet_the_issue() -> None:
-    assert pyrbm.reproduce.load_config is load_config  # lazy attribute of the package
-    for name in BUILTIN:
-        assert load_config(name).name == name
-    default = load_config("default")
-    assert default.runs["hidden"] == [500, 784, 1200] and default.runs["replicas"] >= 2
-    assert (default.runs["optimizer"], default.runs["lr"]) == ("adam", 1e-3)
-    assert default.runs["log_checkpoints"] and not default.runs["shuffle_pixels"]
-    assert load_config("full").runs["hidden"] == [500, 784, 1200, 3000]
-    paper = load_config("paper")
-    assert paper.runs["hidden"] == [500, 784, 1200, 3000] and paper.runs["replicas"] == 5
-    assert (paper.runs["k"], paper.runs["batch_size"], paper.runs["epochs"]) == (500, 500, 100)
-    assert (paper.runs["lr"], paper.runs["n_train"], paper.likelihood["every"]) == (1e-3, 0, 10)
-    assert paper.runs["checkpoint_every"] == 0 and not paper.runs["log_checkpoints"]
-
-
-def test_toml_overrides_every_option(tmp_path: Path) -> None:
-    path = tmp_path / "c.toml"
-    path.write_text('base = "paper"\n[runs]\nepochs = 3\nlr = 1\n[analysis]\nlogz_lambdas = [1, 5]\n')
-    config = load_config(path)
-    assert config.runs["epochs"] == 3 and config.runs["lr"] == 1.0
-    assert isinstance(config.runs["lr"], float) and config.analysis["logz_lambdas"] == [1.0, 5.0]
-    assert config.runs["hidden"] == [500, 784, 1200, 3000]  # the rest from the base
-    plain = tmp_path / "d.toml"
-    plain.write_text("[likelihood]\nevery = 3\n")
-    assert load_config(plain).runs == load_config("default").runs  # base defaults to default
-    assert load_config(plain).likelihood["every"] == 3
-
-
-@pytest.mark.parametrize("text, message", [
-    ("[train]\nepochs = 3\n", "unknown section [train]"),
-    ("[runs]\nepoch = 3\n", "[runs] unknown option 'epoch'"),
-    ("[runs]\nepochs = 'ten'\n", "[runs] epochs: expected an integer, got 'ten'"),
-    ("[runs]\nepochs = 2.5\n", "[runs] epochs: expected an integer"),
-    ("[runs]\nhidden = []\n", "[runs] hidden: expected a non-empty list"),
-    ("[runs]\nlr = -1\n", "[runs] lr: expected a non-negative value"),
-    ("[runs]\nepochs = 0\n", "[runs] epochs: expected at least 1"),
-    ("[runs]\ndataset = 'cifar'\n", "[runs] dataset: expected 'mnist' or 'digits'"),
-    ("[analysis]\nlogz_sizes = [[20, 20]]\n", "logz_sizes: expected [N, M] pairs"),
-    ("base = 'huge'\n", "base: expected one of"),
-    ("runs = 3\n", "[runs] must be a table"),
-    ("[runs\n", "invalid TOML"),
-])
-def test_bad_config_files_are_named(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "bad.toml"
-    path.write_text(text)
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    assert message in str(info.value) and str(path) in str(info.value)
-
-
-def test_bad_config_names(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    with pytest.raises(ConfigError, match="expected one of .* or a .toml file"):
-        load_config("fast")
-    with pytest.raises(ConfigError, match="cannot read"):
-        load_config(tmp_path / "missing.toml")
-    assert main(["reproduce", "--out", str(tmp_path / "o"), "--config", "fast"]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("pyrbm reproduce: error: config:") and err.count("\n") == 1
-    assert not (tmp_path / "o").exists()
+from .conftest import MPIEXEC, PYTHON, needs_mpi, subprocess_env
+from .reproduce_cases import TINY, _no_nan, _restore_threads, _tiny  # noqa: F401 - a fixture
 
 
 def test_quiet_prints_only_the_result(tmp_path: Path) -> None:
@@ -152,72 +36,6 @@ def test_estimate_prints_a_cost(capsys: pytest.CaptureFixture) -> None:
     assert "6 runs" in lines[-1] and float(lines[-1].split()[2]) > 0
     cost = estimate(load_config("quick"), workers=2)
     assert cost["total_seconds"] / 2 <= cost["wall_seconds"] <= cost["total_seconds"]
-
-
-# -- per-checkpoint quantities against their reference in pyrbm.analysis.reciprocal ------------------
-def test_mode_recorder_and_mode1_match_decompose() -> None:
-    rbm = small_rbm(13, 7, 1.0, np.float64, seed=5)
-    dec = decompose(rbm)
-    rec = ModeRecorder(3)(rbm, None)
-    np.testing.assert_allclose([rec[f"sv_{i}"] for i in range(3)], dec.singular_values[:3])
-    np.testing.assert_allclose([rec[f"eps_{i}"] for i in range(3)], dec.saddle_energies()[:3])
-    np.testing.assert_allclose(rec["eps_total"], dec.saddle_energies().sum())
-    gen = np.random.default_rng(2)
-    v = (gen.random((11, 13)) < 0.5).astype(np.float64)
-    h = gen.random((11, 7))
-    u, w = dec.to_uw(*dec.to_reciprocal(v, h))
-    np.testing.assert_allclose(mode1_uw(rbm, v, h), np.stack([u[:, 0], w[:, 0]], 1), atol=1e-12)
-
-
-def _fake(ks_pvalue: float, below_converges: bool) -> tuple[list, dict]:
-    """Minimal run summaries and experiment results for :func:`claims`."""
-    gen = np.random.default_rng(0)
-    spectrum = np.sort(gen.uniform(0.0, 0.3, 10))[::-1] + np.r_[9.0, 6.0, 5.0, np.zeros(7)]
-    updates = np.array([1, 2, 4, 8, 16, 32])
-    trajectory = np.array([[2, .05, .05, .05], [3, 2, .05, .05], [4, 3, .05, .05],
-                           [5, 4, 2, .05], [6, 5, 3, .05], [7, 6, 4, 2]])
-    runs = [{"hidden": 10, "replica": r, "final_spectrum": spectrum, "final_outliers": 3,
-             "null_outliers": 0, "null_spectrum": np.full(10, 0.3), "init_ks_pvalue": 0.5,
-             "updates": updates, "singular_values": trajectory, "bulk_edge": np.full(6, 1.0),
-             "null_singular_values": np.full((6, 4), 0.3), "null_bulk_edge": np.full(6, 1.0),
-             "ll_epochs": np.array([0, 1]), "test_ll_ais": np.array([-9.0, -5.0]),
-             "test_ll_rais": np.array([-9.0, -6.0]), "test_ll_traj": np.array([-9.0, -5.5]),
-             "null_test_ll_ais": -9.5} for r in range(2)]
-    t = np.linspace(0, 25, 200)
-    ou = pyrbm.dynamics.diffusion.ou_variance
-    experiments = {
-        "mp": {"ks_pvalue": ks_pvalue, "null_ks_pvalue": 1e-9, "n_matrices": 5,
-               "n_visible": 20, "n_hidden": 10},
-        "js": {"ratio": {"10": 20.0}, "null_ratio": {"10": 1.1}},
-        "kurtosis": {"slope": -6.1, "intercept": 3.01, "null_slope": 0.1, "null_intercept": 1.4},
-        "log_z": {"meanfield_error_small": 0.01, "null_meanfield_error_small": 3.0,
-                  "lambda_1": np.array([0.5, 1, 2, 3, 6]),
-                  "meanfield_error": np.array([0.01, 0.1, 1.0, 3.0, np.nan]),
-                  "null_lambdas": np.array([0.1, 0.2, 0.3]),
-                  "null_meanfield_error": np.array([1e-4, 2e-4, 3e-4]),
-                  "annealing_max_abs_error": 0.01, "null_annealing_max_abs_error": 3.0},
-        "langevin": {"times": t, "below_series": ou(0.3 if below_converges else -0.1, t),
-                     "below_stationary": 1 / 0.3, "below_lambda": 3.7,
-                     "above_series": ou(-0.3, t), "above_stationary": np.nan,
-                     "above_lambda": 4.3},
-        "probing": {"coarseness": 0.8, "control_coarseness": 0.08, "control2_coarseness": 0.07},
-    }
-    return runs, experiments
-
-
-def test_claim_verdicts_follow_the_numbers() -> None:
-    good = claims(*_fake(0.5, True))
-    assert all(c["holds"] for c in good), [c["claim"] for c in good if not c["holds"]]
-    assert all(c["null"].endswith("(fails)") for c in good)
-    bad = {c["claim"]: c["holds"] for c in claims(*_fake(0.01, False))}
-    assert [name for name, holds in bad.items() if not holds] == [
-        "At initialization the singular values follow the Marchenko-Pastur law",
-        "Langevin diffusion of a mode converges iff beta lambda < 4"]
-    # A check that passes on its null is not evidence: the claim does not hold.
-    runs, experiments = _fake(0.5, True)
-    experiments["js"]["null_ratio"] = {"10": 9.0}
-    js = [c for c in claims(runs, experiments) if c["key"] == "js"][0]
-    assert not js["holds"] and "the check is not evidence" in js["null"]
 
 
 # -- the whole pipeline: outputs, restart, resume ------------------------------------------
