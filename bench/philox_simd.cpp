@@ -1,8 +1,10 @@
 // Microbenchmark of the float32 uniforms of one row (csrc/rng.hpp's uniform_row): the
 // scalar Philox4x64-10 against the AVX-512 one (csrc/rng.cpp), and the same words
-// checked bit for bit. Build and run (1 thread, the numbers RESULTS.md quotes):
-//   g++ -O3 -march=native -std=c++17 -I csrc bench/philox_simd.cpp csrc/rng.cpp -o /tmp/philox_simd
-//   /tmp/philox_simd
+// checked bit for bit. Build and run from the repository root (1 thread, the numbers
+// RESULTS.md quotes; the binary goes to a temporary folder):
+//   out=$(mktemp -d)
+//   g++ -O3 -march=native -std=c++17 -I csrc bench/philox_simd.cpp csrc/rng.cpp -o "$out/p"
+//   "$out/p"
 #include <chrono>
 #include <cstdio>
 #include <cstring>
