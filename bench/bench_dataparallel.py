@@ -70,7 +70,9 @@ def _job(n_ranks: int, out: Path) -> dict[str, float]:
     # that owns mpiexec), then the checkout for the bench package; -P: the checkout's
     # uncompiled pyrbm/ must not shadow that install.
     path = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH", ""), str(ROOT)) if p)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
+    # Default environment (no OMP_NUM_THREADS): each rank sets its one thread through
+    # pyrbm.set_num_threads, as `pyrbm train --threads 1` does.
+    env = {**os.environ, "PYTHONPATH": path}
     argv = [str(MPIEXEC), "-n", str(n_ranks), sys.executable, "-P", "-m",
             "bench.bench_dataparallel", "worker", str(N_UPDATES), str(out)]
     done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT,
