@@ -290,3 +290,28 @@ def test_every_claim_has_a_null_and_a_learning_flag() -> None:
     assert {key for key, _, learning in CLAIMS if learning} == {
         "outliers", "above4", "hierarchy", "js", "langevin", "probing", "likelihood"}
     assert callable(claims)
+
+
+def test_learned_modes_are_those_above_the_independence_bound() -> None:
+    gains, bound = np.array([6.0, 1.9, 1.7, 1.1]), 1.2
+    assert checks.aligned(gains, bound).tolist() == [True, True, False, False]
+    sv = np.array([9.0, 5.0, 4.5, 4.2])
+    assert checks.aligned_outliers(sv, 4.4, gains, bound) == 2  # 4.5 is above but not learned
+    assert checks.largest_aligned(sv, gains, bound) == 9.0
+    assert checks.largest_aligned(sv, np.ones(4), bound) == 0.0
+    # exits: a mode leaves only once it is above the edge *and* learned
+    updates, edges = [1, 2, 4], [1.0, 1.0, 1.0]
+    values = np.array([[2.0, 2.0], [2.0, 2.0], [2.0, 2.0]])
+    g = np.array([[1.0, 1.0], [3.0, 1.0], [3.0, 3.0]])
+    assert checks.exit_updates(updates, values, edges) == [1, 1]
+    assert checks.exit_updates(updates, values, edges, g, bound) == [2, 4]
+    with pytest.raises(ValueError, match="bound"):
+        checks.exit_updates(updates, values, edges, g)
+
+
+def test_js_and_probing_need_learned_modes() -> None:
+    assert checks.symmetry_breaking({"5": 9.9}, learned={5: [3, 1]}).holds
+    assert not checks.symmetry_breaking({"5": 9.9}, learned={5: [3, 0]}).holds
+    assert checks.probing_coarseness(0.8, 0.1, True).holds
+    assert not checks.probing_coarseness(0.8, 0.1, False).holds
+    assert checks.probing_coarseness(0.8, 0.1).holds  # no gate: the ratio alone

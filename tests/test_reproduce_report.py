@@ -11,10 +11,14 @@ from pyrbm.reproduce.report import claims
 from .reproduce_cases import _restore_threads  # noqa: F401 - a fixture
 
 
-def _fake(ks_pvalue: float, below_converges: bool) -> tuple[list, dict]:
-    """Minimal run summaries and experiment results for :func:`claims`."""
+def _fake(ks_pvalue: float, below_converges: bool, gain: float = 5.0) -> tuple[list, dict]:
+    """Minimal run summaries and experiment results for :func:`claims`.
+
+    ``gain``: the correlation gain of the four outliers (bound 1.2); 1.1 is a model
+    whose spectrum grew without learning the data's correlations (shuffled pixels).
+    """
     gen = np.random.default_rng(0)
-    spectrum = np.sort(gen.uniform(0.0, 0.3, 10))[::-1] + np.r_[9.0, 6.0, 5.0, np.zeros(7)]
+    spectrum = np.sort(gen.uniform(0.0, 0.3, 10))[::-1] + np.r_[9.0, 6.0, 5.0, 3.0, np.zeros(6)]
     updates = np.array([1, 2, 4, 8, 16, 32])
     trajectory = np.array([[2, .05, .05, .05], [3, 2, .05, .05], [4, 3, .05, .05],
                            [5, 4, 2, .05], [6, 5, 3, .05], [7, 6, 4, 2]])
@@ -24,7 +28,12 @@ def _fake(ks_pvalue: float, below_converges: bool) -> tuple[list, dict]:
              "null_singular_values": np.full((6, 4), 0.3), "null_bulk_edge": np.full(6, 1.0),
              "ll_epochs": np.array([0, 1]), "test_ll_ais": np.array([-9.0, -5.0]),
              "test_ll_rais": np.array([-9.0, -6.0]), "test_ll_traj": np.array([-9.0, -5.5]),
-             "null_test_ll_ais": -9.5} for r in range(2)]
+             "null_test_ll_ais": -9.5, "alignment_bound": 1.2,
+             "final_alignment": np.r_[np.full(4, gain), np.ones(6)],
+             "mode_values": trajectory, "null_mode_values": np.full((6, 4), 0.3),
+             "null_final_alignment": np.ones(10),
+             "alignment": np.where(trajectory > 1.0, gain, 1.0), "null_alignment": np.ones((6, 4))}
+            for r in range(2)]
     t = np.linspace(0, 25, 200)
     ou = pyrbm.dynamics.diffusion.ou_variance
     experiments = {
@@ -60,3 +69,13 @@ def test_claim_verdicts_follow_the_numbers() -> None:
     experiments["js"]["null_ratio"] = {"10": 9.0}
     js = [c for c in claims(runs, experiments) if c["key"] == "js"][0]
     assert not js["holds"] and "the check is not evidence" in js["null"]
+
+
+def test_learning_claims_need_modes_aligned_with_the_data() -> None:
+    # The same spectra, exits, JS ratio and probing contrast, but modes whose correlation
+    # gain stays below 1.5 x the independent-pixel bound (what PCD on shuffled pixels
+    # grows): every spectral claim that needs learning fails.
+    verdict = {c["key"]: c["holds"] for c in claims(*_fake(0.5, True, gain=1.1))}
+    assert [k for k in ("outliers", "above4", "hierarchy", "js", "probing")
+            if verdict[k]] == []
+    assert verdict["mp"] and verdict["langevin"] and verdict["likelihood"]

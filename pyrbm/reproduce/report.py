@@ -88,28 +88,49 @@ def _run_checks(runs: list[dict[str, Any]], ex: dict[str, Any]) -> dict[str, tup
               for m, rs in groups.items() if all("init_ks_pvalue" in r for r in rs)}
     out["mp"] = (checks.mp_law({"pooled": mp["ks_pvalue"], **init_p}),
                  checks.mp_law({"pooled": mp["null_ks_pvalue"]}))
-    out["outliers"] = (
-        checks.outliers({m: [r["final_outliers"] for r in rs] for m, rs in groups.items()}),
-        checks.outliers({m: [r["null_outliers"] for r in rs] for m, rs in groups.items()}))
-    out["above4"] = (
-        checks.exceeds_threshold({m: [r["final_spectrum"][0] for r in rs]
-                                  for m, rs in groups.items()},
-                                 edges={m: [r["bulk_edge"][-1] for r in rs]
-                                        for m, rs in groups.items()}),
-        checks.exceeds_threshold({m: [r["null_spectrum"][0] for r in rs]
-                                  for m, rs in groups.items()},
-                                 edges={m: [r["null_bulk_edge"][-1] for r in rs]
-                                        for m, rs in groups.items()}))
+    # The measured model's and the random-walk null's keys of results.json (runs.py).
+    keys = {"": ("final_spectrum", "bulk_edge", "final_alignment"),
+            "null_": ("null_spectrum", "null_bulk_edge", "null_final_alignment")}
+
+    def learned(pre: str) -> dict[int, list[int]]:  # aligned outliers per run (checks.py)
+        sv, edge, gain = keys[pre]
+        return {m: [checks.aligned_outliers(r[sv], r[edge][-1], r[gain], r["alignment_bound"])
+                    for r in rs] for m, rs in groups.items()}
+
+    def top_learned(pre: str) -> dict[int, list[float]]:
+        sv, _, gain = keys[pre]
+        return {m: [checks.largest_aligned(r[sv], r[gain], r["alignment_bound"]) for r in rs]
+                for m, rs in groups.items()}
+
+    def edges(pre: str) -> dict[int, list[float]]:
+        return {m: [r[keys[pre][1]][-1] for r in rs] for m, rs in groups.items()}
+
+    counts = {"": learned(""), "null_": learned("null_")}
+    out["outliers"] = (checks.outliers(counts[""]), checks.outliers(counts["null_"]))
+    out["above4"] = (checks.exceeds_threshold(top_learned(""), edges=edges("")),
+                     checks.exceeds_threshold(top_learned("null_"), edges=edges("null_")))
 
     def hierarchy(pre: str) -> checks.Verdict:
-        return checks.hierarchy({
-            m: checks.exit_updates(rs[0]["updates"], rs[0][f"{pre}singular_values"],
-                                   rs[0][f"{pre}bulk_edge"])
-            for m, rs in groups.items()})
+        # The exits of every mode that ends as a learned outlier (replica 0): a fixed
+        # top 20 all left within 8 updates at M = 1200 while the 76 learned modes leave
+        # over 3.6 decades (measured, docs/reproduce.md).
+        sv, edge, gain = keys[pre]
+        exits = {}
+        for m, rs in groups.items():
+            r = rs[0]
+            tracked = r[f"{pre}mode_values"].shape[1]
+            idx = checks.learned_modes(r[sv], r[edge][-1], r[gain], r["alignment_bound"])
+            idx = idx[idx < tracked]
+            exits[m] = checks.exit_updates(r["updates"], r[f"{pre}mode_values"][:, idx],
+                                           r[edge], r[f"{pre}alignment"][:, idx],
+                                           r["alignment_bound"])
+        return checks.hierarchy(exits)
 
     out["hierarchy"] = (hierarchy(""), hierarchy("null_"))
     js = ex["js"]
-    out["js"] = (checks.symmetry_breaking(js["ratio"]),
+    # The learned-mode condition is the measured runs' precondition; the null is judged
+    # by its JS ratio alone, so that its margin shows (as for probing below).
+    out["js"] = (checks.symmetry_breaking(js["ratio"], learned=counts[""]),
                  checks.symmetry_breaking(js["null_ratio"]) if "null_ratio" in js else None)
     k = ex["kurtosis"]
     out["kurtosis"] = (checks.kurtosis_fit(k["slope"], k["intercept"]),
@@ -124,7 +145,12 @@ def _run_checks(runs: list[dict[str, Any]], ex: dict[str, Any]) -> dict[str, tup
                         checks.annealing_accuracy(z["null_annealing_max_abs_error"]))
     out["langevin"] = _langevin_checks(ex["langevin"])
     pr = ex["probing"]
-    out["probing"] = (checks.probing_coarseness(pr["coarseness"], pr["control_coarseness"]),
+    probe = groups[max(groups)][0]  # the probed model (pipeline: largest M, replica 0)
+    probed = bool(checks.aligned(probe["final_alignment"][:2], probe["alignment_bound"]).all())
+    out["probing"] = (checks.probing_coarseness(pr["coarseness"], pr["control_coarseness"],
+                                                probed),
+                      # the null's probed modes are Haar-random vectors (not learned by
+                      # construction): it is judged by its ratio alone, to show the margin
                       checks.probing_coarseness(pr["control2_coarseness"],
                                                 pr["control_coarseness"]))
     measured, null = {}, {}

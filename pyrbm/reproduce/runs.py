@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 
 from ..io import archive as checkpoint
 from ..io import datasets
-from ..analysis import spectrum
+from ..analysis import alignment, spectrum
 from ..analysis.svd import ThinSVD, thin_svd
 from ..model import RBM
 from ..partition.estimators import LikelihoodObserver, LogZ, log_likelihood, log_partition
@@ -43,6 +43,10 @@ __all__ = ["ModeRecorder", "RunSpec", "load_data", "mode1_uw", "run_specs", "sum
 #: Entropy words that separate the streams derived from one run's seed.
 _TRAIN, _LIKELIHOOD, _SUMMARY, _NULL, _TRAJECTORY, _NULL_LIKELIHOOD = 0, 1, 2, 3, 4, 13
 _TEMPERED, _TEMPERED_RAIS = 5, 6
+#: Modes whose singular value and correlation gain are kept at every checkpoint: more
+#: than the learned outliers of every default run (69-76, measured), for their exits.
+_TRACKED_MODES = 200
+
 #: Stream of the shuffled-pixel null data (from the job seed only).
 _SHUFFLE = 9001
 
@@ -354,7 +358,13 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
         of the run's initial weights against MP); ``final_outliers``; the random-walk
         null (:func:`pyrbm.reproduce.nulls.random_walk_path`): ``null_singular_values``
         (T, k), ``null_bulk_edge`` (T,), ``null_weights``, ``null_spectrum``,
-        ``null_outliers``, ``null_test_ll_ais``; trajectory AIS (with ``traj_chains``):
+        ``null_outliers``, ``null_test_ll_ais``; the correlation gains in the training data
+        (:mod:`pyrbm.analysis.alignment`) and the singular values of the leading K =
+        min(200, min(N, M)) modes at every checkpoint, ``alignment``, ``null_alignment``,
+        ``mode_values`` and ``null_mode_values`` (T, K) (the hierarchy's exits), of all
+        final modes,
+        ``final_alignment`` and ``null_final_alignment`` (min(N, M),), and the
+        independent-pixel bound ``alignment_bound``; trajectory AIS (with ``traj_chains``):
         ``log_z_traj``, ``log_z_traj_se``, ``test_ll_traj`` (T + 1,), the initial model
         first; ``wall_time`` (s).
     """
@@ -388,6 +398,10 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
     path_models = [checkpoint.load(path, index) for index, _ in indices]
     tempered = _tempered(spec, config, seed, x_train, x_test, initial_rbm, path_models)
     data_uw, model_uw, edges, null_sv, null_edges = [], [], [], [], []
+    # Correlation gains of the modes in the run's own training data (shuffled under the
+    # shuffle_pixels null): which modes are learned from the data's correlations.
+    corr = alignment.Correlations(x_train)
+    gains, null_gains, values, null_values = [], [], [], []
     for t, rbm in enumerate(path_models):
         v, h = tempered["slots_v"][t], tempered["slots_h"][t]
         w_now = np.asarray(rbm.weights, np.float64)
@@ -398,13 +412,24 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
             svd = thin_svd(rbm.weights)
             data_uw.append(mode1_uw(rbm, data, rbm.hidden_probs(data), svd))
             model_uw.append(mode1_uw(rbm, v, h, svd))
-            null_s = np.linalg.svd(null_w, compute_uv=False)
+            null_u, null_s, _ = np.linalg.svd(null_w, full_matrices=False)
+            gains.append(corr.gain(svd.u))
+            null_gains.append(corr.gain(null_u))
+        values.append(svd.s)
+        null_values.append(null_s)
         edges.append(spectrum.fit_bulk(svd.s, n_visible, spec.hidden).edge)
         null_sv.append(null_s[:k])
         null_edges.append(spectrum.fit_bulk(null_s, n_visible, spec.hidden).edge)
     out["updates"] = np.array([r.update for r in records], dtype=np.int64)
     out["bulk_edge"], out["null_bulk_edge"] = np.array(edges), np.array(null_edges)
     out["null_singular_values"] = np.stack(null_sv)
+    tracked = min(_TRACKED_MODES, svd.s.size)
+    out["mode_values"] = np.stack([v[:tracked] for v in values])
+    out["null_mode_values"] = np.stack([v[:tracked] for v in null_values])
+    out["alignment"] = np.stack([g[:tracked] for g in gains])
+    out["null_alignment"] = np.stack([g[:tracked] for g in null_gains])
+    out["final_alignment"], out["null_final_alignment"] = gains[-1], null_gains[-1]
+    out["alignment_bound"] = corr.bound
     out["data_uw"], out["model_uw"] = np.stack(data_uw), np.stack(model_uw)
     out["final_weights"] = np.asarray(rbm.weights, dtype=np.float64)
     out["final_spectrum"] = svd.s
