@@ -50,7 +50,7 @@ def _fake(ks_pvalue: float, below_converges: bool, gain: float = 5.0) -> tuple[l
         "langevin": {"times": t, "below_series": ou(0.3 if below_converges else -0.1, t),
                      "below_stationary": 1 / 0.3, "below_lambda": 3.7,
                      "above_series": ou(-0.3, t), "above_stationary": np.nan,
-                     "above_lambda": 4.3},
+                     "above_lambda": 4.3, "modes": [3, 0]},
         "probing": {"coarseness": 0.8, "control_coarseness": 0.08, "control2_coarseness": 0.07},
     }
     return runs, experiments
@@ -76,6 +76,6 @@ def test_learning_claims_need_modes_aligned_with_the_data() -> None:
     # gain stays below 1.5 x the independent-pixel bound (what PCD on shuffled pixels
     # grows): every spectral claim that needs learning fails.
     verdict = {c["key"]: c["holds"] for c in claims(*_fake(0.5, True, gain=1.1))}
-    assert [k for k in ("outliers", "above4", "hierarchy", "js", "probing")
+    assert [k for k in ("outliers", "above4", "hierarchy", "js", "probing", "langevin")
             if verdict[k]] == []
-    assert verdict["mp"] and verdict["langevin"] and verdict["likelihood"]
+    assert verdict["mp"] and verdict["kurtosis"] and verdict["likelihood"]
