@@ -14,6 +14,19 @@ disagreement between its halves) and the draws are replaced by the normal scores
 ranks over all chains (robust to heavy tails and to a few outlying levels). Chains that
 never leave their modes give an ESS of the order of the number of chains, whatever the
 run length.
+
+**Frozen chains.** A chain whose series is constant over the window (e.g. a tempered
+sampler's target chains that never accept a swap and sit in a fixed point of the Gibbs
+kernel) carries no information on its autocorrelation: its lag-k correlations are 0 / 0.
+Rather than report such a trace as mixed (a constant chain among moving ones can give a
+short pooled time, and identical constant chains an R-hat of 0 / 0), every estimator here
+refuses it, feature by feature: if **any** chain of a feature is constant,
+:func:`autocorrelation_time` and :func:`rhat` return ``inf`` and
+:func:`effective_sample_size` returns ``0.0`` (``n_steps n_chains / tau``) for that
+feature. The split estimators (:func:`rhat`, the "bulk" ESS) treat each half of a chain
+as a chain, so for them a chain constant over one half of the window is frozen too. Chains that move only within one shared mode are not detected by any of them
+(that needs a sampler that crosses, e.g. the swap acceptance and round trips of
+tempering).
 """
 
 from __future__ import annotations
@@ -54,13 +67,9 @@ def _series(x: Any, min_steps: int) -> tuple[np.ndarray, bool]:
     return data, features
 
 
-def _constant_check(pooled_variance: np.ndarray) -> None:
-    constant = np.flatnonzero(pooled_variance <= 0)
-    if constant.size:
-        raise ValueError(
-            f"x: feature(s) {constant.tolist()} never change; their autocorrelation time "
-            "is undefined"
-        )
+def _frozen(data: np.ndarray) -> np.ndarray:
+    """Features (n_features,) of which at least one chain is constant over the steps."""
+    return np.asarray(np.any(np.ptp(data, axis=0) == 0, axis=0))
 
 
 def _autocovariance(data: np.ndarray) -> np.ndarray:
@@ -73,12 +82,21 @@ def _autocovariance(data: np.ndarray) -> np.ndarray:
 
 
 def _tau(data: np.ndarray) -> np.ndarray:
+    """tau of each feature; inf for a feature with a frozen chain."""
+    frozen = _frozen(data)
+    taus = np.full(data.shape[2], np.inf)
+    if not frozen.all():
+        taus[~frozen] = _tau_moving(data[:, :, ~frozen])
+    return taus
+
+
+def _tau_moving(data: np.ndarray) -> np.ndarray:
+    """tau of each feature, every chain of which moves (within-chain variance > 0)."""
     n, m = data.shape[:2]
     acov = _autocovariance(data)
     within = acov[0].mean(axis=0) * n / max(n - 1, 1)
     between = data.mean(axis=0).var(axis=0, ddof=1) if m > 1 else np.zeros(data.shape[2])
     var_plus = within * (n - 1) / n + between
-    _constant_check(var_plus)
     rho = 1.0 - (within - acov.mean(axis=1)) / var_plus  # (n, n_features)
     rho[0] = 1.0
     taus = np.empty(data.shape[2])
@@ -101,7 +119,8 @@ def autocorrelation_time(x: np.ndarray) -> float | np.ndarray:
     variance of all chains together); the sum is truncated by Geyer's initial monotone
     positive sequence. ``tau = 1`` for independent draws, ``(1 + phi) / (1 - phi)`` for an
     AR(1) process of coefficient phi, and about twice the run length for chains that
-    never leave different modes.
+    never leave different modes; ``inf`` if a chain's series is constant (frozen chains,
+    see the module's docstring).
 
     Parameters
     ----------
@@ -111,11 +130,12 @@ def autocorrelation_time(x: np.ndarray) -> float | np.ndarray:
     Returns
     -------
     float, or numpy.ndarray of shape (n_features,) for 3-D input
+        ``inf`` for a feature of which some chain is constant.
 
     Raises
     ------
     ValueError
-        If a series is constant over all chains (tau undefined) or not finite.
+        If the series is too short or not finite.
     """
     data, features = _series(x, 4)
     taus = _tau(data)
@@ -150,12 +170,14 @@ def effective_sample_size(x: np.ndarray, method: str = "pooled") -> float | np.n
     Returns
     -------
     float, or numpy.ndarray of shape (n_features,)
+        ``0.0`` for a feature of which some chain ("bulk": some half of a chain) is
+        constant (frozen chains: their draws are not counted, see the module's docstring).
     """
     if method not in ESS_METHODS:
         raise ValueError(f"method: expected one of {ESS_METHODS}, got {method!r}")
     data, features = _series(x, 4 if method == "pooled" else 8)
     if method == "bulk":
-        data = _split_ranked(data)
+        data = _split_ranked(data)  # a constant half stays constant
     ess = data.shape[0] * data.shape[1] / _tau(data)
     return ess if features else float(ess[0])
 
@@ -165,8 +187,8 @@ def rhat(x: np.ndarray) -> float | np.ndarray:
     between the halves' means is compared with the variance within them.
 
     Near 1 for chains sampling the same distribution; well above 1 (e.g. > 1.01 is the
-    usual alarm) for chains stuck in different modes; ``inf`` when every half is
-    constant but they differ.
+    usual alarm) for chains stuck in different modes; ``inf`` when a half of a chain is
+    constant (frozen chains, see the module's docstring), whether or not the chains differ.
 
     Parameters
     ----------
@@ -183,7 +205,7 @@ def rhat(x: np.ndarray) -> float | np.ndarray:
     within = split.var(axis=0, ddof=1).mean(axis=0)
     between = half * split.mean(axis=0).var(axis=0, ddof=1)
     var_plus = (half - 1) / half * within + between / half
-    _constant_check(var_plus)
-    with np.errstate(divide="ignore"):
-        out = np.sqrt(np.where(within > 0, var_plus / np.where(within > 0, within, 1.0), np.inf))
+    moving = ~_frozen(split)
+    out = np.full(data.shape[2], np.inf)
+    out[moving] = np.sqrt(var_plus[moving] / within[moving])
     return out if features else float(out[0])
