@@ -7,7 +7,7 @@ import doctest
 import pytest
 
 import pyrbm
-from pyrbm.analysis import reciprocal
+from pyrbm.analysis import alignment, reciprocal
 
 DOCUMENTED = {
     "RBM": pyrbm.RBM,
@@ -15,6 +15,9 @@ DOCUMENTED = {
     "log_partition": pyrbm.log_partition,
     "BernoulliRBM": pyrbm.BernoulliRBM,
     "reciprocal.decompose": reciprocal.decompose,
+    "alignment.independence_bound": alignment.independence_bound,
+    "alignment.Correlations": alignment.Correlations,
+    "alignment.correlation_gain": alignment.correlation_gain,
 }
 
 
