@@ -24,9 +24,9 @@ refuses it, feature by feature: if **any** chain of a feature is constant,
 :func:`autocorrelation_time` and :func:`rhat` return ``inf`` and
 :func:`effective_sample_size` returns ``0.0`` (``n_steps n_chains / tau``) for that
 feature. The split estimators (:func:`rhat`, the "bulk" ESS) treat each half of a chain
-as a chain, so for them a chain constant over one half of the window is frozen too. Chains that move only within one shared mode are not detected by any of them
-(that needs a sampler that crosses, e.g. the swap acceptance and round trips of
-tempering).
+as a chain, so for them a chain constant over one half of the window is frozen too.
+Chains that move only within one shared mode are not detected by any of them (that needs
+a sampler that crosses, e.g. the swap acceptance and round trips of tempering).
 """
 
 from __future__ import annotations

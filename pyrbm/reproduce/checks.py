@@ -20,10 +20,11 @@ import numpy as np
 import scipy.stats
 
 __all__ = [
-    "CRITERIA", "Verdict", "against_null", "aligned", "aligned_outliers", "annealing_accuracy", "bracket", "exit_updates",
-    "exceeds_threshold", "hierarchy", "kurtosis_fit", "langevin_converges",
-    "langevin_growth", "largest_aligned", "learned_modes", "likelihood_gain", "meanfield_breakdown", "meanfield_small", "mp_law",
-    "low_frequency_fraction", "outliers", "probing_coarseness", "symmetry_breaking",
+    "CRITERIA", "Verdict", "against_null", "aligned", "aligned_outliers", "annealing_accuracy",
+    "bracket", "exit_updates", "exceeds_threshold", "hierarchy", "kurtosis_fit",
+    "langevin_converges", "langevin_growth", "largest_aligned", "learned_modes",
+    "likelihood_gain", "low_frequency_fraction", "meanfield_breakdown", "meanfield_small",
+    "mp_law", "outliers", "probing_coarseness", "symmetry_breaking",
 ]
 
 #: Thresholds (measured on positives and nulls; see docs/reproduce.md).
@@ -242,8 +243,9 @@ def symmetry_breaking(ratios: Mapping[Any, float], minimum: float = JS_RATIO,
     text = "JS ratio " + "; ".join(f"M={k}: {_fmt(v)}" for k, v in r.items())
     if learned is not None:
         counts = {str(k): [int(x) for x in v] for k, v in learned.items()}
-        ok = ok and all(counts.get(k) and min(counts[k]) >= 1 for k in r)
-        if not all(counts.get(k) and min(counts[k]) >= 1 for k in r):
+        every_run_learned = all(counts.get(k) and min(counts[k]) >= 1 for k in r)
+        ok = ok and every_run_learned
+        if not every_run_learned:
             text += " (a run without learned modes)"
     return Verdict(ok, r, text)
 

@@ -397,7 +397,7 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
     null_w = w_before.copy()
     path_models = [checkpoint.load(path, index) for index, _ in indices]
     tempered = _tempered(spec, config, seed, x_train, x_test, initial_rbm, path_models)
-    data_uw, model_uw, edges, null_sv, null_edges = [], [], [], [], []
+    data_uw, model_uw, edges, null_edges = [], [], [], []
     # Correlation gains of the modes in the run's own training data (shuffled under the
     # shuffle_pixels null): which modes are learned from the data's correlations.
     corr = alignment.Correlations(x_train)
@@ -418,11 +418,10 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
         values.append(svd.s)
         null_values.append(null_s)
         edges.append(spectrum.fit_bulk(svd.s, n_visible, spec.hidden).edge)
-        null_sv.append(null_s[:k])
         null_edges.append(spectrum.fit_bulk(null_s, n_visible, spec.hidden).edge)
     out["updates"] = np.array([r.update for r in records], dtype=np.int64)
     out["bulk_edge"], out["null_bulk_edge"] = np.array(edges), np.array(null_edges)
-    out["null_singular_values"] = np.stack(null_sv)
+    out["null_singular_values"] = np.stack([v[:k] for v in null_values])
     tracked = min(_TRACKED_MODES, svd.s.size)
     out["mode_values"] = np.stack([v[:tracked] for v in values])
     out["null_mode_values"] = np.stack([v[:tracked] for v in null_values])
