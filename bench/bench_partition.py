@@ -9,7 +9,7 @@ machine is noisy, see bench/RESULTS.md), asserts that they agree, and reports th
 * ``PYRBM_BENCH_AIS_BETAS`` (1000): distributions of the AIS benchmark (784 x 500,
   100 chains). The issue's figure is for 10,000; both codes are linear in it.
 
-Run: ``PYTHONPATH=. python3 -m pytest bench/bench_partition.py -p no:cacheprovider
+Run: ``python3 -P -m pytest bench/bench_partition.py -p no:cacheprovider
 --benchmark-only -s``.
 """
 

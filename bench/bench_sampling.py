@@ -4,12 +4,12 @@ trajectory tempering (PTT).
 
 Usage (the runs of bench/RESULTS.md)::
 
-    PYTHONPATH=. python3 bench/bench_sampling.py overhead            # interleaved
-    PYTHONPATH=. python3 bench/bench_sampling.py overhead --alone pt  # one case alone
-    PYTHONPATH=. python3 bench/bench_sampling.py ess --model M0500_r0.h5 --chains 32 \
+    python3 bench/bench_sampling.py overhead            # interleaved
+    python3 bench/bench_sampling.py overhead --alone pt  # one case alone
+    python3 bench/bench_sampling.py ess --model M0500_r0.h5 --chains 32 \
         --sweeps 2000 --figure docs/sampling-mode1.png --json ess.json   # RESULTS.md's table
-    PYTHONPATH=. python3 bench/bench_sampling.py tune --model M0500_r0.h5 --json tune.json
-    PYTHONPATH=. python3 bench/bench_sampling.py limits --model M0500_r0.h5 --temps 8 \
+    python3 bench/bench_sampling.py tune --model M0500_r0.h5 --json tune.json
+    python3 bench/bench_sampling.py limits --model M0500_r0.h5 --temps 8 \
         --chains 32 --sweeps 2000
 
 The model (``--model``): the well-trained 784 x 500 MNIST model of the issue is the

@@ -1,6 +1,6 @@
 """Pooled Marchenko-Pastur spectra of random 784x500 initializations.
 
-Run:  PYTHONPATH=. python3 -m pytest bench/bench_spectrum.py --benchmark-only -s
+Run:  python3 -P -m pytest bench/bench_spectrum.py --benchmark-only -s
 Per-matrix cost of ``pyrbm.analysis.spectrum.pooled_spectra`` vs a naive loop of
 ``np.linalg.svd`` (float64, with vectors) is timed interleaved in this process
 (bench/_harness.py) on the same matrices; the full pool of 1000 is then timed once

