@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -77,7 +78,7 @@ def alone_medians(script: str, names: list[str], args: list[str], processes: int
     return medians
 
 
-def report(benchmark, medians: dict[str, float], baseline: str) -> dict[str, float]:
+def report(benchmark: Any, medians: dict[str, float], baseline: str) -> dict[str, float]:
     """Store medians (ms) and the speed-up of every case over ``baseline`` in extra_info
     and print them; returns the ratios baseline_time / case_time."""
     ratios = {name: medians[baseline] / t for name, t in medians.items()}

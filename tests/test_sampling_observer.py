@@ -44,6 +44,18 @@ def test_persistent_tau_of_a_known_process() -> None:
     assert observer(rbm, pyrbm.training.CheckpointInfo(epoch=0, update=1, wall_time=0.0)) == {}
 
 
+def test_frozen_persistent_chains_report_infinite_time() -> None:
+    """Chains that never move between two checkpoints are not mixed: tau = R-hat = inf
+    (was: no record at all, which read like a missing observer)."""
+    rbm = pyrbm.RBM(np.eye(5, 3), np.zeros(5), np.zeros(3))
+    observer = MixingObserver(fresh=False)
+    chains = (np.random.default_rng(0).random((8, 5)) < 0.5).astype(float)
+    for t in range(50):
+        observer.observe_chains(rbm, chains, t + 1)
+    out = observer(rbm, pyrbm.training.CheckpointInfo(epoch=0, update=50, wall_time=0.0))
+    assert out == {"persistent_tau_mode1": np.inf, "persistent_rhat_mode1": np.inf}
+
+
 def test_regimes_of_frozen_models() -> None:
     """lr = 0 keeps each model fixed: the persistent chains of the bimodal model stay in
     their modes (tau of the order of the 24 updates between checkpoints, R-hat >> 1),

@@ -82,9 +82,7 @@ class MixingObserver:
         records, self._records, self._u1 = self._records, [], None
         if len(records) < MIN_RECORDS or records[0].shape[0] < 2:
             return {}
-        series = np.stack(records)
-        if not np.ptp(series) > 0:  # frozen chains: tau undefined
-            return {}
+        series = np.stack(records)  # frozen chains: tau = R-hat = inf (pyrbm.diagnostics)
         return {"persistent_tau_mode1": float(diagnostics.autocorrelation_time(series)),
                 "persistent_rhat_mode1": float(diagnostics.rhat(series))}
 
