@@ -79,3 +79,22 @@ def test_learning_claims_need_modes_aligned_with_the_data() -> None:
     assert [k for k in ("outliers", "above4", "hierarchy", "js", "probing", "langevin")
             if verdict[k]] == []
     assert verdict["mp"] and verdict["kurtosis"] and verdict["likelihood"]
+
+
+def _likelihood_verdict(agrees: bool) -> list[dict[str, object]]:
+    run = {"trajectory_offset": 0.4 if agrees else 17.5, "trajectory_agrees": agrees}
+    return [{"key": "likelihood", "holds": agrees, "values": {"measured": {"M500_r0": run}}}]
+
+
+def test_likelihood_note_names_the_trajectory_and_the_overlap() -> None:
+    """When trajectory AIS misses the bracket the report says so, with where the PTT
+    acceptance between consecutive checkpoints drops (pair k joins the independent end,
+    update 0 and the checkpoints in order); no note when the claim holds."""
+    from pyrbm.reproduce.report import _likelihood_note
+
+    runs = [{"updates": [1, 2, 4, 8, 16], "pt_swap_acceptance": [0.9, 0.5, 0.3, 0.004, 0.0, None]}]
+    note = _likelihood_note(runs, _likelihood_verdict(False))
+    assert note is not None and "+17.5" in note and "update 4-4" in note and "+17.5 to +17.5" in note and "1 of 1" in note
+    assert _likelihood_note(runs, _likelihood_verdict(True)) is None
+    mixed = [{**runs[0], "pt_swap_acceptance": [0.9, 0.5, 0.3, 0.2, 0.1, 0.1]}]
+    assert "stays above 0.01" in str(_likelihood_note(mixed, _likelihood_verdict(False)))
