@@ -109,23 +109,32 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--hidden", type=_positive, default=DEFAULTS["hidden"])
     _add_train_options(tr)
     tr.add_argument("--init", choices=("paper", "normal"), default="paper")
-    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--seed", type=int, default=0, help="seed of the initialization and "
+                    "training (default 0); same seed, same model for any --threads")
     tr.add_argument("--out", default="run.h5", help="archive to create (default run.h5)")
     tr.add_argument("--resume", metavar="ARCHIVE", help="continue this run up to --epochs")
     tr.add_argument("--samples", metavar="PNG", default=None,
                     help="picture of 100 samples of the trained model (default: OUT.png)")
-    tr.add_argument("--threads", type=_positive, default=None)
+    tr.add_argument("--threads", type=_positive, default=None,
+                    help="OpenMP threads (default: OMP_NUM_THREADS, else every core)")
     tr.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sa = commands.add_parser("sample", help="draw samples from a saved model")
-    sa.add_argument("archive")
-    sa.add_argument("--checkpoint", type=int, default=-1)
-    sa.add_argument("--chains", type=_positive, default=100)
-    sa.add_argument("--sweeps", type=_positive, default=1000)
-    sa.add_argument("--seed", type=int, default=None)
+    sa.add_argument("archive", help="run archive written by pyrbm train")
+    sa.add_argument("--checkpoint", type=int, default=-1,
+                    help="checkpoint to sample (Python index, default -1: latest); ptt: the "
+                         "target, earlier checkpoints form the trajectory")
+    sa.add_argument("--chains", type=_positive, default=100,
+                    help="independent chains (samples) of the target (default 100)")
+    sa.add_argument("--sweeps", type=_positive, default=1000,
+                    help="Gibbs sweeps of every chain (default 1000)")
+    sa.add_argument("--seed", type=int, default=None,
+                    help="seed (default: fresh randomness); same seed, same samples for any "
+                         "--threads")
     sa.add_argument("--out", default="samples.png", help=".png picture or .npz arrays")
-    sa.add_argument("--threads", type=_positive, default=None)
+    sa.add_argument("--threads", type=_positive, default=None,
+                    help="OpenMP threads (default: OMP_NUM_THREADS, else every core)")
     sa.add_argument("--sampler", choices=("gibbs", "pt", "ptt"), default="gibbs",
                     help="gibbs: blocked Gibbs; pt: parallel tempering; ptt: trajectory "
                          "tempering over the archive's checkpoints (docs/sampling.md)")
@@ -133,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="pt: number of betas (adapted); ptt: number of models")
 
     info = commands.add_parser("info", help="config, checkpoints and metrics of an archive")
-    info.add_argument("archive")
+    info.add_argument("archive", help="run archive written by pyrbm train")
 
     rp = commands.add_parser("reproduce", help="reproduce the paper: runs, experiments, report")
     rp.add_argument("--out", required=True, help="output folder (rerun to resume)")
@@ -164,8 +173,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="also every checkpoint versus training time")
     an.add_argument("--data", default=None,
                     help="mnist, fashion-mnist, digits or a .npz of binary test data")
-    an.add_argument("--seed", type=int, default=0)
-    an.add_argument("--threads", type=_positive, default=None)
+    an.add_argument("--seed", type=int, default=0, help="seed of the sampled quantities")
+    an.add_argument("--threads", type=_positive, default=None,
+                    help="OpenMP threads (default: OMP_NUM_THREADS, else every core)")
     return parser
 
 
@@ -224,10 +234,24 @@ def _sample_tempered(args: argparse.Namespace) -> str:
         rbm = models[-1]
         result = sampling.trajectory_tempering(models, args.chains, args.sweeps, rng=args.seed)
     _save_states(rbm, result.v, result.h, args.out)
-    acc = result.swap_acceptance
-    return (f"; {result.n_slots} {'betas' if args.sampler == 'pt' else 'models'}, swap "
-            f"acceptance {np.nanmin(acc):.2f}-{np.nanmax(acc):.2f}, {result.round_trips} "
-            "round trips" if acc.size else "")
+    return _swap_summary(result.swap_acceptance, result.n_slots,
+                         "betas" if args.sampler == "pt" else "models", result.round_trips)
+
+
+def _swap_summary(acc: np.ndarray, n_slots: int, what: str, round_trips: int) -> str:
+    """The swap statistics of a tempered run, with a warning for pairs that never swap."""
+    if not acc.size:
+        return ""
+    stuck = np.flatnonzero(np.nan_to_num(acc, nan=0.0) < 0.01)
+    # pairs that (almost) never swap split the ladder: the target's chains do not mix
+    # through them, whatever the round-trip count says (docs/sampling.md)
+    warning = (f"; WARNING: swap acceptance < 0.01 between slots {stuck[0]} and "
+               f"{stuck[0] + 1}" + (f" and {stuck.size - 1} more pair(s)" if stuck.size > 1
+                                    else "")
+               + ": the chains do not cross there (more temperatures, or denser "
+                 "checkpoints for ptt)" if stuck.size else "")
+    return (f"; {n_slots} {what}, swap acceptance {np.nanmin(acc):.2f}-{np.nanmax(acc):.2f}, "
+            f"{round_trips} round trips{warning}")
 
 
 def _save_states(rbm: RBM, v: np.ndarray, h: np.ndarray, path: str) -> None:

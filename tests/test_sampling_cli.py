@@ -72,3 +72,14 @@ def test_unknown_sampler_is_a_usage_error(run: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["sample", str(run), "--sampler", "hmc"])
     assert exit_info.value.code == 2 and "--sampler: invalid choice" in capsys.readouterr().err
+
+
+def test_swap_summary_warns_where_a_pair_never_swaps() -> None:
+    """A pair at acceptance < 0.01 (or never measured) splits the ladder: say where."""
+    from pyrbm.cli import _swap_summary
+
+    fine = _swap_summary(np.array([0.3, 0.25, 0.4]), 4, "betas", 12)
+    assert fine == "; 4 betas, swap acceptance 0.25-0.40, 12 round trips"
+    stuck = _swap_summary(np.array([0.3, 0.004, 0.0, np.nan]), 5, "models", 0)
+    assert "WARNING: swap acceptance < 0.01 between slots 1 and 2 and 2 more pair(s)" in stuck
+    assert _swap_summary(np.array([]), 1, "betas", 0) == ""
