@@ -5,8 +5,7 @@ Usage (the run of bench/RESULTS.md, "PTT along a dense trajectory")::
 
     python3 -P bench/bench_trajectory.py --cache traj.npz --every 25 \
         --slots 16,32 --chains 32 --sweeps 2000 --json trajectory.json
-    python3 -P bench/bench_trajectory.py --cache traj.npz --log-z --slots "" \
-        --scan-sweeps 0                                  # trajectory AIS only
+    python3 -P bench/bench_trajectory.py --cache traj.npz --parts log-z,optimizers
 
 The model is the ``pyrbm reproduce`` default recipe's M = 500 run (all 60 000 binarized
 MNIST images, PCD-1, batch 100, 25 epochs = 15 000 updates, Adam 1e-3 decaying linearly
@@ -14,7 +13,7 @@ to 1e-5, centered gradient; about 2 minutes of 2 cores), trained here in memory 
 model kept at 60 log-spaced updates up to 300 and every ``--every`` updates after
 (``--cache`` keeps them in an ``.npz`` for the next run; about 1 GB at ``--every 25``).
 
-Three measurements:
+Four measurements:
 
 * **The trajectory's length.** PTT over *all* kept models plus the data's
   independent-units model (``--scan-chains`` chains per model, ``--scan-sweeps`` sweeps,
@@ -29,7 +28,9 @@ Three measurements:
   buys (a Gibbs run that does not mix has an ESS of the order of its chains however long
   it runs, so equal CPU is the fair reference): ESS of u_1 . v (pooled and bulk) per
   CPU-second, R-hat, swap acceptance, round trips.
-* **Trajectory AIS** (``--log-z``; issue #11's claim 12): ln Z of the final model
+* **Is it the optimizer?** (``--parts optimizers``): the same overlap for 3000 updates at a
+  constant step of Adam 1e-3 and of momentum SGD 1e-2.
+* **Trajectory AIS** (``--parts log-z``; issue #11's claim 12): ln Z of the final model
   carried along all kept models from the exactly known independent-units model
   (``pyrbm.partition.trajectory``'s path, 64 chains, ``--log-z-betas`` distributions per
   segment), plain and with sequential-Monte-Carlo resampling (``_ResampledPath``),
@@ -96,6 +97,34 @@ def dense_trajectory(data: np.ndarray, every: int, cache: str | None
                  a=np.stack([m.visible_bias for m in models]),
                  b=np.stack([m.hidden_bias for m in models]), update=np.array(updates))
     return models, np.array(updates)
+
+
+def optimizer_scan(data: np.ndarray, every: int, chains: int, sweeps: int) -> dict[str, Any]:
+    """Overlap of models ``every`` updates apart for two optimizers at a constant step
+    (3000 updates, otherwise the default recipe): Adam 1e-3 and momentum SGD 1e-2."""
+    out = {}
+    for optimizer, lr in (("adam", 1e-3), ("momentum", 1e-2)):
+        gen = np.random.default_rng(0)
+        rbm = pyrbm.init_rbm(data, 500, rng=gen)
+        models: list[pyrbm.RBM] = []
+
+        def keep_model(r: pyrbm.RBM, info: Any) -> dict[str, float]:
+            if info.update % every == 0:
+                models.append(pyrbm.RBM(r.weights.copy(), r.visible_bias.copy(),
+                                        r.hidden_bias.copy()))
+            return {}
+
+        pyrbm.train(rbm, data, method="pcd", k=1, batch_size=100, epochs=5, optimizer=optimizer,
+                    lr=lr, centered=True, rng=gen, monitor=False, callbacks=[keep_model],
+                    checkpoint_every=1)
+        result = scan(models, np.arange(1, len(models)) * every, chains, sweeps)  # labels unused
+        step = [float(np.abs(b.weights - a.weights).mean()) for a, b in zip(models, models[1:])]
+        out[optimizer] = {"lr": lr, "mean_acceptance": float(np.mean(result["acceptance"])),
+                          "mean_abs_dW": float(np.mean(step))}
+        print(f"{optimizer} {lr:g}, constant, 3000 updates: models {every} updates apart, mean "
+              f"acceptance {out[optimizer]['mean_acceptance']:.3f}, mean |dW| "
+              f"{out[optimizer]['mean_abs_dW']:.2e}", flush=True)
+    return out
 
 
 def scan(models: list[pyrbm.RBM], updates: np.ndarray, chains: int, sweeps: int
@@ -178,45 +207,15 @@ def _check(stats: Stats, res_positions: list[float] | None, last: float) -> None
         assert pos[0] == 0.0 and abs(pos[-1] - last) < 1e-9 and np.all(np.diff(pos) > 0), pos
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--every", type=int, default=25, help="updates between kept models")
-    parser.add_argument("--cache", help=".npz of the kept models (written if absent)")
-    parser.add_argument("--scan-chains", type=int, default=8)
-    parser.add_argument("--scan-sweeps", type=int, default=400, help="0: no scan")
-    parser.add_argument("--slots", default="16,32", help="empty: no sampler runs")
-    parser.add_argument("--chains", type=int, default=32)
-    parser.add_argument("--sweeps", type=int, default=2000)
-    parser.add_argument("--log-z", action="store_true",
-                        help="also trajectory AIS over the kept models vs AIS / RAIS")
-    parser.add_argument("--log-z-betas", type=int, default=10,
-                        help="distributions per segment of trajectory AIS")
-    parser.add_argument("--json")
-    args = parser.parse_args()
-
-    data, _ = pyrbm.io.datasets.load("mnist", "train", binarize=0.5)
-    models, updates = dense_trajectory(data, args.every, args.cache)
-    target = models[-1]
-    easy = sampling.independent_end(target, sampling.data_visible_bias(data))
-    knots = [easy, *models]
-    out: dict[str, Any] = {"kept_models": len(models), "every": args.every}
-    if args.log_z:
-        out["log_z"] = log_z(models, data, 64, args.log_z_betas)
-    if args.scan_sweeps:
-        out["scan"] = scan(knots, updates, args.scan_chains, args.scan_sweeps)
-        print(f"scan: {len(knots)} models, barrier {out['scan']['barrier']:.1f} "
-              f"({out['scan']['seconds']:.0f} s)", flush=True)
-        for r in out["scan"]["ranges"]:
-            print(f"  updates {r['updates']}: {r['pairs']} pairs, mean acceptance "
-                  f"{r['mean_acceptance']:.3f}, barrier {r['barrier']:.1f}", flush=True)
-
+def samplers(knots: list[pyrbm.RBM], easy: pyrbm.RBM, target: pyrbm.RBM, n: int, s: int,
+             slots: str) -> dict[str, Stats]:
+    """PTT along the knots, path tempering and PT, each against Gibbs at its CPU time."""
     mode1 = _mode1_trace(target)
-    n, s = args.chains, args.sweeps
     gibbs_rate, _ = _timed(lambda: sampling.parallel_tempering(
         target, n, 400, betas=[1.0], rng=1, trace=mode1), n)
     per_sweep = gibbs_rate["cpu_s"] / 400
     results: dict[str, Stats] = {}
-    for k in (int(x) for x in args.slots.split(",") if x):
+    for k in (int(x) for x in slots.split(",")):
         runs = {
             f"ptt_{k}": lambda: sampling.trajectory_tempering(knots, n, s, slots=k, rng=1,
                                                               trace=mode1),
@@ -242,7 +241,45 @@ def main() -> None:
                   f"Gibbs {sweeps} sweeps: tau {ref['tau']:.0f}, R-hat {ref['rhat']:.2f}, ESS "
                   f"{ref['ess']:.1f} / {ref['ess_bulk']:.1f}; ESS per CPU-s vs Gibbs x{pooled:.2f} "
                   f"pooled, x{bulk:.2f} bulk", flush=True)
-    out["samplers"] = results
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--every", type=int, default=25, help="updates between kept models")
+    parser.add_argument("--cache", help=".npz of the kept models (written if absent)")
+    parser.add_argument("--scan-chains", type=int, default=8)
+    parser.add_argument("--parts", default="scan,samplers",
+                        help="comma-separated: scan, samplers, log-z, optimizers")
+    parser.add_argument("--scan-sweeps", type=int, default=400)
+    parser.add_argument("--slots", default="16,32")
+    parser.add_argument("--chains", type=int, default=32)
+    parser.add_argument("--sweeps", type=int, default=2000)
+    parser.add_argument("--log-z-betas", type=int, default=10,
+                        help="distributions per segment of trajectory AIS")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    parts = set(args.parts.split(","))
+
+    data, _ = pyrbm.io.datasets.load("mnist", "train", binarize=0.5)
+    models, updates = dense_trajectory(data, args.every, args.cache)
+    target = models[-1]
+    easy = sampling.independent_end(target, sampling.data_visible_bias(data))
+    knots = [easy, *models]
+    out: dict[str, Any] = {"kept_models": len(models), "every": args.every}
+    if "log-z" in parts:
+        out["log_z"] = log_z(models, data, 64, args.log_z_betas)
+    if "optimizers" in parts:
+        out["optimizers"] = optimizer_scan(data, args.every, args.scan_chains, args.scan_sweeps)
+    if "scan" in parts:
+        out["scan"] = scan(knots, updates, args.scan_chains, args.scan_sweeps)
+        print(f"scan: {len(knots)} models, barrier {out['scan']['barrier']:.1f} "
+              f"({out['scan']['seconds']:.0f} s)", flush=True)
+        for r in out["scan"]["ranges"]:
+            print(f"  updates {r['updates']}: {r['pairs']} pairs, mean acceptance "
+                  f"{r['mean_acceptance']:.3f}, barrier {r['barrier']:.1f}", flush=True)
+    if "samplers" in parts:
+        out["samplers"] = samplers(knots, easy, target, args.chains, args.sweeps, args.slots)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=1)
