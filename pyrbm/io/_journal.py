@@ -38,7 +38,7 @@ import fcntl
 import os
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -84,7 +84,7 @@ def raw_crc(data: bytes | bytearray | memoryview) -> int:
 
 
 def crc_after_edit(crc: int, start: int, size: int, offset: int, old: bytes,
-                   new: bytes) -> int:
+                   new: bytes | bytearray) -> int:
     """zlib CRC-32 of ``file[start:size]`` after ``old`` at ``offset`` became ``new``.
 
     ``crc`` is the CRC-32 before; bytes of the edit before ``start`` do not count.
@@ -184,17 +184,22 @@ def fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
-def write_journal(journal: str, old_size: int, ranges: list[tuple[int, bytes]]) -> None:
+def write_journal(journal: str, old_size: int,
+                  ranges: list[tuple[int, bytes | bytearray]]) -> None:
     """Write and fsync the undo journal: ``old_size`` and the old bytes of ``ranges``."""
-    parts = [_MAGIC, _HEAD.pack(old_size, len(ranges))]
+    parts: list[bytes | bytearray] = [_MAGIC, _HEAD.pack(old_size, len(ranges))]
     for offset, old in ranges:
         parts += [_RANGE.pack(offset, len(old)), old]
-    body = b"".join(parts)
+    crc = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+    parts += [struct.pack("<I", crc), _END]
     fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        view = memoryview(body + struct.pack("<I", zlib.crc32(body)) + _END)
-        while view:
-            view = view[os.write(fd, view):]
+        for part in parts:
+            view, done = memoryview(part), 0
+            while done < len(view):
+                done += os.write(fd, view[done:])
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -219,7 +224,7 @@ def read_journal(journal: str) -> tuple[int, list[tuple[int, bytes]]] | None:
     return old_size, ranges
 
 
-def apply_ranges(fd: int, ranges: list[tuple[int, bytes]]) -> None:
+def apply_ranges(fd: int, ranges: Sequence[tuple[int, bytes | bytearray]]) -> None:
     """Write each ``(offset, bytes)`` in place, then fsync."""
     for offset, data in ranges:
         write_range(fd, offset, data)
@@ -257,17 +262,18 @@ def recover(fd: int, path: str) -> bool:
     return entry is not None
 
 
-def commit(fd: int, path: str, old_size: int, held: list[tuple[int, bytearray]]) -> None:
+def commit(fd: int, path: str, old_size: int, held: list[tuple[int, bytearray]],
+           old: list[bytes]) -> None:
     """Make the appended bytes and the ``held`` in-place writes of ``fd`` durable, atomically
-    (steps 1-4 of the module docstring)."""
+    (steps 1-4 of the module docstring); ``old`` holds the bytes they replace."""
+    if [len(data) for _, data in held] != [len(o) for o in old]:
+        raise ValueError("old: must hold the replaced bytes of each held range")
     os.fsync(fd)
-    ranges = [(offset, bytes(data)) for offset, data in held]
     journal = journal_path(path)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
-        write_journal(journal, old_size,
-                      [(offset, os.pread(fd, len(data), offset)) for offset, data in ranges])
-        apply_ranges(fd, ranges)
+        write_journal(journal, old_size, [(offset, o) for (offset, _), o in zip(held, old)])
+        apply_ranges(fd, held)
         remove_journal(journal)
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)

@@ -542,16 +542,18 @@ def _append(path: str, fill: Callable[[h5py.File], None]) -> None:
         with h5py.File(overlay, "r+") as handle:
             fill(handle)
         if sealed is not None:  # archives created before the block: left without one
+            overlay.hold(0, bytes(USERBLOCK_SIZE))  # its place, to be filled below
+        old = [os.pread(fd, len(new), offset) for offset, new in overlay.held]
+        if sealed is not None:
             crc = sealed[0]
-            for offset, new in overlay.held:
-                old = os.pread(fd, len(new), offset)
-                crc = _journal.crc_after_edit(crc, USERBLOCK_SIZE, base, offset, old, new)
+            for (offset, new), before in zip(overlay.held, old):
+                crc = _journal.crc_after_edit(crc, USERBLOCK_SIZE, base, offset, before, new)
             size, at = os.fstat(fd).st_size, base
             while at < size:
                 chunk = os.pread(fd, min(size - at, 1 << 22), at)
                 crc, at = zlib.crc32(chunk, crc), at + len(chunk)
             overlay.hold(0, _integrity_block(crc, size))
-        _journal.commit(fd, path, base, overlay.held)
+        _journal.commit(fd, path, base, overlay.held, old)
     finally:
         os.close(fd)
 
