@@ -298,12 +298,12 @@ def reading(path: str) -> Iterator[None]:
 def _recover_for_reader(path: str) -> None:
     try:
         fd = os.open(path, os.O_RDWR)
-    except PermissionError:
+    except OSError as exc:  # no write access, a read-only file system
         if read_journal(journal_path(path)) is None:
             return  # the file was not touched yet: readable as it is
-        raise PermissionError(
-            f"{path}: a write was interrupted during its commit; open it once with write "
-            "access to roll it back") from None
+        raise OSError(
+            exc.errno, f"a write was interrupted during its commit; open the archive once "
+            f"with write access to roll it back ({exc.strerror})") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         recover(fd, path)

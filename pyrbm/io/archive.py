@@ -10,17 +10,42 @@ Layout (``format = "pyrbm-run"``, ``format_version = 1``)::
                       attrs (epoch, update, position, wall_time, rng states as JSON)
 
 Integrity: the file starts with a 512-byte HDF5 user block (ignored by HDF5) holding
-the CRC-32 and size of everything after it, written after each checkpoint. A reader
+the CRC-32 and size of everything after it, rewritten with each checkpoint. A reader
 verifies it before HDF5 parses the file, so a damaged archive (bit flips, a truncated or
 zeroed stretch) is an ArchiveError, never a crash inside the HDF5 library (which
-happens with some damaged attribute heaps). Archives written before this block existed
-(HDF5 signature at offset 0) are read without the check.
+happens with some damaged attribute heaps). Bytes past the recorded size are an append
+not committed yet (or killed before its commit): HDF5 never reads them and the check
+ignores them. Archives written before this block existed (HDF5 signature at offset 0)
+are read without the check, and appended to without adding one.
 
-Atomicity: every write copies the archive to a temporary file in the same directory,
-adds the new checkpoint there, flushes and fsyncs it, then ``os.replace``-s it over the
-archive and fsyncs the directory. A process killed at any moment leaves either the old
-or the new archive, both complete. The copy costs one archive read+write per
-checkpoint, small next to an epoch of training.
+Appends (:func:`append_checkpoint`) cost the new checkpoint and the resume state, not
+the archive: the first checkpoint is written to a temporary file renamed into place;
+later ones open the archive through h5py's ``fileobj`` driver with
+:class:`pyrbm.io._journal.OverlayFile`, which lets the bytes HDF5 appends go straight to
+the file and holds its writes into the old region (superblock, group B-tree and heap, the
+resume arrays rewritten in place) in memory. The commit fsyncs the appended bytes, writes
+an undo journal ``.<name>.journal`` (old bytes of the held ranges, old size, checksum,
+end marker) and fsyncs it, writes the held ranges in place, fsyncs, deletes the journal
+(:mod:`pyrbm.io._journal`). The new CRC-32 is computed from the old one, the held
+ranges' old and new bytes and the appended bytes (CRC-32 is affine), without reading the
+rest. A process killed at any moment leaves the old archive (a complete journal is rolled
+back by the next writer or reader, an incomplete one dropped, bytes past the recorded
+size truncated) or the new one. Readers take a shared ``flock`` while they check and
+read, the commit an exclusive one, so a reader never sees a commit half done.
+
+Measured (``bench/bench_archive.py``, 600 checkpoints of 784 x 500 float32 plus a
+4.7 MB resume state, see bench/RESULTS.md): see the numbers there; the copy method this
+replaces (copy the archive, append, CRC the whole file, fsync, rename) costs one
+archive read and write per checkpoint, O(n^2) bytes for n checkpoints.
+
+Why this mechanism: HDF5 itself has no crash-safe update of an existing file (a killed
+writer can leave it unreadable; the SWMR mode keeps a file readable but allows no new
+groups, datasets or attributes while it is on and needs the v110 format); one file per
+checkpoint breaks the one-file-per-run layout; HDF5's own metadata checksums (libver
+v110) do not cover the v0 metadata of existing archives, nor notice an edit with plain
+h5py. The journal keeps the layout of format version 1 (no version bump): older pyrbm
+reads these archives, except while an append is in progress (it wants the file to end
+where the block says).
 """
 
 from __future__ import annotations
