@@ -29,6 +29,21 @@ reading the unchanged bytes: CRC-32 is affine over GF(2), so changing bytes ``X`
 ``Y`` at ``[o, o + n)`` changes it by the raw CRC of ``X ^ Y`` advanced over the
 ``size - o - n`` bytes after it (multiplication by ``x^(8k)`` modulo the polynomial, as in
 zlib's ``crc32_combine``).
+
+Measured (``bench/bench_archive.py``, 600 checkpoints of 784 x 500 float32 plus a
+4.7 MB resume state, bench/RESULTS.md): an append costs 35-60 ms at checkpoint 10 as at
+600 (953 MB); the copy method it replaces (copy the archive, append, CRC-32 the whole
+file, fsync, rename) cost 31 ms at checkpoint 10, 263 ms at 100, 1.29 s at 600, and
+427 s for the 600 against 36 s.
+
+Why this mechanism: HDF5 itself has no crash-safe update of an existing file (a killed
+writer can leave it unreadable; the SWMR mode keeps a file readable but allows no new
+groups, datasets or attributes while it is on and needs the v110 format); one file per
+checkpoint breaks the one-file-per-run layout; HDF5's own metadata checksums (libver
+v110) do not cover the v0 metadata of existing archives, nor notice an edit with plain
+h5py. The journal keeps the layout of format version 1 (no version bump): older pyrbm
+reads these archives, except while an append is in progress (it wants the file to end
+where the block says).
 """
 
 from __future__ import annotations
@@ -38,8 +53,9 @@ import fcntl
 import os
 import struct
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
+import h5py
 import numpy as np
 
 _POLY = 0xEDB88320  # CRC-32 (zlib), reflected
@@ -307,5 +323,47 @@ def _recover_for_reader(path: str) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         recover(fd, path)
+    finally:
+        os.close(fd)
+
+
+def append_in_place(path: str, fill: Callable[[h5py.File], None],
+                    sealed: Callable[[bytes], tuple[int, int] | None],
+                    block: Callable[[int, int], bytes], block_size: int) -> None:
+    """Let ``fill`` add to the HDF5 file ``path`` through an :class:`OverlayFile`, then
+    :func:`commit`.
+
+    ``sealed(head)`` gives the CRC-32 and size that the file's first ``block_size``
+    bytes record (None: a file without that block, left without one); ``block(crc,
+    size)`` makes the new block, the CRC updated with :func:`crc_after_edit` and the
+    appended bytes.
+    """
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            recover(fd, path)  # a commit killed half-way: rolled back
+            seal = sealed(os.pread(fd, block_size, 0))
+            base = os.fstat(fd).st_size if seal is None else seal[1]
+            if os.fstat(fd).st_size > base:
+                os.ftruncate(fd, base)  # bytes of an append killed before its commit
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        overlay = OverlayFile(fd, base)
+        with h5py.File(overlay, "r+") as handle:
+            fill(handle)
+        if seal is not None:
+            overlay.hold(0, bytes(block_size))  # its place, filled below
+        old = [os.pread(fd, len(new), offset) for offset, new in overlay.held]
+        if seal is not None:
+            crc = seal[0]
+            for (offset, new), before in zip(overlay.held, old):
+                crc = crc_after_edit(crc, block_size, base, offset, before, new)
+            size, at = os.fstat(fd).st_size, base
+            while at < size:
+                chunk = os.pread(fd, min(size - at, 1 << 22), at)
+                crc, at = zlib.crc32(chunk, crc), at + len(chunk)
+            overlay.hold(0, block(crc, size))
+        commit(fd, path, base, overlay.held, old)
     finally:
         os.close(fd)

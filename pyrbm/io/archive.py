@@ -19,39 +19,16 @@ ignores them. Archives written before this block existed (HDF5 signature at offs
 are read without the check, and appended to without adding one.
 
 Appends (:func:`append_checkpoint`) cost the new checkpoint and the resume state, not
-the archive: the first checkpoint is written to a temporary file renamed into place;
-later ones open the archive through h5py's ``fileobj`` driver with
-:class:`pyrbm.io._journal.OverlayFile`, which lets the bytes HDF5 appends go straight to
-the file and holds its writes into the old region (superblock, group B-tree and heap, the
-resume arrays rewritten in place) in memory. The commit fsyncs the appended bytes, writes
-an undo journal ``.<name>.journal`` (old bytes of the held ranges, old size, checksum,
-end marker) and fsyncs it, writes the held ranges in place, fsyncs, deletes the journal
-(:mod:`pyrbm.io._journal`). The new CRC-32 is computed from the old one, the held
-ranges' old and new bytes and the appended bytes (CRC-32 is affine), without reading the
-rest. A process killed at any moment leaves the old archive (a complete journal is rolled
-back by the next writer or reader, an incomplete one dropped, bytes past the recorded
-size truncated) or the new one. Readers take a shared ``flock`` while they check and
-read, the commit an exclusive one, so a reader never sees a commit half done.
-
-Measured (``bench/bench_archive.py``, 600 checkpoints of 784 x 500 float32 plus a
-4.7 MB resume state, see bench/RESULTS.md): see the numbers there; the copy method this
-replaces (copy the archive, append, CRC the whole file, fsync, rename) costs one
-archive read and write per checkpoint, O(n^2) bytes for n checkpoints.
-
-Why this mechanism: HDF5 itself has no crash-safe update of an existing file (a killed
-writer can leave it unreadable; the SWMR mode keeps a file readable but allows no new
-groups, datasets or attributes while it is on and needs the v110 format); one file per
-checkpoint breaks the one-file-per-run layout; HDF5's own metadata checksums (libver
-v110) do not cover the v0 metadata of existing archives, nor notice an edit with plain
-h5py. The journal keeps the layout of format version 1 (no version bump): older pyrbm
-reads these archives, except while an append is in progress (it wants the file to end
-where the block says).
+the archive: the first checkpoint is written to a temporary file renamed into place,
+later ones in place through an undo journal, with the CRC-32 updated from the changed
+and appended bytes alone (:mod:`pyrbm.io._journal`: the steps, the recovery, the
+locks). A process killed at any moment leaves the old archive or the new one; a reader
+(shared ``flock``) never sees a commit (exclusive ``flock``) half done.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import glob
 import json
@@ -70,6 +47,10 @@ import numpy as np
 
 from ..model import RBM
 from . import _journal
+from ._state import dumps as dumps
+from ._state import generator_state as generator_state
+from ._state import loads as loads
+from ._state import restore_generator as restore_generator
 
 FORMAT = "pyrbm-run"
 FORMAT_VERSION = 1
@@ -130,52 +111,6 @@ def batches_per_epoch(n_samples: int, batch_size: int, drop_last: bool) -> int:
     """
     full, rest = divmod(n_samples, batch_size)
     return full if drop_last or rest == 0 else full + 1
-
-
-# -- JSON with numpy arrays (bit-generator states of Philox/SFC64 hold arrays) -------------
-def _to_json(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return {"__ndarray__": value.tolist(), "dtype": str(value.dtype)}
-    if isinstance(value, Mapping):
-        return {str(k): _to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _from_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "__ndarray__" in value:
-            return np.array(value["__ndarray__"], dtype=value["dtype"])
-        return {k: _from_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_json(v) for v in value]
-    return value
-
-
-def dumps(value: Any) -> str:  # (any JSON value, with numpy arrays and scalars in it)
-    """JSON text of ``value``; numpy arrays and scalars are encoded losslessly."""
-    return json.dumps(_to_json(value))
-
-
-def loads(text: str) -> Any:  # (the JSON value: its type is the text's)
-    """Inverse of :func:`dumps`."""
-    return _from_json(json.loads(text))
-
-
-def generator_state(gen: np.random.Generator) -> str:
-    """The full state of ``gen``'s bit generator as JSON text."""
-    return dumps(gen.bit_generator.state)
-
-
-def restore_generator(text: str) -> np.random.Generator:
-    """A new Generator whose bit generator has the state saved by :func:`generator_state`."""
-    state = loads(text)
-    bit_generator = getattr(np.random, state["bit_generator"])()
-    bit_generator.state = state
-    return np.random.Generator(bit_generator)
 
 
 @functools.lru_cache(maxsize=1)
@@ -462,11 +397,6 @@ def read_resume_state(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarra
 
 
 # -- writing ------------------------------------------------------------------------------
-def _has_userblock(path: str) -> bool:
-    with open(path, "rb") as raw:
-        return not raw.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -538,9 +468,8 @@ def _create(path: str, fill: Callable[[h5py.File], None]) -> None:
         raise
 
 
-def _sealed(fd: int, path: str) -> tuple[int, int] | None:
-    """CRC and size the user block records; None for an archive without the block."""
-    head = os.pread(fd, USERBLOCK_SIZE, 0)
+def _sealed(head: bytes, path: str) -> tuple[int, int] | None:
+    """CRC and size the user block ``head`` records; None for an archive without one."""
     if head.startswith(_HDF5_SIGNATURE):
         return None
     match = _INTEGRITY.match(head)
@@ -548,39 +477,6 @@ def _sealed(fd: int, path: str) -> tuple[int, int] | None:
         raise ArchiveError(f"{path}: not an HDF5 file or corrupt (no valid pyrbm integrity "
                            "block or HDF5 signature at its start)")
     return int(match[1], 16), int(match[2])
-
-
-def _append(path: str, fill: Callable[[h5py.File], None]) -> None:
-    """Add to an existing archive in place; see :mod:`pyrbm.io._journal` for the commit."""
-    fd = os.open(path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            _journal.recover(fd, path)  # a commit killed half-way: rolled back
-            sealed = _sealed(fd, path)
-            base = os.fstat(fd).st_size if sealed is None else sealed[1]
-            if os.fstat(fd).st_size > base:
-                os.ftruncate(fd, base)  # bytes of an append killed before its commit
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        overlay = _journal.OverlayFile(fd, base)
-        with h5py.File(overlay, "r+") as handle:
-            fill(handle)
-        if sealed is not None:  # archives created before the block: left without one
-            overlay.hold(0, bytes(USERBLOCK_SIZE))  # its place, to be filled below
-        old = [os.pread(fd, len(new), offset) for offset, new in overlay.held]
-        if sealed is not None:
-            crc = sealed[0]
-            for (offset, new), before in zip(overlay.held, old):
-                crc = _journal.crc_after_edit(crc, USERBLOCK_SIZE, base, offset, before, new)
-            size, at = os.fstat(fd).st_size, base
-            while at < size:
-                chunk = os.pread(fd, min(size - at, 1 << 22), at)
-                crc, at = zlib.crc32(chunk, crc), at + len(chunk)
-            overlay.hold(0, _integrity_block(crc, size))
-        _journal.commit(fd, path, base, overlay.held, old)
-    finally:
-        os.close(fd)
 
 
 def append_checkpoint(
@@ -617,6 +513,7 @@ def append_checkpoint(
                              resume_arrays=resume_arrays, resume_attrs=resume_attrs,
                              version=version)
     if os.path.exists(path):
-        _append(path, fill)
+        _journal.append_in_place(path, fill, functools.partial(_sealed, path=path),
+                                 _integrity_block, USERBLOCK_SIZE)
     else:
         _create(path, fill)
