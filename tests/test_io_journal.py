@@ -188,6 +188,7 @@ def test_readers_never_see_a_half_written_checkpoint(tmp_path: Path, appender: P
             last = len(records) - 1
             assert [r.index for r in records] == list(range(last + 1))
             np.testing.assert_array_equal(pyrbm.load(path, last).weights, np.float32(last))
+            assert pyrbm.io.detect_format(path) == "pyrbm"  # plain h5py, under the lock
             arrays, attrs = checkpoint.read_resume_state(path)
             assert attrs["update"] >= 10 * last and np.all(arrays["chains"] == attrs["update"] // 10)
             seen.append(last)
