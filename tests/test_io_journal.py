@@ -3,6 +3,8 @@ not growing with the archive, and readers running while a process appends."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import importlib.util
 import os
 import subprocess
@@ -234,3 +236,25 @@ def test_a_reader_without_write_access_refuses_a_half_committed_archive(
     with monkeypatch.context() as patch:
         patch.setattr(os, "open", read_only)
         assert [r.index for r in checkpoint.list_checkpoints(path)] == [0, 1]
+
+
+def test_file_systems_without_flock(tmp_path: Path, appender: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOLCK (some NFS mounts) means no coordination, not an error; others still raise."""
+    _append = _append_function(appender)
+    path = tmp_path / "run.h5"
+    _append(path, 0)
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    _append(path, 1)
+    assert [r.index for r in checkpoint.list_checkpoints(path)] == [0, 1]
+
+    def broken(fd: int, operation: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(fcntl, "flock", broken)
+    with pytest.raises(checkpoint.ArchiveError, match=f"{path}: cannot be read"):
+        checkpoint.list_checkpoints(path)

@@ -49,6 +49,7 @@ where the block says).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import struct
@@ -113,6 +114,16 @@ def crc_after_edit(crc: int, start: int, size: int, offset: int, old: bytes,
         return crc
     delta = np.bitwise_xor(np.frombuffer(old, np.uint8)[cut:], np.frombuffer(new, np.uint8)[cut:])
     return crc ^ crc_shift(raw_crc(delta.tobytes()), size - end)
+
+
+def flock(fd: int, operation: int) -> None:
+    """``fcntl.flock``, a no-op on file systems without it (some NFS mounts: as HDF5 with
+    ``HDF5_USE_FILE_LOCKING=FALSE``, readers and the commit are then not coordinated)."""
+    try:
+        fcntl.flock(fd, operation)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+            raise
 
 
 # -- the file object h5py writes through ---------------------------------------------------
@@ -286,13 +297,13 @@ def commit(fd: int, path: str, old_size: int, held: list[tuple[int, bytearray]],
         raise ValueError("old: must hold the replaced bytes of each held range")
     os.fsync(fd)
     journal = journal_path(path)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    flock(fd, fcntl.LOCK_EX)
     try:
         write_journal(journal, old_size, [(offset, o) for (offset, _), o in zip(held, old)])
         apply_ranges(fd, held)
         remove_journal(journal)
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        flock(fd, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
@@ -301,11 +312,11 @@ def reading(path: str) -> Iterator[None]:
     writer killed during a commit left (needs write access when a journal is complete)."""
     fd = os.open(path, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        flock(fd, fcntl.LOCK_SH)
         if os.path.exists(journal_path(path)):  # its writer is dead: it would hold LOCK_EX
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            flock(fd, fcntl.LOCK_UN)
             _recover_for_reader(path)
-            fcntl.flock(fd, fcntl.LOCK_SH)
+            flock(fd, fcntl.LOCK_SH)
         yield
     finally:
         os.close(fd)
@@ -321,7 +332,7 @@ def _recover_for_reader(path: str) -> None:
             exc.errno, f"a write was interrupted during its commit; open the archive once "
             f"with write access to roll it back ({exc.strerror})") from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        flock(fd, fcntl.LOCK_EX)
         recover(fd, path)
     finally:
         os.close(fd)
@@ -340,7 +351,7 @@ def append_in_place(path: str, fill: Callable[[h5py.File], None],
     """
     fd = os.open(path, os.O_RDWR)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        flock(fd, fcntl.LOCK_EX)
         try:
             recover(fd, path)  # a commit killed half-way: rolled back
             seal = sealed(os.pread(fd, block_size, 0))
@@ -348,7 +359,7 @@ def append_in_place(path: str, fill: Callable[[h5py.File], None],
             if os.fstat(fd).st_size > base:
                 os.ftruncate(fd, base)  # bytes of an append killed before its commit
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            flock(fd, fcntl.LOCK_UN)
         overlay = OverlayFile(fd, base)
         with h5py.File(overlay, "r+") as handle:
             fill(handle)
