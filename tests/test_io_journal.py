@@ -7,8 +7,10 @@ import errno
 import fcntl
 import importlib.util
 import os
+import signal
 import subprocess
 import textwrap
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -110,9 +112,12 @@ APPENDER = textwrap.dedent(
             resume_attrs={"update": 10 * index}, version="test",
         )
 
-    if __name__ == "__main__":  # the writer of the concurrent-reader test
-        for index in range(1, int(sys.argv[2])):
-            append(sys.argv[1], index, 300, 200)
+    if __name__ == "__main__":  # a writer: PATH FIRST STOP [READY]
+        path, first, stop = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+        if len(sys.argv) > 4:
+            open(sys.argv[4], "w").close()  # the imports are done
+        for index in range(first, stop):
+            append(path, index, 300, 200)
     """
 )
 
@@ -181,7 +186,7 @@ def test_appending_to_an_archive_without_the_integrity_block(tmp_path: Path,
 def test_readers_never_see_a_half_written_checkpoint(tmp_path: Path, appender: Path) -> None:
     path = tmp_path / "run.h5"
     _append_function(appender)(path, 0, 300, 200)
-    writer = subprocess.Popen([*PYTHON, str(appender), str(path), "40"], env=subprocess_env(),
+    writer = subprocess.Popen([*PYTHON, str(appender), str(path), "1", "40"], env=subprocess_env(),
                               stderr=subprocess.PIPE)
     seen = []
     try:
@@ -258,3 +263,34 @@ def test_file_systems_without_flock(tmp_path: Path, appender: Path,
     monkeypatch.setattr(fcntl, "flock", broken)
     with pytest.raises(checkpoint.ArchiveError, match=f"{path}: cannot be read"):
         checkpoint.list_checkpoints(path)
+
+
+def test_sigkill_at_random_moments_of_appending(tmp_path: Path, appender: Path) -> None:
+    """A writer appending 300 x 200 checkpoints back to back, killed at 8 random moments:
+    every time the archive opens with its last complete checkpoint and the matching resume
+    state, and takes the next append."""
+    path = tmp_path / "run.h5"
+    _append = _append_function(appender)
+    _append(path, 0, 300, 200)
+    ready = path.with_suffix(".ready")
+    gen = np.random.default_rng(0)
+    for _ in range(8):
+        before = len(checkpoint.list_checkpoints(path))
+        ready.unlink(missing_ok=True)
+        proc = subprocess.Popen([*PYTHON, str(appender), str(path), str(before),
+                                 str(before + 1000), str(ready)], env=subprocess_env())
+        deadline = time.monotonic() + 60
+        while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(float(gen.uniform(0.0, 0.3)))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        records = checkpoint.list_checkpoints(path)
+        last = len(records) - 1
+        assert [r.index for r in records] == list(range(last + 1)) and last >= before - 1
+        np.testing.assert_array_equal(pyrbm.load(path, -1).weights, np.float32(last))
+        arrays, attrs = checkpoint.read_resume_state(path)
+        assert attrs["update"] == 10 * last and np.all(arrays["chains"] == last)
+    _append(path, last + 1, 300, 200)
+    assert len(checkpoint.list_checkpoints(path)) == last + 2
+    assert not Path(journal.journal_path(str(path))).exists()
