@@ -221,7 +221,7 @@ def write_journal(journal: str, old_size: int,
     for part in parts:
         crc = zlib.crc32(part, crc)
     parts += [struct.pack("<I", crc), _END]
-    fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)  # umask applies
     try:
         for part in parts:
             view, done = memoryview(part), 0
