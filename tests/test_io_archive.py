@@ -183,6 +183,7 @@ KILL_SCRIPT = textwrap.dedent(
     import numpy as np
     import pyrbm
     from pyrbm import checkpoint
+    from pyrbm.io import _journal as journal
 
     point, path = sys.argv[1], sys.argv[2]
     calls = {"n": 0}
@@ -198,14 +199,14 @@ KILL_SCRIPT = textwrap.dedent(
             return result
         return wrapper
 
-    if point == "copy":
-        shutil.copyfile = die_on_third(shutil.copyfile)
-    elif point == "write":
+    if point == "write":  # HDF5 writing the checkpoint (appended bytes, held ranges)
         checkpoint._write_arrays = die_on_third(checkpoint._write_arrays)
-    elif point == "replace-before":
-        os.replace = die_on_third(os.replace)
-    elif point == "replace":
-        checkpoint._fsync_dir = die_on_third(checkpoint._fsync_dir)
+    elif point.startswith("journal"):  # the undo journal written (not yet applied)
+        journal.write_journal = die_on_third(journal.write_journal)
+    elif point == "range":  # one in-place write of a commit done, the others not
+        journal.write_range = die_on_third(journal.write_range)
+    elif point.startswith("remove"):  # all in place; the journal still there / deleted
+        journal.remove_journal = die_on_third(journal.remove_journal)
     data = (np.random.default_rng(0).random((210, 16)) < 0.3).astype(np.uint8)
     rbm = pyrbm.init_rbm(data, 5, rng=1)
     pyrbm.train(rbm, data, epochs=2, rng=2, out=path, checkpoint_every=1,
@@ -239,14 +240,16 @@ def _check_survivor(path: Path, reference: Path, n_expected: int | None) -> None
     pyrbm.load(path)  # the last complete checkpoint loads
     pyrbm.resume(path, epochs=2, data=_data())
     _assert_same_run(path, reference)
-    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in path.parent.iterdir() if p.name.endswith((".tmp", ".journal"))]
 
 
 @pytest.mark.parametrize(
     ("point", "n_expected"),
-    # Checkpoint 1 creates the file; later ones copy it (copy 3 = checkpoint 4) and
-    # write two groups each (write 3 = parameters of checkpoint 2).
-    [("copy", 3), ("write", 1), ("replace-before", 2), ("replace", 3)],
+    # Checkpoint 1 creates the file; each later one writes two groups (write 3 = the
+    # parameters of checkpoint 2) and commits once (commit 3 = checkpoint 4). A journal
+    # that exists is rolled back, whether or not its writes were applied.
+    [("write", 1), ("journal-before", 3), ("journal", 3), ("range", None),
+     ("remove-before", 3), ("remove", 4)],
 )
 def test_sigkill_during_a_write_leaves_a_resumable_archive(
     tmp_path: Path, reference_run: Path, point: str, n_expected: int
@@ -254,7 +257,9 @@ def test_sigkill_during_a_write_leaves_a_resumable_archive(
     proc, path = _start(tmp_path, point)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL, stderr.decode()
-    _check_survivor(path, reference_run, n_expected)
+    left = (path.parent / f".{path.name}.journal").exists()
+    assert left == (point in ("journal", "range", "remove-before")), point
+    _check_survivor(path, reference_run, n_expected)  # reads first: a reader rolls back
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.1])

@@ -10,32 +10,35 @@ Layout (``format = "pyrbm-run"``, ``format_version = 1``)::
                       attrs (epoch, update, position, wall_time, rng states as JSON)
 
 Integrity: the file starts with a 512-byte HDF5 user block (ignored by HDF5) holding
-the CRC-32 and size of everything after it, written after each checkpoint. A reader
+the CRC-32 and size of everything after it, rewritten with each checkpoint. A reader
 verifies it before HDF5 parses the file, so a damaged archive (bit flips, a truncated or
 zeroed stretch) is an ArchiveError, never a crash inside the HDF5 library (which
-happens with some damaged attribute heaps). Archives written before this block existed
-(HDF5 signature at offset 0) are read without the check.
+happens with some damaged attribute heaps). Bytes past the recorded size are an append
+not committed yet (or killed before its commit): HDF5 never reads them and the check
+ignores them. Archives written before this block existed (HDF5 signature at offset 0)
+are read without the check, and appended to without adding one.
 
-Atomicity: every write copies the archive to a temporary file in the same directory,
-adds the new checkpoint there, flushes and fsyncs it, then ``os.replace``-s it over the
-archive and fsyncs the directory. A process killed at any moment leaves either the old
-or the new archive, both complete. The copy costs one archive read+write per
-checkpoint, small next to an epoch of training.
+Appends (:func:`append_checkpoint`) cost the new checkpoint and the resume state, not
+the archive: the first checkpoint is written to a temporary file renamed into place,
+later ones in place through an undo journal, with the CRC-32 updated from the changed
+and appended bytes alone (:mod:`pyrbm.io._journal`: the steps, the recovery, the
+locks). A process killed at any moment leaves the old archive or the new one; a reader
+(shared ``flock``) never sees a commit (exclusive ``flock``) half done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -43,6 +46,11 @@ import h5py
 import numpy as np
 
 from ..model import RBM
+from . import _journal
+from ._state import dumps as dumps
+from ._state import generator_state as generator_state
+from ._state import loads as loads
+from ._state import restore_generator as restore_generator
 
 FORMAT = "pyrbm-run"
 FORMAT_VERSION = 1
@@ -105,52 +113,6 @@ def batches_per_epoch(n_samples: int, batch_size: int, drop_last: bool) -> int:
     return full if drop_last or rest == 0 else full + 1
 
 
-# -- JSON with numpy arrays (bit-generator states of Philox/SFC64 hold arrays) -------------
-def _to_json(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return {"__ndarray__": value.tolist(), "dtype": str(value.dtype)}
-    if isinstance(value, Mapping):
-        return {str(k): _to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _from_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "__ndarray__" in value:
-            return np.array(value["__ndarray__"], dtype=value["dtype"])
-        return {k: _from_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_json(v) for v in value]
-    return value
-
-
-def dumps(value: Any) -> str:  # (any JSON value, with numpy arrays and scalars in it)
-    """JSON text of ``value``; numpy arrays and scalars are encoded losslessly."""
-    return json.dumps(_to_json(value))
-
-
-def loads(text: str) -> Any:  # (the JSON value: its type is the text's)
-    """Inverse of :func:`dumps`."""
-    return _from_json(json.loads(text))
-
-
-def generator_state(gen: np.random.Generator) -> str:
-    """The full state of ``gen``'s bit generator as JSON text."""
-    return dumps(gen.bit_generator.state)
-
-
-def restore_generator(text: str) -> np.random.Generator:
-    """A new Generator whose bit generator has the state saved by :func:`generator_state`."""
-    state = loads(text)
-    bit_generator = getattr(np.random, state["bit_generator"])()
-    bit_generator.state = state
-    return np.random.Generator(bit_generator)
-
-
 @functools.lru_cache(maxsize=1)
 def git_hash() -> str:
     """Commit of the pyrbm source tree, or "" when it is not a git checkout.
@@ -199,11 +161,12 @@ def _integrity_block(crc: int, size: int) -> bytes:
     return text.ljust(USERBLOCK_SIZE, b"\0")
 
 
-def _crc_after_block(handle: Any) -> int:
-    handle.seek(USERBLOCK_SIZE)
+def _crc_after_block(handle: Any, end: int | None = None) -> int:
+    """CRC-32 of the bytes from the end of the user block to ``end`` (None: the file's)."""
+    at = handle.seek(USERBLOCK_SIZE)
     crc = 0
-    while chunk := handle.read(1 << 22):
-        crc = zlib.crc32(chunk, crc)
+    while chunk := handle.read(1 << 22 if end is None else min(1 << 22, end - at)):
+        crc, at = zlib.crc32(chunk, crc), at + len(chunk)
     return crc
 
 
@@ -231,11 +194,13 @@ def _verify_integrity(path: str) -> None:
             if match is None or head != _integrity_block(int(match[1], 16), int(match[2])):
                 raise ArchiveError(f"{path}: not an HDF5 file or corrupt (no valid pyrbm "
                                    "integrity block or HDF5 signature at its start)")
-            size = raw.seek(0, os.SEEK_END)
-            if size != int(match[2]):
+            # Bytes past the sealed size are an append not committed yet (or killed
+            # before its commit): HDF5 never reads them, and neither does the check.
+            size, sealed = raw.seek(0, os.SEEK_END), int(match[2])
+            if size < sealed:
                 raise ArchiveError(f"{path}: damaged archive (size {size} bytes, "
-                                   f"{int(match[2])} were written)")
-            if _crc_after_block(raw) != int(match[1], 16):
+                                   f"{sealed} were written)")
+            if _crc_after_block(raw, sealed) != int(match[1], 16):
                 raise ArchiveError(f"{path}: damaged archive (checksum mismatch)")
     except OSError as exc:
         raise ArchiveError(f"{path}: cannot be read ({exc.strerror or exc})") from None
@@ -263,9 +228,34 @@ def open_archive(path: str | os.PathLike[str]) -> h5py.File:
     ArchiveError
         If the path is missing or not a regular file, the file is not HDF5 or corrupt,
         or not a pyrbm archive of a known version; the message names the file.
+
+    Notes
+    -----
+    While the handle is open, HDF5's own shared lock on the file makes an append by
+    another process wait before its commit (the read functions of this module hold the
+    file only as long as they read).
     """
     path = os.fspath(path)
+    with _reading(path):
+        return _open(path)
+
+
+@contextlib.contextmanager
+def _reading(path: str) -> Iterator[None]:
+    """Check the path, then hold the readers' lock (:func:`pyrbm.io._journal.reading`)."""
     _check_path(path)
+    lock = _journal.reading(path)
+    try:
+        lock.__enter__()
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _open(path: str) -> h5py.File:
     _verify_integrity(path)
     try:
         handle = h5py.File(path, "r")
@@ -289,18 +279,19 @@ def _checked(path: str, action: Callable[[h5py.File], _T]) -> _T:
     OSError/RuntimeError/KeyError, a bad attribute, JSON nested too deep, an array too
     large to allocate, invalid parameters) becomes ArchiveError naming the file.
     IndexError (a checkpoint index out of range) passes through."""
-    handle = open_archive(path)
-    try:
-        return action(handle)
-    except (ArchiveError, IndexError):
-        raise
-    except Exception as exc:
-        raise ArchiveError(f"{path}: damaged archive ({type(exc).__name__}: {exc})") from None
-    finally:
+    with _reading(path):
+        handle = _open(path)
         try:
-            handle.close()
-        except Exception:  # closing a damaged file can fail too; the read already has
-            pass
+            return action(handle)
+        except (ArchiveError, IndexError):
+            raise
+        except Exception as exc:
+            raise ArchiveError(f"{path}: damaged archive ({type(exc).__name__}: {exc})") from None
+        finally:
+            try:
+                handle.close()
+            except Exception:  # closing a damaged file can fail too; the read already has
+                pass
 
 
 def _records(handle: h5py.File) -> list[CheckpointInfo]:
@@ -406,19 +397,6 @@ def read_resume_state(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarra
 
 
 # -- writing ------------------------------------------------------------------------------
-def _has_userblock(path: str) -> bool:
-    with open(path, "rb") as raw:
-        return not raw.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE
-
-
-def _fsync_dir(directory: str) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -426,7 +404,7 @@ def _umask() -> int:
 
 
 def remove_stale_temporaries(path: str) -> None:
-    """Delete temporaries left by a process killed during :func:`append_checkpoint`."""
+    """Delete temporaries left by a process killed while creating an archive."""
     directory, name = os.path.split(os.path.abspath(path))
     for stale in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*.tmp")):
         os.remove(stale)
@@ -443,6 +421,64 @@ def _write_arrays(group: h5py.Group, arrays: Mapping[str, np.ndarray]) -> None:
             group.create_dataset(name, data=value)
 
 
+def _fill(handle: h5py.File, config: Mapping[str, Any] | None, rbm: RBM, record: CheckpointInfo,
+          resume_arrays: Mapping[str, np.ndarray], resume_attrs: Mapping[str, Any],
+          version: str) -> None:
+    """Add the checkpoint and the resume state (and, in a new file, the header)."""
+    if "checkpoints" not in handle:
+        handle.attrs["format"] = FORMAT
+        handle.attrs["format_version"] = FORMAT_VERSION
+        handle.attrs["pyrbm_version"] = version
+        handle.attrs["git_hash"] = git_hash()
+        handle.attrs["config"] = dumps(dict(config or {}))
+        handle.create_group("checkpoints")
+    group = handle["checkpoints"].create_group(f"{record.index:06d}")
+    _write_arrays(
+        group,
+        {"weights": rbm.weights, "visible_bias": rbm.visible_bias,
+         "hidden_bias": rbm.hidden_bias},
+    )
+    group.attrs["epoch"] = record.epoch
+    group.attrs["update"] = record.update
+    group.attrs["wall_time"] = record.wall_time
+    group.attrs["metrics"] = json.dumps(record.metrics)
+    resume = handle.require_group("resume")
+    _write_arrays(resume, resume_arrays)
+    for key, value in resume_attrs.items():
+        resume.attrs[key] = value
+
+
+def _create(path: str, fill: Callable[[h5py.File], None]) -> None:
+    """Write a new archive to a temporary file and rename it into place."""
+    directory, name = os.path.split(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the archive the usual mode
+    try:
+        with h5py.File(tmp, "w", userblock_size=USERBLOCK_SIZE) as handle:
+            fill(handle)
+        seal(tmp)
+        with open(tmp, "rb+") as raw:
+            os.fsync(raw.fileno())
+        os.replace(tmp, path)
+        _journal.fsync_dir(directory)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _sealed(head: bytes, path: str) -> tuple[int, int] | None:
+    """CRC and size the user block ``head`` records; None for an archive without one."""
+    if head.startswith(_HDF5_SIGNATURE):
+        return None
+    match = _INTEGRITY.match(head)
+    if match is None:
+        raise ArchiveError(f"{path}: not an HDF5 file or corrupt (no valid pyrbm integrity "
+                           "block or HDF5 signature at its start)")
+    return int(match[1], 16), int(match[2])
+
+
 def append_checkpoint(
     path: str,
     *,
@@ -454,6 +490,9 @@ def append_checkpoint(
     version: str,
 ) -> None:
     """Atomically add a checkpoint (and replace the resume state) in the archive ``path``.
+
+    Costs the bytes of the new checkpoint and of the resume state, not the archive's size
+    (module docstring).
 
     Parameters
     ----------
@@ -470,44 +509,11 @@ def append_checkpoint(
     version : str
         pyrbm version to record.
     """
-    directory, name = os.path.split(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the archive the usual mode
-    try:
-        exists = os.path.exists(path)
-        if exists:
-            shutil.copyfile(path, tmp)
-        block = {} if exists else {"userblock_size": USERBLOCK_SIZE}
-        with h5py.File(tmp, "r+" if exists else "w", **block) as handle:
-            if not exists:
-                handle.attrs["format"] = FORMAT
-                handle.attrs["format_version"] = FORMAT_VERSION
-                handle.attrs["pyrbm_version"] = version
-                handle.attrs["git_hash"] = git_hash()
-                handle.attrs["config"] = dumps(dict(config or {}))
-                handle.create_group("checkpoints")
-            group = handle["checkpoints"].create_group(f"{record.index:06d}")
-            _write_arrays(
-                group,
-                {"weights": rbm.weights, "visible_bias": rbm.visible_bias,
-                 "hidden_bias": rbm.hidden_bias},
-            )
-            group.attrs["epoch"] = record.epoch
-            group.attrs["update"] = record.update
-            group.attrs["wall_time"] = record.wall_time
-            group.attrs["metrics"] = json.dumps(record.metrics)
-            resume = handle.require_group("resume")
-            _write_arrays(resume, resume_arrays)
-            for key, value in resume_attrs.items():
-                resume.attrs[key] = value
-        if _has_userblock(tmp):  # archives created before the block: left as they are
-            seal(tmp)
-        with open(tmp, "rb+") as raw:
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(directory)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    fill = functools.partial(_fill, config=config, rbm=rbm, record=record,
+                             resume_arrays=resume_arrays, resume_attrs=resume_attrs,
+                             version=version)
+    if os.path.exists(path):
+        _journal.append_in_place(path, fill, functools.partial(_sealed, path=path),
+                                 _integrity_block, USERBLOCK_SIZE)
+    else:
+        _create(path, fill)

@@ -46,7 +46,7 @@ import h5py
 import numpy as np
 
 from ..model import RBM
-from . import archive
+from . import _journal, archive
 from ._layouts import (
     JULIA_HEADER,
     UPDATE_NAME,
@@ -178,9 +178,13 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     """
     path = os.fspath(path)
     head = _head(path)
-    if head.startswith(_HDF5_MAGIC) or h5py.is_hdf5(path):  # is_hdf5: user blocks
-        with _open_h5(path) as handle:
-            return _hdf5_layout(handle, path)
+    try:  # the lock of pyrbm archives' readers: no commit of an append while HDF5 reads
+        with _journal.reading(path):
+            if head.startswith(_HDF5_MAGIC) or h5py.is_hdf5(path):  # is_hdf5: user blocks
+                with _open_h5(path) as handle:
+                    return _hdf5_layout(handle, path)
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if head.startswith(b"PK"):
         return "npz"
     if head.startswith(_PICKLE_MAGIC):
