@@ -210,8 +210,7 @@ def ess(args: argparse.Namespace) -> None:
     data, _ = pyrbm.io.datasets.load("mnist", "train", binarize=0.5)
     easy = sampling.independent_end(rbm, sampling.data_visible_bias(data))
     n, s, k = args.chains, args.sweeps, args.temps
-    checkpoints = [pyrbm.io.archive.load(path, i)
-                   for i in range(len(pyrbm.io.archive.list_checkpoints(path)))]
+    checkpoints = pyrbm.io.archive.load_checkpoints(path)
     runs: dict[str, Callable[[], sampling.TemperingResult]] = {
         # the same number of sweeps as each tempered chain, and k times as many (about
         # the CPU time of a k-slot sampler): stuck chains give an ESS that does not grow

@@ -100,6 +100,21 @@ def test_archive_contents_and_load(tmp_path: Path) -> None:
         pyrbm.load(path, 3)
     with pytest.raises(TypeError, match="checkpoint"):
         pyrbm.load(path, 1.0)
+    # several checkpoints from one open of the archive: the same arrays as one load each
+    every = checkpoint.load_checkpoints(path)
+    assert len(every) == 3
+    for rbm, weights in zip(every, snapshots):
+        np.testing.assert_array_equal(rbm.weights, weights)
+    picked = checkpoint.load_checkpoints(path, [2, 0, -1])
+    for rbm, index in zip(picked, [2, 0, -1]):
+        single = pyrbm.load(path, index)
+        for name in ("weights", "visible_bias", "hidden_bias"):
+            np.testing.assert_array_equal(getattr(rbm, name), getattr(single, name))
+    with pytest.raises(IndexError, match="checkpoints: 3 out of range"):
+        checkpoint.load_checkpoints(path, [0, 3])
+    with pytest.raises(TypeError, match="checkpoints"):
+        checkpoint.load_checkpoints(path, [1.0])
+    assert checkpoint.load_checkpoints(path, []) == []
     mask = os.umask(0)
     os.umask(mask)
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask

@@ -11,6 +11,7 @@ from .archive import (
     CheckpointRecord,
     list_checkpoints,
     load,
+    load_checkpoints,
     read_config,
 )
 from .formats import (
@@ -35,6 +36,7 @@ __all__ = [
     "list_checkpoints",
     "list_model_checkpoints",
     "load",
+    "load_checkpoints",
     "read_config",
     "read_model",
     "write_model",

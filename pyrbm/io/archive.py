@@ -38,7 +38,7 @@ import stat
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -369,19 +369,57 @@ def load(path: str | os.PathLike[str], checkpoint: int = -1) -> RBM:
     IndexError
         If ``checkpoint`` is out of range.
     """
-    if isinstance(checkpoint, bool) or not isinstance(checkpoint, (int, np.integer)):
-        raise TypeError(f"checkpoint: expected an int, got {type(checkpoint).__name__}")
+    return _read_models(path, [checkpoint], "checkpoint")[0]
 
-    def action(handle: h5py.File) -> RBM:
+
+def _read_models(path: str | os.PathLike[str], picks: list[Any] | None,
+                 argument: str) -> list[RBM]:
+    """The RBMs of checkpoints ``picks`` (None: all), the archive opened and checked once."""
+    for c in picks or []:
+        if isinstance(c, bool) or not isinstance(c, (int, np.integer)):
+            raise TypeError(f"{argument}: expected an int, got {type(c).__name__}")
+
+    def action(handle: h5py.File) -> list[RBM]:
         names = sorted(handle["checkpoints"])
-        if not -len(names) <= checkpoint < len(names):
-            raise IndexError(
-                f"checkpoint: {checkpoint} out of range for {len(names)} checkpoint(s)"
-            )
-        group = handle["checkpoints"][names[checkpoint]]
-        return RBM(group["weights"][()], group["visible_bias"][()], group["hidden_bias"][()])
+        out = []
+        for c in range(len(names)) if picks is None else picks:
+            if not -len(names) <= c < len(names):
+                raise IndexError(f"{argument}: {c} out of range for {len(names)} checkpoint(s)")
+            group = handle["checkpoints"][names[c]]
+            out.append(RBM(group["weights"][()], group["visible_bias"][()],
+                           group["hidden_bias"][()]))
+        return out
 
     return _checked(os.fspath(path), action)
+
+
+def load_checkpoints(path: str | os.PathLike[str],
+                     checkpoints: Sequence[int] | None = None) -> list[RBM]:
+    """Return the RBMs saved at several checkpoints, reading the archive once.
+
+    Like ``[load(path, i) for i in checkpoints]`` but the file is opened and its
+    checksum verified once, not once per checkpoint (which costs a read of the whole
+    archive each: minutes for hundreds of checkpoints of a large model).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A run archive written by :func:`pyrbm.train`.
+    checkpoints : sequence of int, optional
+        Positions in the list of checkpoints (Python indexing); default: all, in order.
+
+    Returns
+    -------
+    list of RBM
+
+    Raises
+    ------
+    ArchiveError
+        If the file is not a readable pyrbm archive.
+    IndexError
+        If a position is out of range.
+    """
+    return _read_models(path, None if checkpoints is None else list(checkpoints), "checkpoints")
 
 
 def read_resume_state(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -395,7 +395,7 @@ def summarize(spec: RunSpec, path: str | os.PathLike[str], config: Config, seed:
     null_gen = np.random.default_rng(spec.seed(seed, _NULL))
     w_before = np.asarray(initial_rbm.weights, np.float64)
     null_w = w_before.copy()
-    path_models = [checkpoint.load(path, index) for index, _ in indices]
+    path_models = checkpoint.load_checkpoints(path, [index for index, _ in indices])
     tempered = _tempered(spec, config, seed, x_train, x_test, initial_rbm, path_models)
     data_uw, model_uw, edges, null_edges = [], [], [], []
     # Correlation gains of the modes in the run's own training data (shuffled under the

@@ -128,5 +128,5 @@ def archive_trajectory(path: str | os.PathLike[str], n_models: int = 16, last: i
         raise IndexError(f"last: checkpoint {last} out of range for {n_saved} checkpoint(s)")
     end = int(last) % n_saved
     picks = np.unique(np.round(np.linspace(0, end, min(n_models - 1, end + 1))).astype(int))
-    models = [archive.load(path, int(i)) for i in picks]
+    models = archive.load_checkpoints(path, [int(i) for i in picks])
     return [independent_end(models[0]), *models]
