@@ -136,3 +136,46 @@ def test_chain_gradient_rejects_bad_arguments() -> None:
         _core.gibbs_chains(np.zeros((4, 7), np.float32), np.zeros((4, 5), np.float32),
                            rbm.weights, rbm.visible_bias, rbm.hidden_bias, 1.0, 3, (1, 2), 0,
                            0, 1)
+
+
+def test_weight_layouts_follow_weights_changed_in_place(dtype: type) -> None:
+    """The engine keeps its copies of W (padded, transposed, packed) between calls and
+    rebuilds them only when W's bits change: a change of the last entry in place, a
+    return to the old values and another array with the old values all give the NumPy
+    reference's samples on every path."""
+    rbm = small_rbm(N_VISIBLE, N_HIDDEN, 0.3, dtype, seed=7)
+    v0 = (np.random.default_rng(8).random((29, N_VISIBLE)) < 0.15).astype(dtype)
+    key, original = (123, 456), rbm.weights.copy()
+    changed = original.copy()
+    changed[-1, :] += dtype(4.0)  # the last row: found only at the end of the comparison
+    expected = {}
+    for name, w in (("original", original), ("changed", changed)):
+        reference = pyrbm.RBM(w.copy(), rbm.visible_bias, rbm.hidden_bias)
+        ref_v, ref_h, closest = reference_sweeps(reference, v0, key, 2, 1.0)
+        assert closest > (2e-6 if dtype == np.float32 else 1e-12)
+        expected[name] = (ref_v, ref_h)
+    assert not np.array_equal(expected["original"][1], expected["changed"][1])
+    weights = rbm.weights  # one array, changed in place between the calls
+    for name in ("original", "changed", "original", "changed"):
+        weights[...] = original if name == "original" else changed
+        for code in PATHS.values():
+            for w in (weights, weights.copy()):
+                v, h = v0.copy(), np.empty((29, N_HIDDEN), dtype)
+                _core.gibbs_chains(v, h, w, rbm.visible_bias, rbm.hidden_bias, 1.0, code, key,
+                                   0, 0, 2)
+                assert np.array_equal(v, expected[name][0]), (name, code)
+                assert np.array_equal(h, expected[name][1]), (name, code)
+
+
+@pytest.mark.parametrize("bad", [0.5, np.nan, 2.0, -1.0])
+def test_gibbs_chains_refuses_non_binary_states_anywhere(dtype: type, bad: float) -> None:
+    """The binding's binary check scans in chunks: a bad value after the first chunk, in
+    the middle of one and in the last value is found."""
+    rbm = small_rbm(N_VISIBLE, N_HIDDEN, 0.3, dtype, seed=1)
+    n = 40  # 40 x 211 values: two chunks of 4096 and a partial one
+    for index in (0, 4095, 4096, 6000, n * N_VISIBLE - 1):
+        v = np.zeros((n, N_VISIBLE), dtype)
+        v.flat[index] = bad
+        with pytest.raises(ValueError, match="visible: states must be binary"):
+            _core.gibbs_chains(v, np.empty((n, N_HIDDEN), dtype), rbm.weights,
+                               rbm.visible_bias, rbm.hidden_bias, 1.0, 0, (1, 2), 0, 0, 1)

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "engine.hpp"  // all_binary
 #include "rng.hpp"
 
 namespace pyrbm::bindings {
@@ -66,9 +67,8 @@ template <typename F> auto dispatch_float(const py::array& a, const char* name, 
 
 // Refuses states other than 0 and 1 (the sparse kernels treat any nonzero as 1).
 template <typename T> void check_binary(const T* s, py::ssize_t n, const char* name) {
-    for (py::ssize_t i = 0; i < n; ++i)
-        if (!(s[i] == T(0) || s[i] == T(1)))
-            throw py::value_error(std::string(name) + ": states must be binary (0 or 1)");
+    if (!all_binary<T>(s, n))
+        throw py::value_error(std::string(name) + ": states must be binary (0 or 1)");
 }
 
 // Refuses n_rows rows from chain_offset when the last index would wrap the uint64 counter.
