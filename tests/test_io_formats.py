@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import pyrbm
-from pyrbm.io import ModelFileError, detect_format, list_model_checkpoints, read_model, write_model
+from pyrbm.io import (ModelFileError, detect_format, list_model_checkpoints, read_model,
+                      read_models, write_model)
 
 from .conftest import all_states, small_rbm
 
@@ -64,6 +65,10 @@ def test_rbms_writer_appends_checkpoints(tmp_path: Path) -> None:
     for position, rbm in zip((0, 2, 1), models):
         _same_model(read_model(path, checkpoint=position), rbm)
     _same_model(read_model(path), models[1])  # -1: the latest update (10)
+    for got, want in zip(read_models(path, [0, 2, -1]), (models[0], models[1], models[1])):
+        _same_model(got, want)  # several checkpoints from one open
+    with pytest.raises(IndexError, match="checkpoint: 3 out of range"):
+        read_models(path, [0, 3])
     with pytest.raises(ModelFileError, match="already has a checkpoint update_10"):
         write_model(models[0], path, format="rbms", update=10)
 
@@ -328,6 +333,14 @@ def test_pyrbm_archives_list_and_read_every_checkpoint(tmp_path: Path) -> None:
     for c in listing:
         _same_model(read_model(path, checkpoint=c.index), archive.load(path, c.index))
     _same_model(read_model(path, format="pyrbm"), archive.load(path))
+    every = read_models(path, [c.index for c in listing])
+    assert len(every) == len(listing)
+    for c, rbm in zip(listing, every):
+        _same_model(rbm, archive.load(path, c.index))
+    npz = write_model(archive.load(path), tmp_path / "one.npz", format="npz")
+    _same_model(read_models(npz, [0, -1])[1], archive.load(path))
+    with pytest.raises(IndexError, match="checkpoint: 1 out of range"):
+        read_models(npz, [1])
 
 
 # -- hostile input --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..io import datasets
-from ..io.formats import detect_format, list_model_checkpoints, read_model
+from ..io.formats import detect_format, list_model_checkpoints, read_model, read_models
 from ..model import RBM
 from ..reproduce.report import jsonable, render_documents
 from .quantities import Settings, analyze_model, analyze_trajectory
@@ -175,7 +175,7 @@ def analyze(models: Sequence[Any], out: str | os.PathLike[str], *, checkpoint: i
             shown.update(figures_for_model(out_dir, prefix, label, result,
                                            0.0 if chosen is None else _time(chosen)))
         if all_checkpoints and len(listing) > 1:
-            runs = [read_model(source, checkpoint=c.index) for c in listing]
+            runs = read_models(source, [c.index for c in listing])
             traj = analyze_trajectory(runs, np.array([_time(c) for c in listing]), train=train,
                                       test=test, seed=seed, index=i, settings=s)
             entry["trajectory"] = traj

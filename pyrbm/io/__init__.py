@@ -20,6 +20,7 @@ from .formats import (
     detect_format,
     list_model_checkpoints,
     read_model,
+    read_models,
     write_model,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "load_checkpoints",
     "read_config",
     "read_model",
+    "read_models",
     "write_model",
 ]

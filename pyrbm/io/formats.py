@@ -38,7 +38,7 @@ from __future__ import annotations
 import os
 import pickle
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,7 +62,7 @@ from ._layouts import (
 )
 
 __all__ = ["FORMATS", "ModelCheckpoint", "ModelFileError", "detect_format",
-           "list_model_checkpoints", "read_model", "write_model"]
+           "list_model_checkpoints", "read_model", "read_models", "write_model"]
 
 #: Formats :func:`read_model` knows.
 FORMATS = ("pyrbm", "npz", "rbms", "julia", "sklearn")
@@ -341,6 +341,46 @@ def read_model(source: str | os.PathLike[str] | object, *, checkpoint: int = -1,
             updates = rbms_checkpoints(handle, path)
             name = updates[_position(checkpoint, len(updates), path)][1]
             return model_from_arrays(path, *rbms_arrays(handle[name], path))
+
+        return _guarded(path, rbms)
+
+
+def read_models(source: str | os.PathLike[str], checkpoints: Sequence[int], *,
+                format: str = "auto") -> list[RBM]:
+    """Read several checkpoints of one model file, opening (and checking) it once.
+
+    Like ``[read_model(source, checkpoint=c) for c in checkpoints]``; for a pyrbm archive
+    the file's checksum is verified once instead of twice per checkpoint (each check reads
+    the whole archive), for an rbms / fastrbm file HDF5 opens it once.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A model file.
+    checkpoints : sequence of int
+        Positions in the file's list of checkpoints (Python indexing).
+    format : {"auto", "pyrbm", "npz", "rbms", "julia", "sklearn"}
+
+    Returns
+    -------
+    list of RBM
+
+    Raises
+    ------
+    ModelFileError, IndexError
+        As :func:`read_model`.
+    """
+    picks = list(checkpoints)
+    path, fmt = _resolve(source, format)
+    if fmt == "pyrbm":
+        return archive.load_checkpoints(path, picks)
+    if fmt != "rbms":
+        return [read_model(path, checkpoint=c, format=fmt) for c in picks]
+    with _open_h5(path) as handle:
+        def rbms() -> list[RBM]:
+            updates = rbms_checkpoints(handle, path)
+            names = [updates[_position(c, len(updates), path)][1] for c in picks]
+            return [model_from_arrays(path, *rbms_arrays(handle[n], path)) for n in names]
 
         return _guarded(path, rbms)
 
