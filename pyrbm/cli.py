@@ -240,12 +240,14 @@ def _sample_tempered(args: argparse.Namespace) -> str:
 
 def _swap_summary(acc: np.ndarray, n_slots: int, what: str, round_trips: int) -> str:
     """The swap statistics of a tempered run, with a warning for pairs that never swap."""
+    from .sampling.result import NO_CROSSING
+
     if not acc.size:
         return ""
-    stuck = np.flatnonzero(np.nan_to_num(acc, nan=0.0) < 0.01)
+    stuck = np.flatnonzero(np.nan_to_num(acc, nan=0.0) < NO_CROSSING)
     # pairs that (almost) never swap split the ladder: the target's chains do not mix
     # through them, whatever the round-trip count says (docs/sampling.md)
-    warning = (f"; WARNING: swap acceptance < 0.01 between slots {stuck[0]} and "
+    warning = (f"; WARNING: swap acceptance < {NO_CROSSING:g} between slots {stuck[0]} and "
                f"{stuck[0] + 1}" + (f" and {stuck.size - 1} more pair(s)" if stuck.size > 1
                                     else "")
                + ": the chains do not cross there (more temperatures, or denser "

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import plots
 from ..analysis.spectrum import mp_edges
+from ..sampling.result import NO_CROSSING
 from . import checks
 
 __all__ = ["FIGURES", "claims", "jsonable", "render_documents", "write_report"]
@@ -395,24 +396,30 @@ def _figure_verdict(name: str, verdict: dict[str, dict[str, Any]]) -> str:
         f"({verdict[k]['measured']}; null: {verdict[k]['null']})" for k in keys)
 
 
+def _ptt_acceptance(run: dict[str, Any]) -> np.ndarray:
+    """A run's PTT swap acceptance per adjacent pair (JSON None -> NaN: never attempted)."""
+    return np.asarray([np.nan if a is None else a for a in run["pt_swap_acceptance"]], float)
+
+
 def _likelihood_note(runs: list[dict[str, Any]], verdicts: list[dict[str, Any]]) -> str | None:
     """Why the likelihood claim is not shown when trajectory AIS misses the brackets: the
     PTT swap acceptance between consecutive checkpoints (how much neighbouring saved
     models overlap), from the runs' own numbers."""
     claim = next((c for c in verdicts if c["key"] == "likelihood"), None)
-    per_run = (claim or {}).get("values", {}).get("measured") or {}
-    offsets = [v["trajectory_offset"] for v in per_run.values()
+    if claim is None or claim["holds"] or "pt_swap_acceptance" not in runs[0]:
+        return None
+    offsets = [v["trajectory_offset"] for v in (claim["values"]["measured"] or {}).values()
                if v.get("trajectory_offset") is not None and not v["trajectory_agrees"]]
-    if claim is None or claim["holds"] or not offsets or "pt_swap_acceptance" not in runs[0]:
+    if not offsets:
         return None
     first = []
     for r in runs:  # pair k joins slots k and k + 1: independent end, update 0, checkpoints
-        acc = np.asarray([np.nan if a is None else a for a in r["pt_swap_acceptance"]], float)
-        low = np.flatnonzero(acc[1:] < 0.01)
+        low = np.flatnonzero(_ptt_acceptance(r)[1:] < NO_CROSSING)
         if low.size:
             first.append(int(np.concatenate([[0], r["updates"]])[low[0] + 1]))
-    where = (f"first falls below 0.01 at the pair ending at update {min(first)}-{max(first)} "
-             f"({len(first)} of {len(runs)} runs)" if first else "stays above 0.01")
+    where = (f"first falls below {NO_CROSSING:g} at the pair ending at update "
+             f"{min(first)}-{max(first)} ({len(first)} of {len(runs)} runs)" if first
+             else f"stays above {NO_CROSSING:g}")
     return (f"Claim 12 is not shown on this protocol: trajectory AIS lies {min(offsets):+.1f} "
             f"to {max(offsets):+.1f} nats from the bracket midpoints. The PTT swap acceptance "
             f"between consecutive checkpoints {where}: neighbouring saved models barely "
@@ -450,14 +457,14 @@ def _likelihood_table(runs: list[dict[str, Any]]) -> list[tuple[str, list[str], 
         return []
     rows = []
     for r in runs:
-        acc = np.asarray([np.nan if a is None else a for a in r["pt_swap_acceptance"]], float)
-        low = np.flatnonzero(acc < 0.01)
+        acc = _ptt_acceptance(r)
+        low = np.flatnonzero(acc < NO_CROSSING)
         traj = r.get("test_ll_traj")
         rows.append([f"M{r['hidden']}_r{r['replica']}", f"{r['test_ll_ais'][-1]:.2f}",
                      f"{r['test_ll_rais'][-1]:.2f}", f"{r['test_ll_rais_pt']:.2f}",
                      "n/a" if traj is None else f"{traj[-1]:.2f}",
-                     f"{np.nanmedian(acc):.3f}" + (f" (< 0.01 from pair {low[0]})" if low.size
-                                                    else ""),
+                     f"{np.nanmedian(acc):.3f}"
+                     + (f" (< {NO_CROSSING:g} from pair {low[0]})" if low.size else ""),
                      f"{r['pt_tau']:.1f} of {r['pt_sweeps'] // 2}", f"{r['pt_rhat']:.2f}"])
     return [("Final test log-likelihood (nats) and the tempered sampler",
              ["run", "AIS", "RAIS (data-started)", "RAIS (PTT samples)", "trajectory AIS",

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Swap acceptance below which a pair of slots counts as not crossed: the target's
+#: chains do not mix through it (the CLI's warning and the reproduce report use it).
+NO_CROSSING = 0.01
+
 
 @dataclass(frozen=True)
 class TemperingResult:
