@@ -48,6 +48,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,34 @@ RANGES = ((0, 10), (10, 100), (100, 300), (300, 1000), (1000, 3000), (3000, 6000
           (6000, 10000), (10000, 15001))
 
 
+def recipe_run(data: np.ndarray, *, epochs: int = 25, optimizer: str = "adam", lr: float = 1e-3,
+               decay: bool = True, keep: Callable[[int], bool] | None = None, seed: int = 0
+               ) -> tuple[pyrbm.RBM, list[pyrbm.RBM], list[int]]:
+    """The ``pyrbm reproduce`` default recipe's M = 500 run (PCD-1, batch 100, centered;
+    with ``decay`` the step decays linearly to 1 % over the run), in memory.
+
+    Returns the trained model and, with ``keep``, copies of the model after every update
+    ``u`` with ``keep(u)`` and those updates (without ``keep``: one checkpoint per epoch,
+    no per-update callback)."""
+    gen = np.random.default_rng(seed)
+    rbm = pyrbm.init_rbm(data, 500, rng=gen)
+    models: list[pyrbm.RBM] = []
+    updates: list[int] = []
+
+    def keep_model(r: pyrbm.RBM, info: Any) -> dict[str, float]:
+        if keep is not None and keep(int(info.update)):
+            models.append(r.copy())
+            updates.append(int(info.update))
+        return {}
+
+    pyrbm.train(rbm, data, method="pcd", k=1, batch_size=100, epochs=epochs, optimizer=optimizer,
+                lr=lr, lr_schedule="linear" if decay else "constant", lr_decay=0.01,
+                centered=True, rng=gen, monitor=False,
+                callbacks=[keep_model] if keep is not None else [],
+                checkpoint_every=1 if keep is not None else "epoch")
+    return rbm, models, updates
+
+
 def dense_trajectory(data: np.ndarray, every: int, cache: str | None
                      ) -> tuple[list[pyrbm.RBM], np.ndarray]:
     """The default recipe's M = 500 run with the models kept densely (see the docstring)."""
@@ -73,23 +102,12 @@ def dense_trajectory(data: np.ndarray, every: int, cache: str | None
         z = np.load(cache)
         w, a, b = z["W"], z["a"], z["b"]
         return [pyrbm.RBM(w[i].copy(), a[i].copy(), b[i].copy()) for i in range(len(w))], z["update"]
-    gen = np.random.default_rng(0)
-    rbm = pyrbm.init_rbm(data, 500, rng=gen)
     keep = set(np.unique(np.round(np.geomspace(1, 300, 60))).astype(int).tolist())
     keep |= set(range(every, 15001, every))
-    models = [pyrbm.RBM(rbm.weights.copy(), rbm.visible_bias.copy(), rbm.hidden_bias.copy())]
-    updates = [0]
-
-    def keep_model(r: pyrbm.RBM, info: Any) -> dict[str, float]:
-        if info.update in keep:
-            models.append(pyrbm.RBM(r.weights.copy(), r.visible_bias.copy(), r.hidden_bias.copy()))
-            updates.append(int(info.update))
-        return {}
-
+    initial = pyrbm.init_rbm(data, 500, rng=np.random.default_rng(0))  # recipe_run's start
     start = time.perf_counter()
-    pyrbm.train(rbm, data, method="pcd", k=1, batch_size=100, epochs=25, optimizer="adam",
-                lr=1e-3, lr_schedule="linear", lr_decay=0.01, centered=True, rng=gen,
-                monitor=False, callbacks=[keep_model], checkpoint_every=1)
+    _, kept, kept_updates = recipe_run(data, keep=keep.__contains__)
+    models, updates = [initial, *kept], [0, *kept_updates]
     print(f"trained 15 000 updates in {time.perf_counter() - start:.0f} s, kept {len(models)} "
           "models", flush=True)
     if cache:
@@ -104,19 +122,8 @@ def optimizer_scan(data: np.ndarray, every: int, chains: int, sweeps: int) -> di
     (3000 updates, otherwise the default recipe): Adam 1e-3 and momentum SGD 1e-2."""
     out = {}
     for optimizer, lr in (("adam", 1e-3), ("momentum", 1e-2)):
-        gen = np.random.default_rng(0)
-        rbm = pyrbm.init_rbm(data, 500, rng=gen)
-        models: list[pyrbm.RBM] = []
-
-        def keep_model(r: pyrbm.RBM, info: Any) -> dict[str, float]:
-            if info.update % every == 0:
-                models.append(pyrbm.RBM(r.weights.copy(), r.visible_bias.copy(),
-                                        r.hidden_bias.copy()))
-            return {}
-
-        pyrbm.train(rbm, data, method="pcd", k=1, batch_size=100, epochs=5, optimizer=optimizer,
-                    lr=lr, centered=True, rng=gen, monitor=False, callbacks=[keep_model],
-                    checkpoint_every=1)
+        _, models, _ = recipe_run(data, epochs=5, optimizer=optimizer, lr=lr, decay=False,
+                                  keep=lambda u: u % every == 0)
         result = scan(models, np.arange(1, len(models)) * every, chains, sweeps)  # labels unused
         step = [float(np.abs(b.weights - a.weights).mean()) for a, b in zip(models, models[1:])]
         out[optimizer] = {"lr": lr, "mean_acceptance": float(np.mean(result["acceptance"])),

@@ -16,12 +16,17 @@ two estimates are finite and print the bracket (AIS - RAIS), so an inverted one 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
 
-import pyrbm
-from pyrbm.partition import log_likelihood, log_partition
+sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # for bench.*
+
+import pyrbm  # noqa: E402
+from bench.bench_trajectory import recipe_run  # noqa: E402
+from pyrbm.partition import log_likelihood, log_partition  # noqa: E402
 
 
 def main() -> None:
@@ -32,12 +37,8 @@ def main() -> None:
     data, _ = pyrbm.io.datasets.load("mnist", "train", binarize=0.5)
     test = pyrbm.io.datasets.load("mnist", "test", binarize=0.5)[0][:1000].astype(np.float32)
     for epochs in (int(x) for x in args.epochs.split(",")):
-        gen = np.random.default_rng(args.seed)
-        rbm = pyrbm.init_rbm(data, 500, rng=gen)
         start = time.perf_counter()
-        pyrbm.train(rbm, data, method="pcd", k=1, batch_size=100, epochs=epochs,
-                    optimizer="adam", lr=1e-3, lr_schedule="linear", lr_decay=0.01,
-                    centered=True, rng=gen, monitor=False, checkpoint_every="epoch")
+        rbm = recipe_run(data, epochs=epochs, seed=args.seed)[0]
         seconds = time.perf_counter() - start
         ais = log_partition(rbm, "ais", rng=1, n_chains=64, n_betas=3000, data=data[:10000])
         rais = log_partition(rbm, "rais", rng=2, n_chains=64, n_betas=3000, data=data[:10000],
