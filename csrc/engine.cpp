@@ -178,8 +178,10 @@ void gradient_statistics(const T* data, std::int64_t n_data, bool data_binary, c
     // (MNIST batch, random model) takes the gather-add for its half. Same bits either way.
     const std::int64_t data_ones = data_binary ? count_ones<T>(data, n_data * nv) : -1;
     const std::int64_t chain_ones = count_ones<T>(chains, n_chains * nv);
-    const bool gather_data = data_binary && prefer_gather(data_ones, n_data * nv);
-    const bool gather_chains = prefer_gather(chain_ones, n_chains * nv);
+    // (both the fields' rows, W, and the gradient's, the coefficients, are unpadded)
+    const bool gather_data =
+        data_binary && prefer_gather(data_ones, n_data * nv, model.weights, nh);
+    const bool gather_chains = prefer_gather(chain_ones, n_chains * nv, model.weights, nh);
     if (gather_data == gather_chains) {
         hidden_fields<T>(stacked, rows, model, gather_data, coeffs);
     } else {
@@ -284,8 +286,8 @@ void hidden_chain_update(const T* v_pos, std::int64_t n_pos, bool data_binary,
     // prefer_gather on the count of ones) or by the GEMM on W^T's view.
     T* chains = EngineScratch<T>::sized(s.chains, n_chains * nv);
     T* fields = EngineScratch<T>::sized(s.visible_fields, n_chains * nv);
-    if (prefer_gather(count_ones<T>(h_samples, n_chains * nh), n_chains * nh)) {
-        T* w_t = aligned64(s.weights_t, nh * nv);
+    T* w_t = aligned64(s.weights_t, nh * nv);
+    if (prefer_gather(count_ones<T>(h_samples, n_chains * nh), n_chains * nh, w_t, nv)) {
         transpose<T>(weights, nv, nh, w_t);
         gather_rows<T>(h_samples, n_chains, nh, w_t, nv, fields, false);
     } else {

@@ -16,20 +16,49 @@ constexpr std::int64_t kChunk = 256;
 // Vectors of 64 bytes per tile row: 8 gave the best single-core rate for 784 x 500
 // (measured: 0.59 ms against 0.70 ms with 4 and 0.98 ms with 2, 200 MNIST rows).
 constexpr int kVectors = 8;
+// Dense inputs are summed in row blocks: a tile's slice of kRowBlock rows (64 x 512
+// bytes, the 32 KB L1) serves every chain of the round before the next slice is read,
+// the sums kept in out between blocks (the same additions in the same order). Below
+// kRowBlockAbove ones per value a block holds too few ones to repay the round trip of
+// the sums (measured, 784 x 500 float32, rounds of 28 chains, bench/RESULTS.md).
+constexpr std::int64_t kRowBlock = 64;
+constexpr double kRowBlockAbove = 0.2;
 
 // Active-unit lists of one round of chains: chain c's list starts at c * stride
-// (stride = n_in + 1: the branch-free compaction writes one slot past the list's end).
+// (stride = n_in + 1: the branch-free compaction writes one slot past the list's end);
+// its ones in row block b are entries [bounds[c * (n_blocks + 1) + b], ... + b + 1).
 struct ActiveLists {
     const std::int32_t* index;
     std::int64_t stride;
     const std::int64_t* count;
+    const std::int32_t* bounds;
+    std::int64_t n_blocks;
 };
+
+// Row blocks for a round of n_chains lists over n_in inputs holding `ones` ones.
+inline std::int64_t row_blocks(std::int64_t ones, std::int64_t n_chains, std::int64_t n_in) {
+    const bool dense = static_cast<double>(ones) >=
+                       kRowBlockAbove * static_cast<double>(n_chains * n_in);
+    return dense ? (n_in + kRowBlock - 1) / kRowBlock : 1;
+}
+
+// bounds (n_blocks + 1 slots) of one chain's sorted list of `count` indices.
+inline void block_bounds(const std::int32_t* index, std::int64_t count, std::int64_t n_blocks,
+                         std::int32_t* bounds) {
+    std::int64_t q = 0;
+    for (std::int64_t b = 0; b < n_blocks; ++b) {
+        bounds[b] = static_cast<std::int32_t>(q);
+        const std::int64_t hi = (b + 1) * kRowBlock;
+        while (q < count && index[q] < hi) ++q;
+    }
+    bounds[n_blocks] = static_cast<std::int32_t>(count);
+}
 
 // NV 64-byte column vectors from t0: explicit accumulators per chain (GCC vector
 // extensions: left to itself GCC turns this loop into slow hardware gathers).
 template <typename T, int NV>
 void vector_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
-                 std::int64_t n_out, std::int64_t t0, T* out, bool accumulate) {
+                 std::int64_t n_out, std::int64_t t0, T* out, bool accumulate, std::int64_t b) {
     using Vec = typename Vec64<T>::type;
     constexpr std::int64_t kLanes = 64 / sizeof(T);
     for (std::int64_t c = c_lo; c < c_hi; ++c) {
@@ -40,7 +69,8 @@ void vector_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi,
             else acc[k] = Vec{};
         }
         const std::int32_t* active = lists.index + c * lists.stride;
-        for (std::int64_t a = 0; a < lists.count[c]; ++a) {
+        const std::int32_t* bounds = lists.bounds + c * (lists.n_blocks + 1) + b;
+        for (std::int64_t a = bounds[0]; a < bounds[1]; ++a) {
             const T* row = rows + static_cast<std::int64_t>(active[a]) * n_out + t0;
             for (int k = 0; k < NV; ++k) {
                 Vec r;
@@ -55,7 +85,7 @@ void vector_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi,
 // Fewer than one vector of columns from t0, in a local accumulator (same order).
 template <typename T>
 void scalar_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
-                 std::int64_t n_out, std::int64_t t0, T* out, bool accumulate) {
+                 std::int64_t n_out, std::int64_t t0, T* out, bool accumulate, std::int64_t b) {
     constexpr std::int64_t kLanes = 64 / sizeof(T);
     const std::int64_t width = n_out - t0;
     for (std::int64_t c = c_lo; c < c_hi; ++c) {
@@ -63,7 +93,8 @@ void scalar_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi,
         T acc[kLanes] = {};
         if (accumulate) std::copy(dst, dst + width, acc);
         const std::int32_t* active = lists.index + c * lists.stride;
-        for (std::int64_t a = 0; a < lists.count[c]; ++a) {
+        const std::int32_t* bounds = lists.bounds + c * (lists.n_blocks + 1) + b;
+        for (std::int64_t a = bounds[0]; a < bounds[1]; ++a) {
             const T* row = rows + static_cast<std::int64_t>(active[a]) * n_out + t0;
             for (std::int64_t j = 0; j < width; ++j) acc[j] += row[j];
         }
@@ -71,16 +102,17 @@ void scalar_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi,
     }
 }
 
-// The tile at t0: whole vectors in registers, then the columns left (the last tile).
+// The tile at t0 for row block b: whole vectors in registers, then the columns left
+// (the last tile).
 template <typename T>
-void tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
-          std::int64_t n_out, std::int64_t t0, T* out, bool accumulate) {
+void tile_block(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
+                std::int64_t n_out, std::int64_t t0, T* out, bool accumulate, std::int64_t b) {
     constexpr std::int64_t kLanes = 64 / sizeof(T);
     const std::int64_t vectors = std::min<std::int64_t>(kVectors, (n_out - t0) / kLanes);
     switch (vectors) {
 #define PYRBM_TILE_CASE(NV)                                                              \
     case NV:                                                                             \
-        vector_tile<T, NV>(lists, c_lo, c_hi, rows, n_out, t0, out, accumulate);         \
+        vector_tile<T, NV>(lists, c_lo, c_hi, rows, n_out, t0, out, accumulate, b);      \
         break;
         PYRBM_TILE_CASE(1)
         PYRBM_TILE_CASE(2)
@@ -96,7 +128,15 @@ void tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const 
     }
     const std::int64_t rest = t0 + vectors * kLanes;
     if (rest < n_out && vectors < kVectors)
-        scalar_tile<T>(lists, c_lo, c_hi, rows, n_out, rest, out, accumulate);
+        scalar_tile<T>(lists, c_lo, c_hi, rows, n_out, rest, out, accumulate, b);
+}
+
+// The tile at t0, all row blocks in ascending order (block b > 0 continues the sums).
+template <typename T>
+void tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
+          std::int64_t n_out, std::int64_t t0, T* out, bool accumulate) {
+    for (std::int64_t b = 0; b < lists.n_blocks; ++b)
+        tile_block<T>(lists, c_lo, c_hi, rows, n_out, t0, out, accumulate || b > 0, b);
 }
 
 // Writes the indices of the nonzero x[i] to dst (n_in + 1 slots) and returns their count.
@@ -118,9 +158,18 @@ void gather_rows_serial(const T* states, std::int64_t n_block, std::int64_t n_in
                         std::int64_t* count) {
     constexpr std::int64_t kTile = kVectors * (64 / sizeof(T));
     const std::int64_t stride = n_in + 1;
-    for (std::int64_t c = 0; c < n_block; ++c)
+    std::int64_t ones = 0;
+    for (std::int64_t c = 0; c < n_block; ++c) {
         count[c] = active_list(states + c * n_in, n_in, index + c * stride);
-    const ActiveLists lists{index, stride, count};
+        ones += count[c];
+    }
+    const std::int64_t n_blocks = row_blocks(ones, n_block, n_in);
+    thread_local std::vector<std::int32_t> bounds;
+    const auto slots = static_cast<std::size_t>(n_block * (n_blocks + 1));
+    if (bounds.size() < slots) bounds.resize(slots);
+    for (std::int64_t c = 0; c < n_block; ++c)
+        block_bounds(index + c * stride, count[c], n_blocks, bounds.data() + c * (n_blocks + 1));
+    const ActiveLists lists{index, stride, count, bounds.data(), n_blocks};
     for (std::int64_t t0 = 0; t0 < n_out; t0 += kTile)
         pyrbm::tile<T>(lists, 0, n_block, rows, n_out, t0, out, accumulate);
 }
@@ -134,13 +183,15 @@ void gather_rows(const T* states, std::int64_t n_chains, std::int64_t n_in, cons
     const std::int64_t chunk = std::min(kChunk, n_chains);
     const std::int64_t stride = n_in + 1;
     // Scratch kept by the calling thread: no allocation (or page faults) per call.
-    thread_local std::vector<std::int32_t> index;
+    const std::int64_t max_blocks = (n_in + kRowBlock - 1) / kRowBlock;
+    thread_local std::vector<std::int32_t> index, bounds;
     thread_local std::vector<std::int64_t> count;
     index.resize(std::max(index.size(), static_cast<std::size_t>(chunk * stride)));
     count.resize(std::max(count.size(), static_cast<std::size_t>(chunk)));
-    const ActiveLists lists{index.data(), stride, count.data()};
+    bounds.resize(std::max(bounds.size(), static_cast<std::size_t>(chunk * (max_blocks + 1))));
     std::int32_t* index_data = index.data();
     std::int64_t* count_data = count.data();
+    std::int32_t* bounds_data = bounds.data();
     // Work items: (tile, group of chains), tile-major, so that a static split hands each
     // thread whole tiles where possible (its slice of rows then stays in its L2).
     const std::int64_t groups = std::max<std::int64_t>(
@@ -159,6 +210,17 @@ void gather_rows(const T* states, std::int64_t n_chains, std::int64_t n_in, cons
 #endif
         for (std::int64_t c = 0; c < n_block; ++c)
             count_data[c] = active_list(block_states + c * n_in, n_in, index_data + c * stride);
+        // Every thread sums the round's counts (the same number): its row blocks.
+        std::int64_t ones = 0;
+        for (std::int64_t c = 0; c < n_block; ++c) ones += count_data[c];
+        const std::int64_t n_blocks = row_blocks(ones, n_block, n_in);
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (std::int64_t c = 0; c < n_block; ++c)
+            block_bounds(index_data + c * stride, count_data[c], n_blocks,
+                         bounds_data + c * (n_blocks + 1));
+        const ActiveLists lists{index_data, stride, count_data, bounds_data, n_blocks};
         const std::int64_t per_group = (n_block + groups - 1) / groups;
 #ifdef PYRBM_HAVE_OPENMP
 #pragma omp for schedule(static)

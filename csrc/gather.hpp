@@ -6,12 +6,27 @@
 namespace pyrbm {
 
 // The one density rule: an input with fewer than kGatherBelow ones per value has its
-// fields computed by the gather-add. Measured on 784 x 500, 1000 chains, 2 threads
-// (bench/RESULTS.md): the gather-add beats the GEMM below a density of ~0.27 (float32).
-constexpr double kGatherBelow = 0.25;
+// fields computed by the gather-add, kGatherBelowPadded where the rows it sums start on
+// 64-byte boundaries at an odd number of cache lines apart (the engine's padded weight
+// copies, layout.hpp): such rows never split a load and spread over all cache sets.
+// Measured on 784 x 500, 1 thread, against pyrbm's GEMM (bench/RESULTS.md): the
+// gather-add wins up to a density of 0.65-0.7 on padded rows (float32 and float64, v W
+// and h W^T alike) and up to ~0.4 on rows at a stride of 500 values (float32).
+constexpr double kGatherBelow = 0.4;
+constexpr double kGatherBelowPadded = 0.6;
 
-inline bool prefer_gather(std::int64_t ones, std::int64_t values) {
-    return static_cast<double>(ones) < kGatherBelow * static_cast<double>(values);
+template <typename T> inline bool padded_rows(const T* rows, std::int64_t row_stride) {
+    const auto bytes = static_cast<std::uint64_t>(row_stride) * sizeof(T);
+    return reinterpret_cast<std::uintptr_t>(rows) % 64 == 0 && bytes % 64 == 0 &&
+           (bytes / 64) % 2 == 1;
+}
+
+// ones of values: the input's count of ones; rows, row_stride: the rows it would sum.
+template <typename T>
+inline bool prefer_gather(std::int64_t ones, std::int64_t values, const T* rows,
+                          std::int64_t row_stride) {
+    const double below = padded_rows(rows, row_stride) ? kGatherBelowPadded : kGatherBelow;
+    return static_cast<double>(ones) < below * static_cast<double>(values);
 }
 
 // out[c, :] (+)= sum over i with states[c, i] != 0 of rows[i, :]  (rows: n_in x n_out).

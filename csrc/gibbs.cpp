@@ -174,7 +174,7 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
             for (std::int64_t s = 0; s < n_sweeps; ++s) {
                 const std::uint64_t sweep = first_sweep + static_cast<std::uint64_t>(s);
                 // Gather-adds over whole padded rows (the padding columns' fields are 0).
-                if (can_gather && (!can_gemm || prefer_gather(ones, n_block * n_visible)))
+                if (can_gather && (!can_gemm || prefer_gather(ones, n_block * n_visible, w.weights, ld_h)))
                     gather_block(v, n_block, n_visible, w.weights, ld_h, f, scratch);
                 else
                     gemm_serial<T>(v, n_block, n_visible, *w.packed, f, ld_h, packed_rows.data());
@@ -185,7 +185,7 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
                                           chain, Stream::kHidden, u.data(), h + c * n_hidden,
                                           nullptr);
                 }
-                if (can_gather && (!can_gemm || prefer_gather(ones, n_block * n_hidden)))
+                if (can_gather && (!can_gemm || prefer_gather(ones, n_block * n_hidden, w.weights_t, ld_v)))
                     gather_block(h, n_block, n_hidden, w.weights_t, ld_v, f, scratch);
                 else
                     gemm_serial<T>(h, n_block, n_hidden, *w.packed_t, f, ld_v, packed_rows.data());

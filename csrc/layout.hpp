@@ -7,11 +7,15 @@
 
 namespace pyrbm {
 
-// n rounded up to whole 64-byte vectors of T: the row stride of the weight copies the
-// gather-adds read (a row then starts on a cache line and no 64-byte load is split).
+// n rounded up to whole 64-byte vectors of T, and to an odd number of them: the row
+// stride of the weight copies the gather-adds read. A row then starts on a cache line (no
+// 64-byte load is split), and the rows of a tile's slice spread over all cache sets; at
+// a stride of a power of two lines (500 float32 -> 2048 bytes) they share 1/32 of L1's
+// sets and evict each other (measured in bench/RESULTS.md).
 template <typename T> constexpr std::int64_t padded_stride(std::int64_t n) {
     constexpr std::int64_t lanes = 64 / sizeof(T);
-    return (n + lanes - 1) / lanes * lanes;
+    const std::int64_t vectors = (n + lanes - 1) / lanes;
+    return (vectors | 1) * lanes;
 }
 
 // The first 64-byte-aligned address of v after growing it to hold n values from there.

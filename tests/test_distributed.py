@@ -209,7 +209,7 @@ from pyrbm import distributed
 CASES = {"pcd": dict(method="pcd"), "cd": dict(method="cd"), "rdm": dict(method="rdm"),
          "pcd_centered_sgd": dict(method="pcd", centered=True, optimizer="sgd", l2=1e-3),
          "pcd_float32": dict(method="pcd", dtype="float32"),
-         # shards of mean density ~0.26, next to the gather-add threshold 0.25: the
+         # shards of mean density ~0.41, next to the statistics' gather threshold 0.4: the
          # ranks' shards and the whole batch fall on different sides of it; the paths
          # give the same bits, so only the Allreduce's summation order differs
          "pcd_float32_paths": dict(method="pcd", dtype="float32", mixed_density=True),
@@ -221,9 +221,9 @@ def data():
     return (rng.random((67, 13)) < 0.3).astype(np.uint8)
 
 
-def mixed_data():  # 101 x 89 images, 9 in 17 rows with 10 % ones, the others 45 %
+def mixed_data():  # 101 x 89 images, 9 in 17 rows with 20 % ones, the others 65 %
     rng = np.random.default_rng(6)
-    density = np.where(np.arange(101) % 17 < 9, 0.1, 0.45)[:, None]
+    density = np.where(np.arange(101) % 17 < 9, 0.2, 0.65)[:, None]
     return (rng.random((101, 89)) < density).astype(np.uint8)
 
 

@@ -78,6 +78,29 @@ def test_binary_left_factor_equals_gather_add(dtype: type) -> None:
     assert not np.array_equal(matmul(real, rows), reference(real, rows).astype(dtype))
 
 
+@pytest.mark.parametrize("density", [0.05, 0.35, 0.9])  # one row block; row blocks of 64
+def test_gather_add_accumulates_in_ascending_order(dtype: type, density: float) -> None:
+    """accumulate=True continues each entry's sum from out: fields of the first 150
+    inputs, then the rest accumulated, are the bits of one product over all of them
+    (the statistics' data rows then chain rows), also across row blocks of the dense
+    inputs; and they equal the GEMM's FMA chain."""
+    gen = np.random.default_rng(31)
+    rows = gen.normal(0, 0.3, (211, 157)).astype(dtype)
+    states = (gen.random((67, 211)) < density).astype(dtype)
+    whole = np.empty((67, 157), dtype)
+    _core.sparse_fields(states, rows, whole)
+    assert np.array_equal(whole, matmul(states, rows))
+    split = np.empty((67, 157), dtype)
+    _core.sparse_fields(np.ascontiguousarray(states[:, :150]), rows[:150], split)
+    _core.sparse_fields(np.ascontiguousarray(states[:, 150:]), rows[150:], split,
+                        accumulate=True)
+    assert np.array_equal(split, whole)
+    # the control: starting the second part from zero loses the first part's sums
+    fresh = np.empty((67, 157), dtype)
+    _core.sparse_fields(np.ascontiguousarray(states[:, 150:]), rows[150:], fresh)
+    assert not np.allclose(fresh, whole)
+
+
 def test_task_count_scales_past_two_cores() -> None:
     """1000 chains at 784 x 500: at least 32 fixed tasks in both directions and dtypes."""
     for elem_size in (4, 8):

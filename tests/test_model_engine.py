@@ -89,7 +89,8 @@ def reference_gradient(rbm: pyrbm.RBM, data: np.ndarray, chains_after: np.ndarra
     return grad_w, grad_a, grad_b, s_d * pd.sum(0)
 
 
-@pytest.mark.parametrize("density", [0.12, 0.6, None])  # sparse, dense binary, intensities
+# sparse, row-blocked gather-add, dense binary (GEMM), intensities
+@pytest.mark.parametrize("density", [0.12, 0.4, 0.85, None])
 @pytest.mark.parametrize("centered", [False, True])
 def test_chain_gradient_matches_numpy_reference(dtype: type, density: float | None,
                                                 centered: bool) -> None:
