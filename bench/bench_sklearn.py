@@ -11,6 +11,12 @@ its own processes or interleaved in one, default environment; ``--threads 1
     python -P bench/bench_sklearn.py --mode interleaved --dtype float32 --n 10000
     python -P bench/bench_sklearn.py --mode alone --dtype float64 --n 10000 --processes 3
 
+``--mode dtypes`` fits float32 and float64 copies of the first ``--n`` images with the
+same ``random_state`` (``--epochs`` epochs, each library) and prints how far the two
+transforms of 2000 images lie apart::
+
+    python -P bench/bench_sklearn.py --mode dtypes --n 10000 --epochs 1
+
 Both libraries fit the same 60k binarized images with the same settings
 (n_components=500, batch_size=100, n_iter=1) in this process, interleaved round by round
 (bench/_harness.py; the machine is noisy, only the ratio means something). Every fit uses
@@ -88,9 +94,25 @@ def test_fit_one_epoch_mnist(benchmark, dtype: type, threads: int) -> None:
     print(f"  speed-up over scikit-learn: x{ratios['pyrbm']:.2f} ({threads} threads)")
 
 
+def dtype_agreement(n: int, epochs: int) -> None:
+    """Fit float32 and float64 copies of the same images with the same random_state and
+    print max and mean |transform_32 - transform_64| for pyrbm and scikit-learn."""
+    images = datasets.load("mnist", split="train", binarize=0.5)[0]
+    params = {**PARAMS, "n_iter": epochs}
+    for name, cls in (("pyrbm", pyrbm.BernoulliRBM), ("sklearn", sk_rbm.BernoulliRBM)):
+        out = [cls(random_state=0, **params).fit(images[:n].astype(dt))
+               .transform(images[:2000].astype(dt)).astype(np.float64)
+               for dt in (np.float32, np.float64)]
+        gap = np.abs(out[0] - out[1])
+        print(f"{name:8s} {n} images x {epochs} epochs: max {gap.max():.2e}, "
+              f"mean {gap.mean():.2e}")
+
+
 def _script() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=["interleaved", "alone"], default="interleaved")
+    parser.add_argument("--mode", choices=["interleaved", "alone", "dtypes"],
+                        default="interleaved")
+    parser.add_argument("--epochs", type=int, default=1, help="--mode dtypes: epochs")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--n", type=int, default=10_000, help="training images")
     parser.add_argument("--rounds", type=int, default=5)
@@ -99,6 +121,9 @@ def _script() -> None:
     parser.add_argument("--cpu-time", action="store_true")
     parser.add_argument("--case", help="time only this case (used by --mode alone)")
     args = parser.parse_args()
+    if args.mode == "dtypes":
+        dtype_agreement(args.n, args.epochs)
+        return
     X = datasets.load("mnist", split="train", binarize=0.5)[0][: args.n].astype(args.dtype)
     if args.threads:
         pyrbm.set_num_threads(args.threads)
