@@ -213,7 +213,12 @@ CASES = {"pcd": dict(method="pcd"), "cd": dict(method="cd"), "rdm": dict(method=
          # ranks' shards and the whole batch fall on different sides of it; the paths
          # give the same bits, so only the Allreduce's summation order differs
          "pcd_float32_paths": dict(method="pcd", dtype="float32", mixed_density=True),
-         "pcd_binarize_batches": dict(method="pcd", binarize_batches=True, intensities=True)}
+         "pcd_binarize_batches": dict(method="pcd", binarize_batches=True, intensities=True),
+         # exact sums: the ranks' statistics add up to one process's bits
+         "pcd_float32_exact": dict(method="pcd", dtype="float32", exact_sums=True),
+         "pcd_float32_centered_exact": dict(method="pcd", dtype="float32", exact_sums=True,
+                                            centered=True, optimizer="sgd"),
+         "cd_float32_exact": dict(method="cd", dtype="float32", exact_sums=True)}
 
 
 def data():
@@ -304,13 +309,20 @@ def test_two_ranks_train_like_one_process(train_job):
     for case in job["CASES"]:
         # Every rank holds the same parameters, bit for bit ...
         np.testing.assert_array_equal(ranks[0][case], ranks[1][case])
-        # ... equal to one process's up to the summation order of the statistics.
+        # ... equal to one process's up to the summation order of the statistics, and
+        # bit for bit with exact sums.
         rbm, history = job["run"](case, World())
         tol = 1e-5 if rbm.dtype == np.float32 else 1e-12
         np.testing.assert_allclose(ranks[0][case], _parameters(rbm), rtol=0, atol=tol)
+        if case.endswith("_exact"):
+            np.testing.assert_array_equal(ranks[0][case], _parameters(rbm))
         metric = history["pll" if "pll" in history.keys() else "recon_error"]
         np.testing.assert_allclose(ranks[0][case + "_pll"], metric, rtol=tol)
         np.testing.assert_array_equal(ranks[1][case + "_pll"], ranks[0][case + "_pll"])
+    # the control: without exact sums the float32 statistics' summation order shows in
+    # the parameters' last bits, so the bit-equality above is the exact sums' doing
+    rbm, _ = job["run"]("pcd_float32", World())
+    assert not np.array_equal(ranks[0]["pcd_float32"], _parameters(rbm))
 
 
 @needs_mpi

@@ -106,6 +106,7 @@ def train(
     l2: float = 0.0,
     centered: bool = False,
     binarize_batches: bool = False,
+    exact_sums: bool = False,
     drop_last: bool = True,
     checkpoint_every: str | int = "epoch",
     monitor: bool = True,
@@ -163,6 +164,12 @@ def train(
         samples of them (dynamic binarization, e.g. MNIST intensities): each update sees
         a new binary version of its images. The draws come from ``rng``, so runs stay
         reproducible and resumable.
+    exact_sums : bool
+        Sum each update's statistics exactly (every term rounded once to a grid far finer
+        than float32, then float64 sums that no order or grouping changes), so that a
+        data-parallel run on any number of ranks gives the one-process model bit for bit
+        in float32 as in float64; both runs must set it. Binary data only; costs about
+        a float64 GEMM per update (see ``pyrbm.training.exact``).
     drop_last : bool
         Drop the last incomplete batch of each epoch (the paper).
     checkpoint_every : "epoch", "exponential" or int

@@ -101,6 +101,7 @@ class TrainConfig:
     l2: float = 0.0
     centered: bool = False
     binarize_batches: bool = False
+    exact_sums: bool = False
     drop_last: bool = True
     checkpoint_every: str | int = "epoch"
     monitor: bool = True

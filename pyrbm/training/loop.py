@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 
 from .. import _core
 from ..io import archive as checkpoint
-from . import metrics
+from . import exact, metrics
 from .._rng import draw_key
 from .._threads import blas_controller
 from .config import Callback, CheckpointInfo, History, TrainConfig
@@ -60,6 +60,9 @@ class _Trainer:
         self.binary_data = bool(np.all((self.data == 0) | (self.data == 1)))
         if config.method == "cd" and not self.binary_data:
             raise ValueError("data: method 'cd' starts chains at the data, which must be binary")
+        if config.exact_sums and not (self.binary_data or config.binarize_batches):
+            raise ValueError("exact_sums: needs binary data (or binarize_batches): the grid "
+                             "of the sums holds products of {0, 1} states only")
         n = self.data.shape[0]
         if config.batch_size > n:
             raise ValueError(f"batch_size: {config.batch_size} exceeds the {n} samples of data")
@@ -208,18 +211,35 @@ class _Trainer:
         grad_w = np.empty_like(rbm.weights)
         grad_a, grad_b = np.empty_like(rbm.visible_bias), np.empty_like(rbm.hidden_bias)
         mean_h_data = np.empty_like(rbm.hidden_bias)
-        # The k sweeps, both phases' statistics and the gradient: one C++ call.
-        _core.chain_gradient(
-            batch, binary, chains, rbm.weights, rbm.visible_bias, rbm.hidden_bias, n_sweeps,
-            draw_key(self.rng), chain_offset, 1.0 / batch_size, 1.0 / n_model,
-            self.visible_offset if cfg.centered else None,
-            self.hidden_offset if cfg.centered else None,
-            grad_w, grad_a, grad_b, mean_h_data,
-        )
-        if self.world.size > 1:
-            grad_w, grad_a, grad_b, mean_h_data = _allreduce_sum(
-                self.world, [grad_w, grad_a, grad_b, mean_h_data]
+        key = draw_key(self.rng)
+        if cfg.exact_sums:
+            # The same sweeps (same counters), then the statistics as exact float64 sums:
+            # the same bits for any number of ranks (pyrbm.training.exact).
+            if n_sweeps:
+                _core.gibbs_chains(chains, np.empty((len(chains), rbm.n_hidden), rbm.dtype),
+                                   rbm.weights, rbm.visible_bias, rbm.hidden_bias, 1.0, 0,
+                                   key, 0, chain_offset, n_sweeps)
+            sums = exact.partial_statistics(
+                rbm, batch, chains, 1.0 / batch_size, 1.0 / n_model, batch_size + n_model,
+                self.hidden_offset if cfg.centered else None)
+            if self.world.size > 1:
+                sums = _allreduce_sum(self.world, sums)
+            grad_w, grad_a, grad_b, mean_h_data = exact.finish(
+                sums, 1.0 / batch_size, 1.0 / n_model,
+                self.visible_offset if cfg.centered else None, rbm.dtype)
+        else:
+            # The k sweeps, both phases' statistics and the gradient: one C++ call.
+            _core.chain_gradient(
+                batch, binary, chains, rbm.weights, rbm.visible_bias, rbm.hidden_bias,
+                n_sweeps, key, chain_offset, 1.0 / batch_size, 1.0 / n_model,
+                self.visible_offset if cfg.centered else None,
+                self.hidden_offset if cfg.centered else None,
+                grad_w, grad_a, grad_b, mean_h_data,
             )
+            if self.world.size > 1:
+                grad_w, grad_a, grad_b, mean_h_data = _allreduce_sum(
+                    self.world, [grad_w, grad_a, grad_b, mean_h_data]
+                )
         if cfg.centered:
             # The centered gradient written in the original parameters (Melchior et al.).
             grad_a -= grad_w @ self.hidden_offset
