@@ -88,3 +88,21 @@ def test_exact_training_is_close_to_the_engine_and_needs_binary_data() -> None:
     assert not np.array_equal(runs[1], runs[0])  # a separate computation, not an alias
     with pytest.raises(ValueError, match="exact_sums"):
         pyrbm.train(pyrbm.init_rbm(x, 7, rng=1), x * 0.7, batch_size=17, exact_sums=True)
+
+
+def test_exact_training_resumes_bit_for_bit(tmp_path) -> None:
+    """The archive keeps exact_sums: a resumed run is the uninterrupted one."""
+    gen = np.random.default_rng(4)
+    x = (gen.random((51, 11)) < 0.35).astype(np.uint8)
+    options = dict(k=2, batch_size=17, n_chains=7, rng=5, lr=0.05, exact_sums=True,
+                   monitor=False)
+    whole = pyrbm.init_rbm(x, 5, rng=1)
+    pyrbm.train(whole, x, epochs=4, **options)
+    part = pyrbm.init_rbm(x, 5, rng=1)
+    pyrbm.train(part, x, epochs=2, out=tmp_path / "run.h5", **options)
+    resumed, _ = pyrbm.resume(tmp_path / "run.h5", epochs=4, data=x)
+    assert np.array_equal(resumed.weights, whole.weights)
+    # the control: the same run with float sums is another model
+    other = pyrbm.init_rbm(x, 5, rng=1)
+    pyrbm.train(other, x, epochs=4, **{**options, "exact_sums": False})
+    assert not np.array_equal(other.weights, whole.weights)
