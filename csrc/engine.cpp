@@ -35,9 +35,8 @@ template <typename T> struct WeightLayouts {
         nh = n_hidden;
     }
     // W and W^T with rows on 64-byte boundaries at a stride of whole vectors.
+    // (out's ld_hidden and ld_visible must already be padded_stride of nh and nv.)
     void need_padded(BlockWeights<T>& out) {
-        out.ld_hidden = padded_stride<T>(nh);
-        out.ld_visible = padded_stride<T>(nv);
         T* w_pad = aligned64(pad, nv * out.ld_hidden);
         T* w_t = aligned64(pad_t, nh * out.ld_visible);
         if (!has_pad) {
@@ -141,8 +140,18 @@ void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<
     WeightLayouts<T>& layouts = scratch<T>().layouts;
     layouts.track(model.weights, nv, nh);
     BlockWeights<T> weights{nullptr, nullptr, nullptr, nullptr, nh, nv};
-    if (path != FieldPath::kDense) layouts.need_padded(weights);
-    if (path != FieldPath::kSparse) layouts.need_packed(weights);
+    LazyPacked lazy;
+    if (path != FieldPath::kDense) {  // fields at the padded copies' strides
+        weights.ld_hidden = padded_stride<T>(nh);
+        weights.ld_visible = padded_stride<T>(nv);
+        layouts.need_padded(weights);
+    }
+    if (path == FieldPath::kAuto) {  // packed when a block first takes a GEMM
+        lazy.build = [&] { layouts.need_packed(weights); };
+        weights.lazy_packed = &lazy;
+    } else if (path == FieldPath::kDense) {
+        layouts.need_packed(weights);
+    }
     gibbs_blocks<T>(visible, hidden, n_chains, nv, nh, weights, model.visible_bias,
                     model.hidden_bias, beta, key, first_sweep, chain_offset, n_sweeps);
 }

@@ -21,12 +21,17 @@ template <typename T> inline bool padded_rows(const T* rows, std::int64_t row_st
            (bytes / 64) % 2 == 1;
 }
 
-// ones of values: the input's count of ones; rows, row_stride: the rows it would sum.
+// ones of values: the input's count of ones; padded: whether the rows it would sum are.
+inline bool prefer_gather(std::int64_t ones, std::int64_t values, bool padded) {
+    const double below = padded ? kGatherBelowPadded : kGatherBelow;
+    return static_cast<double>(ones) < below * static_cast<double>(values);
+}
+
+// The same for the rows at rows with row_stride.
 template <typename T>
 inline bool prefer_gather(std::int64_t ones, std::int64_t values, const T* rows,
                           std::int64_t row_stride) {
-    const double below = padded_rows(rows, row_stride) ? kGatherBelowPadded : kGatherBelow;
-    return static_cast<double>(ones) < below * static_cast<double>(values);
+    return prefer_gather(ones, values, padded_rows(rows, row_stride));
 }
 
 // out[c, :] (+)= sum over i with states[c, i] != 0 of rows[i, :]  (rows: n_in x n_out).

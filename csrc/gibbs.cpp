@@ -137,8 +137,21 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
     const std::int64_t ld_h = w.ld_hidden, ld_v = w.ld_visible;
     const std::int64_t widest = std::max(ld_h, ld_v);
     const bool can_gather = w.weights != nullptr && w.weights_t != nullptr;
-    const bool can_gemm = w.packed != nullptr && w.packed_t != nullptr;
+    const bool can_gemm = w.lazy_packed != nullptr || (w.packed != nullptr && w.packed_t != nullptr);
+    const bool padded_h = can_gather && padded_rows(w.weights, ld_h);
+    const bool padded_v = can_gather && padded_rows(w.weights_t, ld_v);
     FirstError errors;
+    // Before a GEMM: the lazily packed pair, built by the first block that needs it (false
+    // if building it failed: the error is rethrown after the loop).
+    auto ready = [&](bool gather) {
+        if (gather || w.lazy_packed == nullptr) return true;
+        bool built = false;
+        errors.capture([&] {
+            std::call_once(w.lazy_packed->once, w.lazy_packed->build);
+            built = true;
+        });
+        return built;
+    };
 #ifdef PYRBM_HAVE_OPENMP
 #pragma omp parallel
 #endif
@@ -174,7 +187,10 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
             for (std::int64_t s = 0; s < n_sweeps; ++s) {
                 const std::uint64_t sweep = first_sweep + static_cast<std::uint64_t>(s);
                 // Gather-adds over whole padded rows (the padding columns' fields are 0).
-                if (can_gather && (!can_gemm || prefer_gather(ones, n_block * n_visible, w.weights, ld_h)))
+                const bool gather_h =
+                    can_gather && (!can_gemm || prefer_gather(ones, n_block * n_visible, padded_h));
+                if (!ready(gather_h)) break;
+                if (gather_h)
                     gather_block(v, n_block, n_visible, w.weights, ld_h, f, scratch);
                 else
                     gemm_serial<T>(v, n_block, n_visible, *w.packed, f, ld_h, packed_rows.data());
@@ -185,7 +201,10 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
                                           chain, Stream::kHidden, u.data(), h + c * n_hidden,
                                           nullptr);
                 }
-                if (can_gather && (!can_gemm || prefer_gather(ones, n_block * n_hidden, w.weights_t, ld_v)))
+                const bool gather_v =
+                    can_gather && (!can_gemm || prefer_gather(ones, n_block * n_hidden, padded_v));
+                if (!ready(gather_v)) break;
+                if (gather_v)
                     gather_block(h, n_block, n_hidden, w.weights_t, ld_v, f, scratch);
                 else
                     gemm_serial<T>(h, n_block, n_hidden, *w.packed_t, f, ld_v, packed_rows.data());

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <mutex>
 
 #include "rng.hpp"
 
@@ -44,12 +46,24 @@ template <typename T> class PackedRight;
 // ld_visible >= n_visible, any padding columns 0) for the gather-adds, packed and
 // packed_t (W and W^T packed for gemm_serial) for GEMMs; either pair may be null (that
 // path is then never taken). The fields of a block are kept at those strides.
+template <typename T> struct BlockWeights;
+
+// The packed pair built on first use (kAuto: a call whose half-sweeps all take the
+// gather-add never packs W; a trainer's W changes every update, so each update paid for
+// it). build fills packed and packed_t of the BlockWeights that carries this; it runs
+// once, on whichever block's thread first takes a GEMM.
+struct LazyPacked {
+    std::once_flag once;
+    std::function<void()> build;
+};
+
 template <typename T> struct BlockWeights {
     const T* weights;
     const T* weights_t;
     const PackedRight<T>* packed;
     const PackedRight<T>* packed_t;
     std::int64_t ld_hidden, ld_visible;
+    LazyPacked* lazy_packed = nullptr;  // the packed pair on demand (then both may be null)
 };
 
 // n_sweeps full sweeps v -> h -> v in place on visible, one block of chains per thread

@@ -180,3 +180,21 @@ def test_gibbs_chains_refuses_non_binary_states_anywhere(dtype: type, bad: float
         with pytest.raises(ValueError, match="visible: states must be binary"):
             _core.gibbs_chains(v, np.empty((n, N_HIDDEN), dtype), rbm.weights,
                                rbm.visible_bias, rbm.hidden_bias, 1.0, 0, (1, 2), 0, 0, 1)
+
+
+def test_auto_path_packs_weights_when_a_block_first_needs_a_gemm(dtype: type) -> None:
+    """With ~92 % of the hidden units on, kAuto's h -> v halves take the GEMM, whose packed
+    W^T is built by the first block that needs it (several blocks race for it on 2
+    threads): the same bits as the dense and sparse paths, also after W changed in place
+    (the packed copy then rebuilt on demand)."""
+    rbm = small_rbm(N_VISIBLE, N_HIDDEN, 0.3, dtype, seed=13)
+    rbm.hidden_bias[...] += dtype(2.5)
+    v0 = (np.random.default_rng(14).random((113, N_VISIBLE)) < 0.15).astype(dtype)
+    for change in range(2):
+        rbm.weights[change, :] += dtype(0.25)  # in place: the layouts must follow
+        with pyrbm.num_threads(2):
+            runs = {path: rbm.gibbs(v0, 6, rng=15, path=path) for path in PATHS}
+        assert runs["auto"][1].mean() > 0.8  # the GEMM side of the density rule
+        for path in ("sparse", "auto"):
+            assert np.array_equal(runs[path][0], runs["dense"][0]), (change, path)
+            assert np.array_equal(runs[path][1], runs["dense"][1]), (change, path)
