@@ -143,7 +143,7 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
     FirstError errors;
     // Before a GEMM: the lazily packed pair, built by the first block that needs it (false
     // if building it failed: the error is rethrown after the loop).
-    auto ready = [&](bool gather) {
+    auto packed_ready = [&](bool gather) {
         if (gather || w.lazy_packed == nullptr) return true;
         bool built = false;
         errors.capture([&] {
@@ -189,7 +189,7 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
                 // Gather-adds over whole padded rows (the padding columns' fields are 0).
                 const bool gather_h =
                     can_gather && (!can_gemm || prefer_gather(ones, n_block * n_visible, padded_h));
-                if (!ready(gather_h)) break;
+                if (!packed_ready(gather_h)) break;
                 if (gather_h)
                     gather_block(v, n_block, n_visible, w.weights, ld_h, f, scratch);
                 else
@@ -203,7 +203,7 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
                 }
                 const bool gather_v =
                     can_gather && (!can_gemm || prefer_gather(ones, n_block * n_hidden, padded_v));
-                if (!ready(gather_v)) break;
+                if (!packed_ready(gather_v)) break;
                 if (gather_v)
                     gather_block(h, n_block, n_hidden, w.weights_t, ld_v, f, scratch);
                 else
