@@ -35,8 +35,9 @@ template <typename T> struct WeightLayouts {
         nh = n_hidden;
     }
     // W and W^T with rows on 64-byte boundaries at a stride of whole vectors.
-    // (out's ld_hidden and ld_visible must already be padded_stride of nh and nv.)
     void need_padded(BlockWeights<T>& out) {
+        out.ld_hidden = padded_stride<T>(nh);
+        out.ld_visible = padded_stride<T>(nv);
         T* w_pad = aligned64(pad, nv * out.ld_hidden);
         T* w_t = aligned64(pad_t, nh * out.ld_visible);
         if (!has_pad) {
@@ -141,11 +142,7 @@ void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<
     layouts.track(model.weights, nv, nh);
     BlockWeights<T> weights{nullptr, nullptr, nullptr, nullptr, nh, nv};
     LazyPacked lazy;
-    if (path != FieldPath::kDense) {  // fields at the padded copies' strides
-        weights.ld_hidden = padded_stride<T>(nh);
-        weights.ld_visible = padded_stride<T>(nv);
-        layouts.need_padded(weights);
-    }
+    if (path != FieldPath::kDense) layouts.need_padded(weights);
     if (path == FieldPath::kAuto) {  // packed when a block first takes a GEMM
         lazy.build = [&] { layouts.need_packed(weights); };
         weights.lazy_packed = &lazy;

@@ -41,13 +41,6 @@ void sparse_fields(const T* states, std::int64_t n_chains, std::int64_t n_in, co
 
 template <typename T> class PackedRight;
 
-// The weights as the block-local sweeps use them: weights (n_visible rows of stride
-// ld_hidden >= n_hidden) and weights_t (its transpose, n_hidden rows of stride
-// ld_visible >= n_visible, any padding columns 0) for the gather-adds, packed and
-// packed_t (W and W^T packed for gemm_serial) for GEMMs; either pair may be null (that
-// path is then never taken). The fields of a block are kept at those strides.
-template <typename T> struct BlockWeights;
-
 // The packed pair built on first use (kAuto: a call whose half-sweeps all take the
 // gather-add never packs W; a trainer's W changes every update, so each update paid for
 // it). build fills packed and packed_t of the BlockWeights that carries this; it runs
@@ -57,6 +50,11 @@ struct LazyPacked {
     std::function<void()> build;
 };
 
+// The weights as the block-local sweeps use them: weights (n_visible rows of stride
+// ld_hidden >= n_hidden) and weights_t (its transpose, n_hidden rows of stride
+// ld_visible >= n_visible, any padding columns 0) for the gather-adds, packed and
+// packed_t (W and W^T packed for gemm_serial) for GEMMs; either pair may be null (that
+// path is then never taken). The fields of a block are kept at those strides.
 template <typename T> struct BlockWeights {
     const T* weights;
     const T* weights_t;

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import expit
 
 from .. import _core
 from ..model import RBM
@@ -91,8 +90,8 @@ def partial_statistics(
     """
     q = quantum(n_rows, max(scale_data, scale_model))
     lam = 0.0 if hidden_offset is None else hidden_offset.astype(np.float64)
-    p_data = expit(rbm._hidden_fields(data) + rbm.hidden_bias).astype(np.float64)
-    p_model = expit(rbm._hidden_fields(chains) + rbm.hidden_bias).astype(np.float64)
+    p_data = rbm.hidden_probs(data).astype(np.float64)
+    p_model = rbm.hidden_probs(chains).astype(np.float64)
     c_data = _on_grid(scale_data * (p_data - lam), q)
     c_model = _on_grid(scale_model * (p_model - lam), q)
     grad_w = _transposed_product(rbm, data, c_data)

@@ -36,7 +36,7 @@ from .._rng import draw_key
 from .._threads import blas_controller
 from .config import Callback, CheckpointInfo, History, TrainConfig
 from ..distributed import World
-from ..model import RBM
+from ..model import _PATH_CODES, RBM
 from .optim import learning_rate, make_optimizer
 
 #: Sliding-average rate of the hidden offsets of the centered gradient (Melchior et al.).
@@ -208,17 +208,14 @@ class _Trainer:
         n_model = batch_size if cfg.method == "cd" else self.n_chains
         # Sums over this rank's rows divided by the global counts: summed over ranks
         # they are the means of one process (bit-identical to them with one rank).
-        grad_w = np.empty_like(rbm.weights)
-        grad_a, grad_b = np.empty_like(rbm.visible_bias), np.empty_like(rbm.hidden_bias)
-        mean_h_data = np.empty_like(rbm.hidden_bias)
         key = draw_key(self.rng)
         if cfg.exact_sums:
             # The same sweeps (same counters), then the statistics as exact float64 sums:
             # the same bits for any number of ranks (pyrbm.training.exact).
             if n_sweeps:
                 _core.gibbs_chains(chains, np.empty((len(chains), rbm.n_hidden), rbm.dtype),
-                                   rbm.weights, rbm.visible_bias, rbm.hidden_bias, 1.0, 0,
-                                   key, 0, chain_offset, n_sweeps)
+                                   rbm.weights, rbm.visible_bias, rbm.hidden_bias, 1.0,
+                                   _PATH_CODES["auto"], key, 0, chain_offset, n_sweeps)
             sums = exact.partial_statistics(
                 rbm, batch, chains, 1.0 / batch_size, 1.0 / n_model, batch_size + n_model,
                 self.hidden_offset if cfg.centered else None)
@@ -228,6 +225,9 @@ class _Trainer:
                 sums, 1.0 / batch_size, 1.0 / n_model,
                 self.visible_offset if cfg.centered else None, rbm.dtype)
         else:
+            grad_w = np.empty_like(rbm.weights)
+            grad_a, grad_b = np.empty_like(rbm.visible_bias), np.empty_like(rbm.hidden_bias)
+            mean_h_data = np.empty_like(rbm.hidden_bias)
             # The k sweeps, both phases' statistics and the gradient: one C++ call.
             _core.chain_gradient(
                 batch, binary, chains, rbm.weights, rbm.visible_bias, rbm.hidden_bias,
