@@ -4,6 +4,10 @@
 #include <cstring>
 #include <vector>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "parallel.hpp"
 #include "simd.hpp"
 
@@ -139,15 +143,71 @@ void tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const 
         tile_block<T>(lists, c_lo, c_hi, rows, n_out, t0, out, accumulate || b > 0, b);
 }
 
-// Writes the indices of the nonzero x[i] to dst (n_in + 1 slots) and returns their count.
+// Indices i0, i0 + 1, ... of the nonzero x[i] (i from i0 to n_in) to dst[k], ...; returns
+// the new count. Writes one slot past the list's end.
 template <typename T>
-inline std::int64_t active_list(const T* x, std::int64_t n_in, std::int32_t* dst) {
-    std::int64_t k = 0;
-    for (std::int64_t i = 0; i < n_in; ++i) {  // branch-free: MNIST is 13 % ones
+inline std::int64_t active_tail(const T* x, std::int64_t i0, std::int64_t n_in,
+                                std::int32_t* dst, std::int64_t k) {
+    for (std::int64_t i = i0; i < n_in; ++i) {  // branch-free: MNIST is 13 % ones
         dst[k] = static_cast<std::int32_t>(i);
         k += x[i] != T(0);
     }
     return k;
+}
+
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+// One vector of inputs for the compaction: their nonzero mask, and the kept indices
+// (compressed into the low lanes) stored with a mask.
+template <typename T> struct Compaction;
+template <> struct Compaction<float> {
+    static constexpr int kLanes = 16;
+    using Index = __m512i;
+    static Index first() {
+        return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    }
+    static Index next(Index idx) { return _mm512_add_epi32(idx, _mm512_set1_epi32(kLanes)); }
+    static unsigned nonzero(const float* x) {
+        return _mm512_cmp_ps_mask(_mm512_loadu_ps(x), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    }
+    static void store(std::int32_t* dst, unsigned nz, int kept, Index idx) {
+        _mm512_mask_storeu_epi32(dst, static_cast<__mmask16>((1u << kept) - 1u),
+                                 _mm512_maskz_compress_epi32(static_cast<__mmask16>(nz), idx));
+    }
+};
+template <> struct Compaction<double> {
+    static constexpr int kLanes = 8;
+    using Index = __m256i;
+    static Index first() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+    static Index next(Index idx) { return _mm256_add_epi32(idx, _mm256_set1_epi32(kLanes)); }
+    static unsigned nonzero(const double* x) {
+        return _mm512_cmp_pd_mask(_mm512_loadu_pd(x), _mm512_setzero_pd(), _CMP_NEQ_UQ);
+    }
+    static void store(std::int32_t* dst, unsigned nz, int kept, Index idx) {
+        _mm256_mask_storeu_epi32(dst, static_cast<__mmask8>((1u << kept) - 1u),
+                                 _mm256_maskz_compress_epi32(static_cast<__mmask8>(nz), idx));
+    }
+};
+#endif
+
+// Writes the indices of the nonzero x[i] to dst (n_in + 1 slots) and returns their count.
+// With AVX-512, one compress of 16 (float) or 8 (double) indices per step and a masked
+// store of the kept ones: the scalar loop's store address depends on the previous
+// count, about a cycle per value (0.45 ms of a 1000-chain sweep at 784 x 500).
+template <typename T>
+inline std::int64_t active_list(const T* x, std::int64_t n_in, std::int32_t* dst) {
+    std::int64_t k = 0, i = 0;
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+    using C = Compaction<T>;
+    typename C::Index idx = C::first();
+    for (; i + C::kLanes <= n_in; i += C::kLanes) {
+        const unsigned nz = C::nonzero(x + i);
+        const int kept = __builtin_popcount(nz);
+        C::store(dst + k, nz, kept, idx);
+        k += kept;
+        idx = C::next(idx);
+    }
+#endif
+    return active_tail(x, i, n_in, dst, k);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@ from scipy.special import expit
 
 import pyrbm
 from pyrbm import _core
+from pyrbm._gemm import matmul
 
 from .conftest import small_rbm
 
@@ -97,6 +98,28 @@ def test_sparse_fields_match_matmul(dtype: type, density: float, n_out: int) -> 
     _core.sparse_fields(states, rows, out)
     ref = states.astype(np.float64) @ rows.astype(np.float64)
     np.testing.assert_allclose(out, ref, rtol=rtol(dtype) * 10, atol=1e-4 if dtype == np.float32 else 1e-12)
+
+
+def test_sparse_fields_every_input_length(dtype: type) -> None:
+    """The active lists are compacted a vector of inputs at a time (16 float32 / 8
+    float64 with AVX-512) and the rest one by one: every length around those steps, with
+    the densities where a vector keeps none, some or all of its inputs, gives the sums of
+    exactly the rows whose state is 1 (the same bits as the GEMM's FMA chain)."""
+    gen = np.random.default_rng(12)
+    for n_in in range(1, 50):
+        rows = gen.normal(size=(n_in, 37)).astype(dtype)
+        for density in (0.0, 0.3, 1.0):
+            states = (gen.random((5, n_in)) < density).astype(dtype)
+            out = np.empty((5, 37), dtype)
+            _core.sparse_fields(states, rows, out)
+            assert np.array_equal(out, matmul(states, rows)), (n_in, density)
+            ref = states.astype(np.float64) @ rows.astype(np.float64)
+            np.testing.assert_allclose(out, ref, rtol=rtol(dtype) * 10, atol=1e-5)
+    # the control: dropping one active row changes the sums, so equality above is not
+    # a property of any list of rows
+    states = np.ones((1, 33), dtype)
+    rows = gen.normal(size=(33, 37)).astype(dtype)
+    assert not np.array_equal(matmul(states, rows), matmul(states[:, 1:], rows[1:]))
 
 
 @pytest.mark.parametrize("accumulate", [False, True])
