@@ -9,6 +9,10 @@ default environment variables (no OPENBLAS_THREAD_TIMEOUT or other tweak):
 Run:  python bench/bench_engine.py --mode interleaved --dtype float32
       python bench/bench_engine.py --mode alone --dtype float32 --processes 3
 
+``--share-blas`` first calls ``pyrbm.share_blas_threads()``: NumPy's (and SciPy's)
+OpenBLAS then run their jobs on pyrbm's OpenMP threads, so no OpenBLAS worker spins
+between the calls (off by default, as in pyrbm).
+
 Model: 784 x 500, weights N(0, 0.01^2). "random": zero biases (chains ~50 % ones);
 "h10": hidden bias -2.2 (~10 % hidden active, as in a trained model); "mnist": in
 addition visible bias -1.7 (~15 % visible ones, binarized-MNIST-like chains). Sweep
@@ -170,6 +174,8 @@ def main() -> None:
     parser.add_argument("--cpu-time", action="store_true",
                         help="process CPU time instead of wall time (with --threads 1: the "
                              "work of each case, less sensitive to a loaded machine)")
+    parser.add_argument("--share-blas", action="store_true",
+                        help="pyrbm.share_blas_threads() first: one thread pool for both")
     args = parser.parse_args()
     dtype = np.dtype(args.dtype).type
     clock = time.process_time if args.cpu_time else time.perf_counter
@@ -182,6 +188,11 @@ def main() -> None:
         torch = _torch()
         if torch is not None:
             torch.set_num_threads(args.threads)
+    if args.share_blas:
+        import pyrbm
+
+        if not pyrbm.share_blas_threads():
+            raise SystemExit("--share-blas: no loaded OpenBLAS offers the threads callback")
     if args.case:
         print(json.dumps(interleaved_medians({args.case: all_cases(dtype)[args.case]},
                                              args.rounds, 1, clock)))
@@ -193,7 +204,8 @@ def main() -> None:
         medians = alone_medians(
             __file__, list(all_cases(dtype)),
             ["--dtype", args.dtype, "--rounds", str(args.rounds), "--threads", str(args.threads)]
-            + (["--cpu-time"] if args.cpu_time else []), args.processes)
+            + (["--cpu-time"] if args.cpu_time else [])
+            + (["--share-blas"] if args.share_blas else []), args.processes)
     for name, t in medians.items():
         print(f"{name:28s} {t * 1e3:9.3f} ms")
     m = medians

@@ -11,6 +11,9 @@ its own processes or interleaved in one, default environment; ``--threads 1
     python -P bench/bench_sklearn.py --mode interleaved --dtype float32 --n 10000
     python -P bench/bench_sklearn.py --mode alone --dtype float64 --n 10000 --processes 3
 
+``--share-blas`` first calls ``pyrbm.share_blas_threads()`` (scikit-learn's products
+then run on pyrbm's OpenMP threads too: no OpenBLAS worker spins between the fits).
+
 ``--mode dtypes`` fits float32 and float64 copies of the first ``--n`` images with the
 same ``random_state`` (``--epochs`` epochs, each library) and prints how far the two
 transforms of 2000 images lie apart::
@@ -120,7 +123,11 @@ def _script() -> None:
     parser.add_argument("--threads", type=int, default=0, help="default: the libraries' own")
     parser.add_argument("--cpu-time", action="store_true")
     parser.add_argument("--case", help="time only this case (used by --mode alone)")
+    parser.add_argument("--share-blas", action="store_true",
+                        help="pyrbm.share_blas_threads() first: OpenBLAS's jobs on pyrbm's threads")
     args = parser.parse_args()
+    if args.share_blas and not pyrbm.share_blas_threads():
+        raise SystemExit("--share-blas: no loaded OpenBLAS offers the threads callback")
     if args.mode == "dtypes":
         dtype_agreement(args.n, args.epochs)
         return
@@ -156,12 +163,13 @@ def _script() -> None:
         medians = alone_medians(
             __file__, list(cases),
             ["--dtype", args.dtype, "--n", str(args.n), "--rounds", str(args.rounds),
-             "--threads", str(args.threads)] + (["--cpu-time"] if args.cpu_time else []),
-            args.processes)
+             "--threads", str(args.threads)] + (["--cpu-time"] if args.cpu_time else [])
+            + (["--share-blas"] if args.share_blas else []), args.processes)
     for name, t in medians.items():
         print(f"{name:8s} {t:8.3f} s")
     print(f"speed-up over scikit-learn: {medians['sklearn'] / medians['pyrbm']:.2f}x "
-          f"({args.mode}, {args.dtype}, {args.n} images, threads {args.threads or 'default'})")
+          f"({args.mode}, {args.dtype}, {args.n} images, threads {args.threads or 'default'}"
+          f"{', shared BLAS threads' if args.share_blas else ''})")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["GOMP_SPINCOUNT"] = "10000"
 
 from . import _compat, distributed
-from ._threads import get_num_threads, num_threads, set_num_threads
+from ._threads import get_num_threads, num_threads, set_num_threads, share_blas_threads
 from .io import archive as checkpoint
 from .io import datasets
 from .io.archive import load
@@ -86,6 +86,7 @@ __all__ = [
     "resume",
     "sampling",
     "set_num_threads",
+    "share_blas_threads",
     "sklearn",
     "spectrum",
     "symmetry",

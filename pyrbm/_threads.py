@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
+import itertools
+import threading
 from collections.abc import Iterator
 
+import numpy as np
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from . import _core
@@ -62,3 +66,69 @@ def num_threads(n_threads: int) -> Iterator[None]:
             yield
         finally:
             _core.set_num_threads(previous)
+
+
+# OpenBLAS's setter of a threads callback, with the symbol affixes of its builds (plain,
+# scipy-openblas's "scipy_" prefix and 64-bit-integer "64_" / "_64" suffixes).
+_CALLBACK_SETTER = "openblas_set_threads_callback_function"
+_AFFIXES = tuple(itertools.product(("", "scipy_"), ("", "64_", "_64")))
+_share_lock = threading.Lock()
+
+
+def share_blas_threads(enable: bool = True) -> list[str]:
+    """Run OpenBLAS's parallel jobs on pyrbm's OpenMP threads (or stop doing so).
+
+    After every call OpenBLAS's own worker threads spin for about 0.1 s before they
+    sleep, and while they spin they take cores from any other thread pool: a loop that
+    calls NumPy's BLAS (``a @ b``, ``np.linalg``) between pyrbm calls runs pyrbm's
+    threads beside them (measured on 2 cores: a PCD-10 update right after NumPy's
+    products took 1.8 times as long as alone, bench/RESULTS.md). With sharing on, every
+    OpenBLAS library loaded in the process (NumPy's, SciPy's) hands its jobs to pyrbm's
+    OpenMP threads instead, through OpenBLAS's threads callback (OpenBLAS 0.3.27 or
+    later), so one thread pool runs both libraries and nothing spins between calls.
+
+    OpenBLAS still splits its work by its own thread count (``threadpoolctl`` limits
+    apply as before), so NumPy's results do not change. It is off by default because it
+    changes how another library runs its threads in the whole process; a process that
+    forks workers after using OpenMP inherits GNU OpenMP's fork restrictions for NumPy's
+    BLAS too. BLAS libraries other than OpenBLAS (MKL, BLIS, Accelerate) are left alone.
+
+    Parameters
+    ----------
+    enable : bool, default True
+        Hand OpenBLAS's jobs to pyrbm's threads (True), or give them back to OpenBLAS's
+        own workers (False).
+
+    Returns
+    -------
+    list of str
+        Paths of the OpenBLAS libraries whose jobs now run on pyrbm's threads (with
+        ``enable=False``: those given back). Empty when no loaded OpenBLAS offers the
+        callback (older than 0.3.27, or another BLAS).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pyrbm
+    >>> libraries = pyrbm.share_blas_threads()
+    >>> a = np.ones((300, 200))
+    >>> bool(((a @ a.T) == 200.0).all())
+    True
+    >>> _ = pyrbm.share_blas_threads(False)
+    """
+    if not isinstance(enable, (bool, np.bool_)):
+        raise TypeError(f"enable: expected a bool, got {type(enable).__name__}")
+    callback = ctypes.c_void_p(_core.blas_jobs_callback() if enable else None)
+    changed = []
+    with _share_lock:  # OpenBLAS's setter is not thread-safe
+        # a fresh scan: SciPy's OpenBLAS may have been loaded after blas_controller's
+        for lib in ThreadpoolController().select(internal_api="openblas").lib_controllers:
+            for prefix, suffix in _AFFIXES:
+                setter = getattr(lib.dynlib, f"{prefix}{_CALLBACK_SETTER}{suffix}", None)
+                if setter is not None:
+                    setter.argtypes = [ctypes.c_void_p]
+                    setter.restype = None
+                    setter(callback)
+                    changed.append(str(lib.filepath))
+                    break
+    return changed

@@ -14,6 +14,7 @@ DOCUMENTED = {
     "train": pyrbm.train,
     "log_partition": pyrbm.log_partition,
     "BernoulliRBM": pyrbm.BernoulliRBM,
+    "share_blas_threads": pyrbm.share_blas_threads,
     "reciprocal.decompose": reciprocal.decompose,
     "alignment.independence_bound": alignment.independence_bound,
     "alignment.Correlations": alignment.Correlations,

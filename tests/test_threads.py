@@ -1,7 +1,9 @@
-"""Same seed -> bit-identical samples for any thread count (subprocesses)."""
+"""Same seed -> bit-identical samples for any thread count (subprocesses); OpenBLAS's
+jobs on pyrbm's threads (``share_blas_threads``)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import textwrap
@@ -83,3 +85,75 @@ def test_openmp_presence_matches_build() -> None:
     """CI also builds with -DPYRBM_OPENMP=OFF and sets PYRBM_EXPECT_OPENMP=0 for that leg."""
     expected = os.environ.get("PYRBM_EXPECT_OPENMP", "1") == "1"
     assert pyrbm._core.have_openmp() is expected
+
+
+# OpenBLAS's jobs on pyrbm's threads, in a fresh process (the callback stays for the
+# process): the products keep their bits, the jobs go through pyrbm's callback, and no
+# OpenBLAS worker spins after them. The control: before sharing, the same check sees
+# OpenBLAS's workers burn CPU while the process sleeps.
+SHARE_SCRIPT = textwrap.dedent(
+    """
+    import json, time, numpy as np, pyrbm
+    from pyrbm import _core
+    from threadpoolctl import threadpool_info, threadpool_limits
+    threadpool_limits(2, user_api="blas")
+    gen = np.random.default_rng(0)
+    a, b = gen.random((600, 500)), gen.random((500, 400))
+
+    def idle_cpu():  # CPU time the process burns while its main thread sleeps
+        a @ b
+        a @ b
+        start = time.process_time()
+        time.sleep(0.25)
+        return time.process_time() - start
+
+    ref = a @ b
+    before = idle_cpu()
+    jobs = _core.blas_jobs_run()
+    libs = pyrbm.share_blas_threads()
+    out = a @ b
+    jobs_shared = _core.blas_jobs_run() - jobs
+    time.sleep(0.3)  # the workers of the calls before sharing time out
+    shared = idle_cpu()
+    back = pyrbm.share_blas_threads(False)
+    jobs = _core.blas_jobs_run()
+    again = a @ b
+    print(json.dumps(dict(
+        libs=libs, back=back, equal=bool((out == ref).all() and (again == ref).all()),
+        jobs_shared=jobs_shared, jobs_back=_core.blas_jobs_run() - jobs,
+        idle_before=before, idle_shared=shared,
+        blas_threads=max(i["num_threads"] for i in threadpool_info()
+                         if i["internal_api"] == "openblas"))))
+    """
+)
+
+
+def run_share_script(**env: str) -> dict[str, object]:
+    done = subprocess.run([*PYTHON, "-c", SHARE_SCRIPT], env=subprocess_env(**env),
+                          capture_output=True, text=True, check=True, timeout=120)
+    result: dict[str, object] = json.loads(done.stdout)
+    if not result["libs"]:
+        pytest.skip("no loaded OpenBLAS offers the threads callback (0.3.27 or later)")
+    if result["blas_threads"] < 2:  # type: ignore[operator]
+        pytest.skip("OpenBLAS runs one thread here: no parallel jobs to hand over")
+    return result
+
+
+def test_shared_blas_runs_openblas_jobs_on_pyrbm_threads() -> None:
+    result = run_share_script()
+    assert result["equal"]  # OpenBLAS partitions its work as before: the same bits
+    assert result["jobs_shared"] >= 2  # the product's jobs went through the callback
+    assert result["back"] == result["libs"] and result["jobs_back"] == 0
+    # the control: OpenBLAS's own workers spin after its calls (~0.1 s each) ...
+    assert result["idle_before"] > 0.03, result
+    # ... and with the jobs on pyrbm's threads nothing does
+    assert result["idle_shared"] < 0.01, result
+
+
+def test_shared_blas_jobs_run_together_when_openmp_gives_one_thread() -> None:
+    """OpenBLAS's level-3 jobs wait for each other: with an OpenMP team of one
+    (OMP_THREAD_LIMIT=1, as when nested in a parallel region) they run on std::threads
+    instead of one after another, which would never return (the timeout fails it)."""
+    result = run_share_script(OMP_THREAD_LIMIT="1")
+    assert result["equal"]
+    assert result["jobs_shared"] >= 2

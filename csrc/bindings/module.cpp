@@ -13,6 +13,7 @@ void bind_modes(py::module_& m);
 void bind_gemm(py::module_& m);
 void bind_engine(py::module_& m);
 void bind_tempering(py::module_& m);
+void bind_blas_pool(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pyrbm compiled kernels (internal; use the pyrbm package)";
@@ -26,4 +27,5 @@ PYBIND11_MODULE(_core, m) {
     bind_gemm(m);
     bind_engine(m);
     bind_tempering(m);
+    bind_blas_pool(m);
 }
