@@ -150,6 +150,11 @@ def test_shared_blas_runs_openblas_jobs_on_pyrbm_threads() -> None:
     assert result["idle_shared"] < 0.01, result
 
 
+def test_share_blas_threads_rejects_a_non_bool() -> None:
+    with pytest.raises(TypeError, match="enable"):
+        pyrbm.share_blas_threads("yes")  # type: ignore[arg-type]
+
+
 def test_shared_blas_jobs_run_together_when_openmp_gives_one_thread() -> None:
     """OpenBLAS's level-3 jobs wait for each other: with an OpenMP team of one
     (OMP_THREAD_LIMIT=1, as when nested in a parallel region) they run on std::threads
