@@ -2,15 +2,8 @@
 
 #include <algorithm>
 
-#if defined(__AVX512F__)
-// GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(), which it reports as used
-// uninitialized (GCC bug 105593, as in rng.cpp); nothing here reads it.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#endif
-
 #include "parallel.hpp"
+#include "transpose_simd.hpp"
 
 namespace pyrbm {
 
@@ -31,48 +24,19 @@ void transpose_scalar(const T* src, std::int64_t n_cols, T* dst, std::int64_t ld
 
 #if defined(__AVX512F__)
 // A square block of one vector's lanes (16 float32 / 8 float64) through registers:
-// 64 / 24 shuffles instead of 256 / 64 scalar loads and stores (the scalar loop ran at
-// ~4 GB/s: 0.98 ms of each update for a 784 x 1200 W^T).
+// 64 / 24 shuffles instead of 256 / 64 scalar loads and stores.
 inline void transpose_lanes(const float* src, std::int64_t lds, float* dst, std::int64_t ldd) {
-    __m512 r[16], t[16];
+    __m512 r[16];
     for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
-    for (int i = 0; i < 8; ++i) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int i = 0; i < 4; ++i) {
-        r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], 0x44);
-        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i + 0], t[4 * i + 2], 0xEE);
-        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
-    }
-    for (int i = 0; i < 2; ++i)
-        for (int j = 0; j < 4; ++j) {
-            t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0x88);
-            t[8 * i + 4 + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + 4 + j], 0xDD);
-        }
-    for (int j = 0; j < 8; ++j) {
-        _mm512_storeu_ps(dst + j * ldd, _mm512_shuffle_f32x4(t[j], t[8 + j], 0x88));
-        _mm512_storeu_ps(dst + (8 + j) * ldd, _mm512_shuffle_f32x4(t[j], t[8 + j], 0xDD));
-    }
+    transpose_registers(r);
+    for (int j = 0; j < 16; ++j) _mm512_storeu_ps(dst + j * ldd, r[j]);
 }
 
 inline void transpose_lanes(const double* src, std::int64_t lds, double* dst, std::int64_t ldd) {
-    __m512d r[8], t[8];
+    __m512d r[8];
     for (int i = 0; i < 8; ++i) r[i] = _mm512_loadu_pd(src + i * lds);
-    for (int i = 0; i < 4; ++i) {
-        t[2 * i] = _mm512_unpacklo_pd(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_pd(r[2 * i], r[2 * i + 1]);
-    }
-    for (int i = 0; i < 2; ++i)
-        for (int j = 0; j < 2; ++j) {
-            r[4 * i + j] = _mm512_shuffle_f64x2(t[4 * i + j], t[4 * i + 2 + j], 0x88);
-            r[4 * i + 2 + j] = _mm512_shuffle_f64x2(t[4 * i + j], t[4 * i + 2 + j], 0xDD);
-        }
-    for (int j = 0; j < 4; ++j) {
-        _mm512_storeu_pd(dst + j * ldd, _mm512_shuffle_f64x2(r[j], r[4 + j], 0x88));
-        _mm512_storeu_pd(dst + (4 + j) * ldd, _mm512_shuffle_f64x2(r[j], r[4 + j], 0xDD));
-    }
+    transpose_registers(r);
+    for (int j = 0; j < 8; ++j) _mm512_storeu_pd(dst + j * ldd, r[j]);
 }
 #endif
 
