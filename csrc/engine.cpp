@@ -135,7 +135,7 @@ void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<
                   std::uint64_t chain_offset, std::int64_t n_sweeps) {
     const std::int64_t nv = model.n_visible, nh = model.n_hidden;
     if (n_chains <= 0 || n_sweeps <= 0) return;
-    // Each block of chains runs all its sweeps on one thread, choosing per half-sweep
+    // Each block of chains runs each half-sweep on one thread, choosing per half-sweep
     // (kAuto) between the gather-add and a GEMM on W packed once for the whole call.
     // The layouts of W, rebuilt only when W's bits differ from the last call's.
     WeightLayouts<T>& layouts = scratch<T>().layouts;

@@ -1,6 +1,7 @@
 #include "gibbs.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
@@ -39,7 +40,7 @@ inline std::int64_t sample_row(const T* fields, std::int64_t n_units, const T* b
 
 // Chains are processed in blocks: the active-unit lists of a whole block are built
 // first, then each column tile of the weight rows is streamed once per block from L2
-// instead of once per chain from L3 (gather.hpp's gather_rows_serial). Two GEMM register
+// instead of once per chain (gather.hpp's gather_rows_serial). Two GEMM register
 // tiles (gemm.hpp) per block; 1000 chains make 36 blocks.
 constexpr std::int64_t kChainBlock = 2 * kGemmRowTile;
 
@@ -140,6 +141,10 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
     const bool can_gemm = w.lazy_packed != nullptr || (w.packed != nullptr && w.packed_t != nullptr);
     const bool padded_h = can_gather && padded_rows(w.weights, ld_h);
     const bool padded_v = can_gather && padded_rows(w.weights_t, ld_v);
+    const std::int64_t n_blocks = n_chain_blocks(n_chains);
+    // Each block's count of ones of its input, from the last half-sweep's sampler.
+    std::vector<std::int64_t> block_ones(static_cast<std::size_t>(n_blocks));
+    std::atomic<bool> failed{false};  // a packed pair that could not be built
     FirstError errors;
     // Before a GEMM: the lazily packed pair, built by the first block that needs it (false
     // if building it failed: the error is rethrown after the loop).
@@ -170,52 +175,67 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
                            u.size() == static_cast<std::size_t>(widest) &&
                            (!can_gemm || !packed_rows.empty());
         T* const f = ready ? aligned64(fields, kChainBlock * widest) : nullptr;
-        // Blocks handed out dynamically: each block's numbers depend only on its chains.
-#ifdef PYRBM_HAVE_OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (std::int64_t blk = 0; blk < n_chain_blocks(n_chains); ++blk) {
-            if (!ready) continue;
+        // Half-sweep-major: every block's v -> h before any block's h -> v, so that one
+        // weight layout (W, then W^T: 1.6 MB each at 784 x 500 float32) stays in L2 for a
+        // whole half instead of the two evicting each other at every block (together they
+        // exceed a 2 MB L2). Each block's numbers depend only on its chains and counters,
+        // so the order does not change a bit. Blocks are handed out dynamically.
+        auto half = [&](std::int64_t blk, std::uint64_t sweep, bool to_hidden) {
             const std::int64_t c0 = blk * kChainBlock;
             const std::int64_t n_block = std::min(kChainBlock, n_chains - c0);
             T* v = visible + c0 * n_visible;
             T* h = hidden + c0 * n_hidden;
-            // The block's count of ones of its input, from the last half-sweep's sampler.
+            const T* in = to_hidden ? v : h;
+            T* out = to_hidden ? h : v;
+            const std::int64_t n_in = to_hidden ? n_visible : n_hidden;
+            const std::int64_t n_out = to_hidden ? n_hidden : n_visible;
+            const std::int64_t ld = to_hidden ? ld_h : ld_v;
+            // Gather-adds over whole padded rows (the padding columns' fields are 0).
+            const bool gather = can_gather && (!can_gemm || prefer_gather(block_ones[blk],
+                                               n_block * n_in, to_hidden ? padded_h : padded_v));
+            if (!packed_ready(gather)) {
+                failed.store(true);
+                return;
+            }
+            if (gather)
+                gather_block(in, n_block, n_in, to_hidden ? w.weights : w.weights_t, ld, f,
+                             scratch);
+            else
+                gemm_serial<T>(in, n_block, n_in, to_hidden ? *w.packed : *w.packed_t, f, ld,
+                               packed_rows.data());
+            // The block's count of ones for the next half's path choice.
+            std::int64_t ones = 0;
+            for (std::int64_t c = 0; c < n_block; ++c) {
+                const std::uint64_t chain = chain_offset + static_cast<std::uint64_t>(c0 + c);
+                ones += sample_row<T>(f + c * ld, n_out, to_hidden ? hidden_bias : visible_bias,
+                                      beta, key, sweep, chain,
+                                      to_hidden ? Stream::kHidden : Stream::kVisible, u.data(),
+                                      out + c * n_out, nullptr);
+            }
+            block_ones[blk] = ones;
+        };
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
+            const std::int64_t c0 = blk * kChainBlock;
+            const std::int64_t n_values = std::min(kChainBlock, n_chains - c0) * n_visible;
+            const T* v = visible + c0 * n_visible;
             std::int64_t ones = 0;
             if (can_gather && can_gemm)
-                for (std::int64_t i = 0; i < n_block * n_visible; ++i) ones += v[i] != T(0);
-            for (std::int64_t s = 0; s < n_sweeps; ++s) {
-                const std::uint64_t sweep = first_sweep + static_cast<std::uint64_t>(s);
-                // Gather-adds over whole padded rows (the padding columns' fields are 0).
-                const bool gather_h =
-                    can_gather && (!can_gemm || prefer_gather(ones, n_block * n_visible, padded_h));
-                if (!packed_ready(gather_h)) break;
-                if (gather_h)
-                    gather_block(v, n_block, n_visible, w.weights, ld_h, f, scratch);
-                else
-                    gemm_serial<T>(v, n_block, n_visible, *w.packed, f, ld_h, packed_rows.data());
-                ones = 0;
-                for (std::int64_t c = 0; c < n_block; ++c) {
-                    const std::uint64_t chain = chain_offset + static_cast<std::uint64_t>(c0 + c);
-                    ones += sample_row<T>(f + c * ld_h, n_hidden, hidden_bias, beta, key, sweep,
-                                          chain, Stream::kHidden, u.data(), h + c * n_hidden,
-                                          nullptr);
-                }
-                const bool gather_v =
-                    can_gather && (!can_gemm || prefer_gather(ones, n_block * n_hidden, padded_v));
-                if (!packed_ready(gather_v)) break;
-                if (gather_v)
-                    gather_block(h, n_block, n_hidden, w.weights_t, ld_v, f, scratch);
-                else
-                    gemm_serial<T>(h, n_block, n_hidden, *w.packed_t, f, ld_v, packed_rows.data());
-                ones = 0;
-                for (std::int64_t c = 0; c < n_block; ++c) {
-                    const std::uint64_t chain = chain_offset + static_cast<std::uint64_t>(c0 + c);
-                    ones += sample_row<T>(f + c * ld_v, n_visible, visible_bias, beta, key, sweep,
-                                          chain, Stream::kVisible, u.data(), v + c * n_visible,
-                                          nullptr);
-                }
-            }
+                for (std::int64_t i = 0; i < n_values; ++i) ones += v[i] != T(0);
+            block_ones[blk] = ones;
+        }
+        for (std::int64_t s = 0; s < n_sweeps; ++s) {
+            const std::uint64_t sweep = first_sweep + static_cast<std::uint64_t>(s);
+            for (const bool to_hidden : {true, false}) {
+#ifdef PYRBM_HAVE_OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+                for (std::int64_t blk = 0; blk < n_blocks; ++blk)
+                    if (ready && !failed.load(std::memory_order_relaxed))
+                        half(blk, sweep, to_hidden);
+            }  // the implicit barriers: a half starts only after every block's last one
         }
     }
     errors.rethrow();

@@ -64,9 +64,9 @@ template <typename T> struct BlockWeights {
     LazyPacked* lazy_packed = nullptr;  // the packed pair on demand (then both may be null)
 };
 
-// n_sweeps full sweeps v -> h -> v in place on visible, one block of chains per thread
-// at a time (all sweeps of a block before the next block: its states and fields stay in
-// cache). Each half-sweep of a block computes its fields by the gather-add when the
+// n_sweeps full sweeps v -> h -> v in place on visible, in blocks of chains spread over
+// the threads, half-sweep-major (every block's v -> h, then every block's h -> v: one
+// weight layout at a time stays in L2). Each half-sweep of a block computes its fields by the gather-add when the
 // block's count of input ones passes prefer_gather (gather.hpp) and both pairs are
 // given, else by whichever pair is given: the same bits either way for {0, 1} states.
 // hidden receives the last h. Counters as in gibbs_sparse.
