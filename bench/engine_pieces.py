@@ -7,7 +7,8 @@ Run:  python -P bench/engine_pieces.py [--dtype float64] [--rounds 15]
 Pieces: pyrbm's GEMM and NumPy's (OpenBLAS) for v W and h W^T; the uniforms alone
 (``uniform_row`` for every chain); the fused bias + sigmoid + Bernoulli passes
 (``sample_from_fields``, uniforms included); the gather-adds at the densities of the
-bench's cases; the whole sweep (``gibbs_chains``) on each path. Each piece's result is
+bench's cases, on NumPy's arrays and on padded 64-byte-aligned copies as the engine
+keeps them (``padded_copy``); the whole sweep (``gibbs_chains``) on each path. Each piece's result is
 checked against NumPy before it is timed.
 """
 
@@ -25,6 +26,18 @@ from pyrbm import _core
 from pyrbm._rng import STREAMS
 
 NV, NH, N = 784, 500, 1000
+
+
+def padded_copy(x: np.ndarray, stride: int) -> np.ndarray:
+    """x in rows of ``stride`` values from a 64-byte-aligned address, as the engine keeps
+    its weight copies for the gather-adds (csrc/layout.hpp: NumPy's own arrays start 16
+    bytes off a cache line, and such rows split every 64-byte load)."""
+    n = x.shape[0] * stride
+    buf = np.zeros(n + 64 // x.itemsize, x.dtype)
+    off = (-buf.ctypes.data % 64) // x.itemsize
+    out = buf[off:off + n].reshape(x.shape[0], stride)
+    out[:, :x.shape[1]] = x
+    return out
 
 
 def median_cpu(f: Callable[[], object], rounds: int) -> float:
@@ -48,6 +61,10 @@ def main() -> None:
     gen = np.random.default_rng(0)
     w = gen.normal(0, 0.01, (NV, NH)).astype(dt)
     wt = np.ascontiguousarray(w.T)
+    lanes = 64 // w.itemsize  # the engine's padded strides: an odd number of 64-byte vectors
+    wp = padded_copy(w, (-(-NH // lanes) | 1) * lanes)
+    wtp = padded_copy(wt, (-(-NV // lanes) | 1) * lanes)
+    fhp, fvp = padded_copy(np.empty((N, NH), dt), wp.shape[1]), padded_copy(np.empty((N, NV), dt), wtp.shape[1])
     a, b = np.zeros(NV, dt), np.zeros(NH, dt)
     b10 = np.full(NH, -2.2, dt)
     v15 = (gen.random((N, NV)) < 0.15).astype(dt)
@@ -63,6 +80,8 @@ def main() -> None:
     np.testing.assert_allclose(fh, v15 @ w, rtol=1e-4, atol=1e-5)
     _core.sparse_fields(h10, wt, fv)
     np.testing.assert_allclose(fv, h10 @ w.T, rtol=1e-4, atol=1e-5)
+    _core.sparse_fields(v15, wp, fhp)
+    np.testing.assert_array_equal(fhp[:, :NH], (_core.sparse_fields(v15, w, fh), fh)[1])
 
     def uniforms(n_units: int) -> Callable[[], None]:
         def run() -> None:
@@ -97,6 +116,9 @@ def main() -> None:
         "gather v15 W (15 % ones)": lambda: _core.sparse_fields(v15, w, fh),
         "gather h10 W^T (10 % ones)": lambda: _core.sparse_fields(h10, wt, fv),
         "gather h50 W^T (50 % ones)": lambda: _core.sparse_fields(h50, wt, fv),
+        "gather v15 W, padded as the engine's": lambda: _core.sparse_fields(v15, wp, fhp),
+        "gather h10 W^T, padded": lambda: _core.sparse_fields(h10, wtp, fvp),
+        "gather h50 W^T, padded": lambda: _core.sparse_fields(h50, wtp, fvp),
         "sweep dense, random": sweep(1, b),
         "sweep auto, random": sweep(0, b),
         "sweep sparse, h10": sweep(2, b10),
@@ -104,7 +126,7 @@ def main() -> None:
         "copy of v (in the sweeps above)": lambda: v15.copy(),
     }
     for name, f in pieces.items():
-        print(f"{name:34s} {median_cpu(f, args.rounds) * 1e3:8.3f} ms", flush=True)
+        print(f"{name:38s} {median_cpu(f, args.rounds) * 1e3:8.3f} ms", flush=True)
 
 
 if __name__ == "__main__":
