@@ -17,9 +17,13 @@ namespace {
 // Chains per round: their active-unit lists are built first (in parallel), then every
 // column tile is streamed once for all of them.
 constexpr std::int64_t kChunk = 256;
-// Vectors of 64 bytes per tile row: 8 gave the best single-core rate for 784 x 500
-// (measured: 0.59 ms against 0.70 ms with 4 and 0.98 ms with 2, 200 MNIST rows).
-constexpr int kVectors = 8;
+// Vector registers per tile row, i.e. accumulators per chain. AVX-512: 8 zmm (512 bytes
+// of columns) gave the best single-core rate for 784 x 500 (0.59 ms against 0.70 ms with
+// 4 and 0.98 ms with 2, 200 MNIST rows). AVX2 (Zen 3, 1000 chains, 1 thread): 12 ymm
+// (384 bytes) 5.4 / 8.2 ms at 15 / 50 % ones, 8 ymm 5.4 / 9.7, 16 ymm (every register,
+// loads from memory operands) 6.1 / 9.8; 64-byte vectors (two ymm each, 16 of them per
+// chain plus the loads) spilled: 16.8 / 42 ms.
+constexpr int kVectors = kRegBytes == 64 ? 8 : 12;
 // Dense inputs are summed in row blocks: a tile's slice of kRowBlock rows (64 x 512
 // bytes, the 32 KB L1) serves every chain of the round before the next slice is read,
 // the sums kept in out between blocks (the same additions in the same order). Below
@@ -63,8 +67,8 @@ inline void block_bounds(const std::int32_t* index, std::int64_t count, std::int
 template <typename T, int NV>
 void vector_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
                  std::int64_t n_out, std::int64_t t0, T* out, bool accumulate, std::int64_t b) {
-    using Vec = typename Vec64<T>::type;
-    constexpr std::int64_t kLanes = 64 / sizeof(T);
+    using Vec = typename VecReg<T>::type;
+    constexpr std::int64_t kLanes = kLanesReg<T>;
     for (std::int64_t c = c_lo; c < c_hi; ++c) {
         T* dst = out + c * n_out + t0;
         Vec acc[NV];
@@ -90,7 +94,7 @@ void vector_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi,
 template <typename T>
 void scalar_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
                  std::int64_t n_out, std::int64_t t0, T* out, bool accumulate, std::int64_t b) {
-    constexpr std::int64_t kLanes = 64 / sizeof(T);
+    constexpr std::int64_t kLanes = kLanesReg<T>;
     const std::int64_t width = n_out - t0;
     for (std::int64_t c = c_lo; c < c_hi; ++c) {
         T* dst = out + c * n_out + t0;
@@ -111,7 +115,7 @@ void scalar_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi,
 template <typename T>
 void tile_block(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
                 std::int64_t n_out, std::int64_t t0, T* out, bool accumulate, std::int64_t b) {
-    constexpr std::int64_t kLanes = 64 / sizeof(T);
+    constexpr std::int64_t kLanes = kLanesReg<T>;
     const std::int64_t vectors = std::min<std::int64_t>(kVectors, (n_out - t0) / kLanes);
     switch (vectors) {
 #define PYRBM_TILE_CASE(NV)                                                              \
@@ -126,6 +130,14 @@ void tile_block(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, 
         PYRBM_TILE_CASE(6)
         PYRBM_TILE_CASE(7)
         PYRBM_TILE_CASE(8)
+        PYRBM_TILE_CASE(9)
+        PYRBM_TILE_CASE(10)
+        PYRBM_TILE_CASE(11)
+        PYRBM_TILE_CASE(12)
+        PYRBM_TILE_CASE(13)
+        PYRBM_TILE_CASE(14)
+        PYRBM_TILE_CASE(15)
+        PYRBM_TILE_CASE(16)
 #undef PYRBM_TILE_CASE
         default:
             break;
@@ -216,7 +228,7 @@ template <typename T>
 void gather_rows_serial(const T* states, std::int64_t n_block, std::int64_t n_in, const T* rows,
                         std::int64_t n_out, T* out, bool accumulate, std::int32_t* index,
                         std::int64_t* count) {
-    constexpr std::int64_t kTile = kVectors * (64 / sizeof(T));
+    constexpr std::int64_t kTile = kVectors * kLanesReg<T>;
     const std::int64_t stride = n_in + 1;
     std::int64_t ones = 0;
     for (std::int64_t c = 0; c < n_block; ++c) {
@@ -238,7 +250,7 @@ template <typename T>
 void gather_rows(const T* states, std::int64_t n_chains, std::int64_t n_in, const T* rows,
                  std::int64_t n_out, T* out, bool accumulate) {
     if (n_chains <= 0 || n_out <= 0) return;
-    constexpr std::int64_t kTile = kVectors * (64 / sizeof(T));
+    constexpr std::int64_t kTile = kVectors * kLanesReg<T>;
     const std::int64_t n_tiles = (n_out + kTile - 1) / kTile;
     const std::int64_t chunk = std::min(kChunk, n_chains);
     const std::int64_t stride = n_in + 1;

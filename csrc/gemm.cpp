@@ -10,17 +10,19 @@
 namespace pyrbm {
 namespace {
 
-// Register tile: kMR rows x 2 vectors of columns (28 accumulators of 32 zmm registers).
+// Register tile: kMR rows x 2 vector registers of columns (AVX-512: 28 of the 32 zmm;
+// AVX2: 12 of the 16 ymm).
 // Measured against OpenBLAS 0.3.30 (scipy's), 1000x784 @ 784x500, one thread, CPU time:
 // float32 1.02-1.07x, float64 1.06-1.16x for kMR in {8, 12, 14} x kRowPanels in
 // {4, 8, 16}; 14 x 8 was the best pair for float64 and as good as any for float32.
 constexpr std::int64_t kMR = kGemmRowTile;
 // Task: kRowPanels register rows x kColPanels register columns. For 1000 x 500 float32
-// outputs this gives 9 x 4 = 36 tasks (float64: 9 x 8 = 72), enough for 32 threads.
+// outputs this gives 9 x 4 = 36 tasks on AVX-512 (float64: 9 x 8 = 72), enough for 32
+// threads; 21 x 8 = 168 with AVX2's smaller tiles.
 constexpr std::int64_t kRowPanels = 8;
 constexpr std::int64_t kColPanels = 4;
 
-template <typename T> constexpr std::int64_t kNR = 2 * kLanes64<T>;
+template <typename T> constexpr std::int64_t kNR = 2 * kLanesReg<T>;
 
 template <typename T> struct Partition {
     std::int64_t row_blocks, col_blocks, b_panels;
@@ -118,8 +120,8 @@ void pack_a(const MatrixView<T>& a, std::int64_t i0, T* ap) {
 template <typename T>
 void micro_tile(const T* ap, const T* bp, std::int64_t k, T* c, std::int64_t ldc,
                 std::int64_t rows, std::int64_t cols, bool accumulate) {
-    using V = typename Vec64<T>::type;
-    constexpr std::int64_t L = kLanes64<T>, nr = kNR<T>;
+    using V = typename VecReg<T>::type;
+    constexpr std::int64_t L = kLanesReg<T>, nr = kNR<T>;
     const bool full = rows == kMR && cols == nr;
     alignas(64) T edge[kMR * nr];
     V acc0[kMR], acc1[kMR];
@@ -127,20 +129,20 @@ void micro_tile(const T* ap, const T* bp, std::int64_t k, T* c, std::int64_t ldc
         for (std::int64_t r = 0; r < kMR; ++r) acc0[r] = acc1[r] = V{};
     } else if (full) {
         for (std::int64_t r = 0; r < kMR; ++r) {
-            acc0[r] = load64(c + r * ldc);
-            acc1[r] = load64(c + r * ldc + L);
+            acc0[r] = load_reg(c + r * ldc);
+            acc1[r] = load_reg(c + r * ldc + L);
         }
     } else {
         std::fill(edge, edge + kMR * nr, T(0));
         for (std::int64_t r = 0; r < rows; ++r)
             std::copy(c + r * ldc, c + r * ldc + cols, edge + r * nr);
         for (std::int64_t r = 0; r < kMR; ++r) {
-            acc0[r] = load64(edge + r * nr);
-            acc1[r] = load64(edge + r * nr + L);
+            acc0[r] = load_reg(edge + r * nr);
+            acc1[r] = load_reg(edge + r * nr + L);
         }
     }
     for (std::int64_t p = 0; p < k; ++p) {
-        const V b0 = load64(bp + p * nr), b1 = load64(bp + p * nr + L);
+        const V b0 = load_reg(bp + p * nr), b1 = load_reg(bp + p * nr + L);
         const T* x = ap + p * kMR;
 #pragma GCC unroll 14
         for (std::int64_t r = 0; r < kMR; ++r) {
@@ -150,14 +152,14 @@ void micro_tile(const T* ap, const T* bp, std::int64_t k, T* c, std::int64_t ldc
     }
     if (full) {
         for (std::int64_t r = 0; r < kMR; ++r) {
-            store64(c + r * ldc, acc0[r]);
-            store64(c + r * ldc + L, acc1[r]);
+            store_reg(c + r * ldc, acc0[r]);
+            store_reg(c + r * ldc + L, acc1[r]);
         }
         return;
     }
     for (std::int64_t r = 0; r < kMR; ++r) {
-        store64(edge + r * nr, acc0[r]);
-        store64(edge + r * nr + L, acc1[r]);
+        store_reg(edge + r * nr, acc0[r]);
+        store_reg(edge + r * nr + L, acc1[r]);
     }
     for (std::int64_t r = 0; r < rows; ++r)
         std::copy(edge + r * nr, edge + r * nr + cols, c + r * ldc);
@@ -168,6 +170,10 @@ template <typename T> struct GemmScratch {
 };
 
 }  // namespace
+
+std::int64_t gemm_col_tile(std::int64_t elem_size) {
+    return elem_size == 4 ? kNR<float> : kNR<double>;
+}
 
 std::int64_t gemm_tasks(std::int64_t n, std::int64_t m, std::int64_t elem_size) {
     return elem_size == 4 ? Partition<float>(n, m).tasks() : Partition<double>(n, m).tasks();

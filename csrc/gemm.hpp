@@ -39,8 +39,17 @@ template <typename T> class PackedRight {
     std::int64_t rows_ = 0, cols_ = 0;
 };
 
-// Rows of a register tile: gemm_serial is fastest for n a multiple of it.
+// Rows of a register tile (of two vector registers of columns): gemm_serial is fastest
+// for n a multiple of it. 14 x 2 of the 32 zmm accumulators on AVX-512; 6 x 2 of the 16
+// ymm on AVX2 (a 14-row tile there spilled its accumulators: 45x slower than OpenBLAS).
+#if defined(__AVX512F__)
 constexpr std::int64_t kGemmRowTile = 14;
+#else
+constexpr std::int64_t kGemmRowTile = 6;
+#endif
+
+// Columns of a register tile for element size elem_size (two vector registers).
+std::int64_t gemm_col_tile(std::int64_t elem_size);
 
 // c (n x b.cols(), row stride ldc) = a (n x b.rows(), row stride lda) @ b on the calling
 // thread only, with the same bits as gemm. scratch: b.rows() * (n rounded up to a

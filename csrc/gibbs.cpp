@@ -41,8 +41,10 @@ inline std::int64_t sample_row(const T* fields, std::int64_t n_units, const T* b
 // Chains are processed in blocks: the active-unit lists of a whole block are built
 // first, then each column tile of the weight rows is streamed once per block from L2
 // instead of once per chain (gather.hpp's gather_rows_serial). Two GEMM register
-// tiles (gemm.hpp) per block; 1000 chains make 36 blocks.
-constexpr std::int64_t kChainBlock = 2 * kGemmRowTile;
+// tiles (gemm.hpp) per block on AVX-512 (28 chains; 1000 chains make 36 blocks), five
+// of AVX2's 6-row tiles (30 chains) so that a block still reuses each weight tile
+// across as many chains.
+constexpr std::int64_t kChainBlock = (kGemmRowTile >= 14 ? 2 : 5) * kGemmRowTile;
 
 struct GatherScratch {
     std::vector<std::int32_t> index;  // active-unit lists, n_in + 1 slots per chain

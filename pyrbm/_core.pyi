@@ -60,6 +60,7 @@ def bernoulli_states(p: float, key: _Key, chain_offset: int, out: _FloatArray) -
 def gemm(a: _FloatArray, b: _FloatArray, out: _FloatArray, *, accumulate: bool = False) -> None:
     """``out (=|+=) a @ b`` (a, b: any strides; out: C-contiguous) on pyrbm's threads."""
 def gemm_tasks(n: int, m: int, elem_size: int) -> int: ...
+def gemm_tile(elem_size: int) -> tuple[int, int]: ...
 
 # engine (bind_engine.cpp)
 SPARSE_DENSITY: float

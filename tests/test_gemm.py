@@ -106,7 +106,11 @@ def test_task_count_scales_past_two_cores() -> None:
     for elem_size in (4, 8):
         assert _core.gemm_tasks(1000, 500, elem_size) >= 32  # v -> h fields
         assert _core.gemm_tasks(1000, 784, elem_size) >= 32  # h -> v fields
-    assert _core.gemm_tasks(1000, 500, 4) == 36  # 9 row blocks of 112 x 4 of 128 columns
+    # row blocks of 8 register tiles x column blocks of 4 (AVX-512 float32: 9 x 4 = 36)
+    rows, cols = _core.gemm_tile(4)
+    assert _core.gemm_tasks(1000, 500, 4) == -(-1000 // (8 * rows)) * -(-500 // (4 * cols))
+    assert (rows, cols) in ((14, 32), (6, 16), (6, 8))  # AVX-512, AVX2, SSE
+    assert _core.gemm_tile(8) == (rows, cols // 2)
     assert _core.gemm_tasks(1, 1, 4) == 1
 
 
