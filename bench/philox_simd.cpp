@@ -1,5 +1,6 @@
 // Microbenchmark of the float32 uniforms of one row (csrc/rng.hpp's uniform_row): the
-// scalar Philox4x64-10 against the AVX-512 one (csrc/rng.cpp), and the same words
+// scalar Philox4x64-10 against the vector one (csrc/rng.cpp: AVX-512 or AVX2, whichever
+// the build machine has), and the same words
 // checked bit for bit. Build and run from the repository root (1 thread, the numbers
 // RESULTS.md quotes; the binary goes to a temporary folder):
 //   out=$(mktemp -d)

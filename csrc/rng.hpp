@@ -39,22 +39,24 @@ inline void mulhilo64(std::uint64_t a, std::uint64_t b, std::uint64_t& hi, std::
 }
 }  // namespace detail
 
+// Philox4x64's round multipliers and key increments (Salmon et al., Random123).
+constexpr std::uint64_t kPhiloxMul0 = 0xD2E7470EE14C6C93ULL;
+constexpr std::uint64_t kPhiloxMul1 = 0xCA5A826395121157ULL;
+constexpr std::uint64_t kPhiloxWeyl0 = 0x9E3779B97F4A7C15ULL;
+constexpr std::uint64_t kPhiloxWeyl1 = 0xBB67AE8584CAA73BULL;
+
 // Philox4x64 with 10 rounds on counter (c0, c1, c2, c3) and key (k0, k1).
 inline Philox4x64Block philox4x64_10(std::uint64_t c0, std::uint64_t c1, std::uint64_t c2,
                                      std::uint64_t c3, PhiloxKey key) {
-    constexpr std::uint64_t kMul0 = 0xD2E7470EE14C6C93ULL;
-    constexpr std::uint64_t kMul1 = 0xCA5A826395121157ULL;
-    constexpr std::uint64_t kWeyl0 = 0x9E3779B97F4A7C15ULL;
-    constexpr std::uint64_t kWeyl1 = 0xBB67AE8584CAA73BULL;
     std::uint64_t k0 = key.k0, k1 = key.k1;
     for (int round = 0; round < 10; ++round) {
         if (round > 0) {
-            k0 += kWeyl0;
-            k1 += kWeyl1;
+            k0 += kPhiloxWeyl0;
+            k1 += kPhiloxWeyl1;
         }
         std::uint64_t hi0, lo0, hi1, lo1;
-        detail::mulhilo64(kMul0, c0, hi0, lo0);
-        detail::mulhilo64(kMul1, c2, hi1, lo1);
+        detail::mulhilo64(kPhiloxMul0, c0, hi0, lo0);
+        detail::mulhilo64(kPhiloxMul1, c2, hi1, lo1);
         const std::uint64_t n0 = hi1 ^ c1 ^ k0;
         const std::uint64_t n2 = hi0 ^ c3 ^ k1;
         c0 = n0;
@@ -113,8 +115,8 @@ inline void uniform_block<double>(PhiloxKey key, std::uint64_t block, std::uint6
 // Uniforms of units [first_block * width, first_block * width + n_units) of the row
 // (sweep, chain, stream), width = UniformsPerBlock<T>: unit first_block * width + j
 // uses block first_block + j / width. Defined in rng.cpp (compiled for the build
-// machine: on AVX-512, 32 and then 8 blocks at a time on the vector units, the same
-// words as philox4x64_10; tests/test_rng.py).
+// machine: 32 and then 8 blocks at a time on AVX-512's vector units, 12 and then 4 on
+// AVX2's; the same words as philox4x64_10; tests/test_rng.py).
 template <typename T>
 void uniform_blocks(PhiloxKey key, std::uint64_t first_block, std::uint64_t sweep,
                     std::uint64_t chain, Stream stream, T* out, std::int64_t n_units);

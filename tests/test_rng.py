@@ -49,9 +49,11 @@ def uniforms_reference(key: tuple[int, int], sweep: int, chain: int, stream: int
     return np.array(out[:n], dtype=dtype)
 
 
-# lengths around the vectorized generator's steps (8 and 32 blocks of 8 float32 / 4
-# float64 uniforms) and the model's layer sizes
-@pytest.mark.parametrize("n", [1, 7, 31, 32, 33, 63, 64, 65, 100, 257, 500, 784, 1031])
+# lengths around the vectorized generators' steps (AVX-512: 8 and 32 blocks, AVX2: 4 and
+# 12 blocks, of 8 float32 / 4 float64 uniforms) and the model's layer sizes
+@pytest.mark.parametrize(
+    "n", [1, 7, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 95, 96, 97, 100, 129, 257, 500,
+          784, 1031])
 def test_uniform_row_layout(dtype: type, n: int) -> None:
     out = np.empty(n, dtype)
     _core.uniform_row(out, (11, 22), 3, 5, STREAMS["hidden"])
