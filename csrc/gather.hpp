@@ -9,11 +9,20 @@ namespace pyrbm {
 // fields computed by the gather-add, kGatherBelowPadded where the rows it sums start on
 // 64-byte boundaries at an odd number of cache lines apart (the engine's padded weight
 // copies, layout.hpp): such rows never split a load and spread over all cache sets.
-// Measured on 784 x 500, 1 thread, against pyrbm's GEMM (bench/RESULTS.md): the
-// gather-add wins up to a density of 0.65-0.7 on padded rows (float32 and float64, v W
-// and h W^T alike) and up to ~0.4 on rows at a stride of 500 values (float32).
+// Measured on 784 x 500, 1 thread, against pyrbm's GEMM (bench/RESULTS.md): on AVX-512
+// (Zen 4) the gather-add wins up to a density of 0.65-0.7 on padded rows (float32 and
+// float64, v W and h W^T alike) and up to ~0.4 on rows at a stride of 500 values
+// (float32); on AVX2 (Zen 3: half the vector width for the same two loads per cycle)
+// up to ~0.45 on padded rows in a sweep (float32 and float64) and 0.3-0.4 on rows at a
+// stride of 500 or 784 values. The paths give the same bits: the rule only changes the
+// speed.
+#if defined(__AVX512F__)
 constexpr double kGatherBelow = 0.4;
 constexpr double kGatherBelowPadded = 0.6;
+#else
+constexpr double kGatherBelow = 0.35;
+constexpr double kGatherBelowPadded = 0.45;
+#endif
 
 template <typename T> inline bool padded_rows(const T* rows, std::int64_t row_stride) {
     const auto bytes = static_cast<std::uint64_t>(row_stride) * sizeof(T);
