@@ -20,8 +20,15 @@ inline float exp2i(std::int32_t n) {  // 2^n for n in [-126, 127]
     std::memcpy(&out, &bits, sizeof out);
     return out;
 }
-inline double exp2i(std::int64_t n) {  // 2^n for n in [-1022, 1023]
-    const std::int64_t bits = (n + 1023) << 52;
+// 2^n for an integral n in [-1022, 1023] held in a double: n + 1023 is the low mantissa
+// bits of n + (2^52 + 1023), shifted into the exponent field. Integer ops only: AVX2 has
+// no double <-> int64 conversion, and one such cast kept every float64 loop calling
+// exp_vec scalar there.
+inline double exp2i(double n) {
+    const double biased = n + (0x1.0p52 + 1023.0);
+    std::uint64_t bits;
+    std::memcpy(&bits, &biased, sizeof bits);
+    bits <<= 52;
     double out;
     std::memcpy(&out, &bits, sizeof out);
     return out;
@@ -64,7 +71,7 @@ inline double exp_vec(double x) {
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
-    const double scaled = p * detail::exp2i(static_cast<std::int64_t>(n));
+    const double scaled = p * detail::exp2i(n);
     return x < -708.0 ? 0.0 : (x > 709.0 ? INFINITY : scaled);
 }
 
@@ -98,15 +105,19 @@ inline float atanh_series(float z2) {
 inline double log_vec(double x) {
     std::uint64_t bits;
     std::memcpy(&bits, &x, sizeof bits);
-    std::int64_t e = static_cast<std::int64_t>((bits >> 52) & 0x7FF) - 1023;
+    // the exponent field as a double without an int64 conversion (see exp2i): exact
+    const std::uint64_t ebits = ((bits >> 52) & 0x7FF) | 0x4330000000000000ULL;
+    double e;
+    std::memcpy(&e, &ebits, sizeof e);
+    e = (e - 0x1.0p52) - 1023.0;
     const std::uint64_t mbits = (bits & 0x000FFFFFFFFFFFFFULL) | 0x3FF0000000000000ULL;
     double m;
     std::memcpy(&m, &mbits, sizeof m);
     const bool high = m > 1.41421356237309504880;
     m = high ? 0.5 * m : m;
-    e = high ? e + 1 : e;
+    e = high ? e + 1.0 : e;
     const double z = (m - 1.0) / (m + 1.0);
-    return static_cast<double>(e) * 0.69314718055994530942 + 2.0 * z * atanh_series(z * z);
+    return e * 0.69314718055994530942 + 2.0 * z * atanh_series(z * z);
 }
 inline float log_vec(float x) {
     std::uint32_t bits;
