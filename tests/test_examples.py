@@ -7,7 +7,7 @@ import doctest
 import pytest
 
 import pyrbm
-from pyrbm.analysis import alignment, reciprocal
+from pyrbm.analysis import alignment, reciprocal, spectrum
 
 DOCUMENTED = {
     "RBM": pyrbm.RBM,
@@ -19,6 +19,7 @@ DOCUMENTED = {
     "alignment.independence_bound": alignment.independence_bound,
     "alignment.Correlations": alignment.Correlations,
     "alignment.correlation_gain": alignment.correlation_gain,
+    "spectrum.mp_edges": spectrum.mp_edges,
 }
 
 

@@ -150,7 +150,7 @@ SCRIPT = """
 import sys
 import pyrbm
 print(*[name in sys.modules for name in {heavy!r}])
-pyrbm.analysis.reciprocal  # the control: first use loads them
+pyrbm.analysis.symmetry, pyrbm.analysis.spectrum  # the control: first use loads them
 print(*[name in sys.modules for name in {heavy!r}])
 """
 
@@ -161,6 +161,27 @@ def test_import_is_lazy() -> None:
     after_import, after_use = done.stdout.splitlines()
     assert after_import.split() == ["False"] * len(HEAVY)
     assert after_use.split() == ["True"] * len(HEAVY)
+
+
+EDGE_SCRIPT = """
+import sys
+from pyrbm.training import metrics
+metrics.marchenko_pastur_edge(784, 500, 0.01)
+print(*[name in sys.modules for name in {heavy!r}])
+import pyrbm.analysis.spectrum  # the control: the module that re-exports the edges
+print(*[name in sys.modules for name in {heavy!r}])
+"""
+
+
+def test_training_monitor_does_not_load_the_analysis_layer() -> None:
+    # the Marchenko-Pastur edge of every checkpoint: once cost ~1.2 s of imports, 10 % of
+    # the first epoch at the CLI defaults on a 2-core Zen 3 host
+    heavy = ("scipy.stats", "scipy.optimize")
+    done = subprocess.run([*PYTHON, "-c", EDGE_SCRIPT.format(heavy=heavy)], env=subprocess_env(),
+                          capture_output=True, text=True, check=True)
+    after_edge, after_spectrum = done.stdout.splitlines()
+    assert after_edge.split() == ["False"] * len(heavy)
+    assert after_spectrum.split() == ["True"] * len(heavy)
 
 
 def test_plots_load_matplotlib_on_first_use() -> None:

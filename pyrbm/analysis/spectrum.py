@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 from .._rng import RngLike, as_generator
 from .._threads import get_num_threads
 from .._validation import finite_scalar, float_dtype, positive_int
+from ._edges import _sizes, _std, mp_edges
 
 __all__ = [
     "BulkFit",
@@ -39,38 +40,6 @@ __all__ = [
     "pooled_spectra",
     "tracy_widom_scale",
 ]
-
-
-def _sizes(n_visible: Any, n_hidden: Any) -> tuple[int, int]:
-    return positive_int(n_visible, "n_visible"), positive_int(n_hidden, "n_hidden")
-
-
-def _std(std: Any) -> float:
-    out = finite_scalar(std, "std")
-    if out <= 0:
-        raise ValueError(f"std: must be > 0, got {out}")
-    return out
-
-
-def mp_edges(n_visible: int, n_hidden: int, std: float) -> tuple[float, float]:
-    """Edges of the Marchenko–Pastur bulk of the singular values (E23).
-
-    Parameters
-    ----------
-    n_visible, n_hidden : int
-        Shape ``(N, M)`` of the weight matrix; either may be the larger.
-    std : float
-        Standard deviation of the i.i.d. entries, > 0.
-
-    Returns
-    -------
-    tuple of float
-        ``(lam_minus, lam_plus) = std * (|sqrt(N) - sqrt(M)|, sqrt(N) + sqrt(M))``.
-    """
-    n, m = _sizes(n_visible, n_hidden)
-    s = _std(std)
-    rn, rm = np.sqrt(n), np.sqrt(m)
-    return float(s * abs(rn - rm)), float(s * (rn + rm))
 
 
 def _values(x: Any, name: str) -> np.ndarray:
