@@ -69,17 +69,17 @@ def worker(n_updates: int, out: str, exact: bool) -> None:
 
 
 def _job(n_ranks: int, out: Path, exact: bool) -> dict[str, float]:
-    # The caller's PYTHONPATH first (an install of pyrbm, e.g. for the system python
-    # that owns mpiexec), then the checkout for the bench package; -P: the checkout's
-    # uncompiled pyrbm/ must not shadow that install.
-    path = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH", ""), str(ROOT)) if p)
+    # The checkout goes last on the worker's path, for the bench package only: before the
+    # installed pyrbm (on PYTHONPATH, on the system python that owns mpiexec, or in
+    # site-packages) its uncompiled pyrbm/ would shadow it and fail to import _core.
+    runner = (f"import runpy, sys; sys.path.append({str(ROOT)!r}); "
+              "runpy.run_module('bench.bench_dataparallel', run_name='__main__', alter_sys=True)")
     # Default environment (no OMP_NUM_THREADS): each rank sets its one thread through
     # pyrbm.set_num_threads, as `pyrbm train --threads 1` does.
-    env = {**os.environ, "PYTHONPATH": path}
-    argv = [str(MPIEXEC), "-n", str(n_ranks), sys.executable, "-P", "-m",
-            "bench.bench_dataparallel", "worker", str(N_UPDATES), str(out), str(int(exact))]
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=600, check=True)
+    argv = [str(MPIEXEC), "-n", str(n_ranks), sys.executable, "-P", "-c", runner,
+            "worker", str(N_UPDATES), str(out), str(int(exact))]
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=600,
+                          check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
