@@ -12,7 +12,8 @@ namespace {
 
 // Register tile: kMR rows x 2 vector registers of columns (AVX-512: 28 of the 32 zmm;
 // AVX2: 12 of the 16 ymm).
-// Measured against OpenBLAS 0.3.30 (scipy's), 1000x784 @ 784x500, one thread, CPU time:
+// Measured against OpenBLAS 0.3.30 (scipy's), 1000x784 @ 784x500, one thread, CPU time,
+// on AVX-512 (on AVX2, Zen 3, 6 x 2 ymm: 1.00-1.06x, bench/RESULTS.md "Ninth pass"):
 // float32 1.02-1.07x, float64 1.06-1.16x for kMR in {8, 12, 14} x kRowPanels in
 // {4, 8, 16}; 14 x 8 was the best pair for float64 and as good as any for float32.
 constexpr std::int64_t kMR = kGemmRowTile;
