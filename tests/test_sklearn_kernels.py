@@ -16,7 +16,8 @@ from .sklearn_cases import BATCH, N_COMPONENTS, N_FEATURES, reference_update
 
 
 # -- the transpose kernel (csrc/layout.cpp) -----------------------------------------------
-@pytest.mark.parametrize("shape", [(1, 1), (1, 37), (31, 1), (97, 67), (64, 32), (131, 257)])
+@pytest.mark.parametrize(
+    "shape", [(1, 1), (1, 37), (31, 1), (8, 4), (17, 9), (97, 67), (64, 32), (131, 257)])
 def test_transpose_kernel_matches_numpy(dtype: type, shape: tuple[int, int]) -> None:
     src = np.random.default_rng(0).random(shape).astype(dtype)
     out = np.full(shape[::-1], np.nan, dtype)

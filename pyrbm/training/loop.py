@@ -78,6 +78,11 @@ class _Trainer:
         elif config.optimizer == "adam":
             options = {"beta1": config.beta1, "beta2": config.beta2, "eps": config.eps}
         self.optimizer = make_optimizer(config.optimizer, shapes, rbm.dtype, **options)
+        # The engine's outputs (grad_w, grad_a, grad_b, mean_h_data), kept between updates
+        # (the optimizer overwrites them): a fresh W-sized array per update costs its page
+        # faults every time.
+        self.gradient_buffers = [np.empty(shape, rbm.dtype)
+                                 for shape in (*shapes, rbm.hidden_bias.shape)]
         # This rank's block of the persistent chains, started as in one process.
         self.n_chains = config.n_chains or config.batch_size
         self.chain_lo, chain_hi = self.world.block(self.n_chains)
@@ -225,9 +230,7 @@ class _Trainer:
                 sums, 1.0 / batch_size, 1.0 / n_model,
                 self.visible_offset if cfg.centered else None, rbm.dtype)
         else:
-            grad_w = np.empty_like(rbm.weights)
-            grad_a, grad_b = np.empty_like(rbm.visible_bias), np.empty_like(rbm.hidden_bias)
-            mean_h_data = np.empty_like(rbm.hidden_bias)
+            grad_w, grad_a, grad_b, mean_h_data = self.gradient_buffers
             # The k sweeps, both phases' statistics and the gradient: one C++ call.
             _core.chain_gradient(
                 batch, binary, chains, rbm.weights, rbm.visible_bias, rbm.hidden_bias,

