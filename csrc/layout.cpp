@@ -1,7 +1,6 @@
 #include "layout.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "parallel.hpp"
 #include "simd.hpp"
@@ -24,27 +23,37 @@ void transpose_scalar(const T* src, std::int64_t n_cols, T* dst, std::int64_t ld
         for (std::int64_t r = r0; r < r1; ++r) dst[c * ld_dst + r] = src[r * n_cols + c];
 }
 
-#if defined(__AVX__)
-// The intrinsics' register type of T at the build's width.
-template <typename T> struct Register;
 #if defined(__AVX512F__)
-template <> struct Register<float> { using type = __m512; };
-template <> struct Register<double> { using type = __m512d; };
-#else
-template <> struct Register<float> { using type = __m256; };
-template <> struct Register<double> { using type = __m256d; };
-#endif
-
-// A square block of one register's lanes (AVX-512: 16 float32 / 8 float64, 64 / 24
-// shuffles instead of 256 / 64 scalar loads and stores; AVX: 8 / 4, where the scalar
-// copy was 9 % of a PCD-1 update at 784 x 1200 on Zen 3) through registers.
-template <typename T>
-inline void transpose_lanes(const T* src, std::int64_t lds, T* dst, std::int64_t ldd) {
-    constexpr int L = kRegBytes / sizeof(T);
-    typename Register<T>::type r[L];
-    for (int i = 0; i < L; ++i) std::memcpy(&r[i], src + i * lds, sizeof r[i]);
+// A square block of one vector's lanes (16 float32 / 8 float64) through registers:
+// 64 / 24 shuffles instead of 256 / 64 scalar loads and stores.
+inline void transpose_lanes(const float* src, std::int64_t lds, float* dst, std::int64_t ldd) {
+    __m512 r[16];
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
     transpose_registers(r);
-    for (int j = 0; j < L; ++j) std::memcpy(dst + j * ldd, &r[j], sizeof r[j]);
+    for (int j = 0; j < 16; ++j) _mm512_storeu_ps(dst + j * ldd, r[j]);
+}
+
+inline void transpose_lanes(const double* src, std::int64_t lds, double* dst, std::int64_t ldd) {
+    __m512d r[8];
+    for (int i = 0; i < 8; ++i) r[i] = _mm512_loadu_pd(src + i * lds);
+    transpose_registers(r);
+    for (int j = 0; j < 8; ++j) _mm512_storeu_pd(dst + j * ldd, r[j]);
+}
+#elif defined(__AVX__)
+// The same on 256-bit registers (8 float32 / 4 float64): on AVX2 (Zen 3) the scalar
+// copy was 9 % of a PCD-1 update at 784 x 1200 (the per-update W^T layout).
+inline void transpose_lanes(const float* src, std::int64_t lds, float* dst, std::int64_t ldd) {
+    __m256 r[8];
+    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * lds);
+    transpose_registers(r);
+    for (int j = 0; j < 8; ++j) _mm256_storeu_ps(dst + j * ldd, r[j]);
+}
+
+inline void transpose_lanes(const double* src, std::int64_t lds, double* dst, std::int64_t ldd) {
+    __m256d r[4];
+    for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(src + i * lds);
+    transpose_registers(r);
+    for (int j = 0; j < 4; ++j) _mm256_storeu_pd(dst + j * ldd, r[j]);
 }
 #endif
 
