@@ -102,9 +102,10 @@ def test_sparse_fields_match_matmul(dtype: type, density: float, n_out: int) -> 
 
 def test_sparse_fields_every_input_length(dtype: type) -> None:
     """The active lists are compacted a vector of inputs at a time (16 float32 / 8
-    float64 with AVX-512) and the rest one by one: every length around those steps, with
-    the densities where a vector keeps none, some or all of its inputs, gives the sums of
-    exactly the rows whose state is 1 (the same bits as the GEMM's FMA chain)."""
+    float64 with AVX-512, 8 / 4 with AVX2) and the rest one by one: every length around
+    those steps, with the densities where a vector keeps none, some or all of its inputs,
+    gives the sums of exactly the rows whose state is 1 (the same bits as the GEMM's FMA
+    chain)."""
     gen = np.random.default_rng(12)
     for n_in in range(1, 50):
         rows = gen.normal(size=(n_in, 37)).astype(dtype)
