@@ -13,6 +13,29 @@ template <typename T> inline T softplus(T x) {
     return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::fabs(x)));
 }
 
+// An integer 0 <= n < 2^52 (2^23 for float) held in a floating-point value, as an
+// unsigned integer of the same width, and back: through the mantissa of n + 2^52 (2^23).
+// Integer operations only: AVX2 has no double <-> int64 conversion, and one such cast
+// kept every float64 loop calling exp_vec or log_vec scalar there.
+inline std::uint64_t integer_bits(double n) {
+    const double shifted = n + 0x1.0p52;
+    std::uint64_t bits;
+    std::memcpy(&bits, &shifted, sizeof bits);
+    return bits & ((std::uint64_t(1) << 52) - 1);
+}
+inline std::uint32_t integer_bits(float n) {
+    const float shifted = n + 0x1.0p23f;
+    std::uint32_t bits;
+    std::memcpy(&bits, &shifted, sizeof bits);
+    return bits & ((std::uint32_t(1) << 23) - 1);
+}
+inline double integer_value(std::uint64_t n) {
+    const std::uint64_t bits = n | 0x4330000000000000ULL;  // the double 2^52 + n
+    double out;
+    std::memcpy(&out, &bits, sizeof out);
+    return out - 0x1.0p52;
+}
+
 namespace detail {
 inline float exp2i(std::int32_t n) {  // 2^n for n in [-126, 127]
     const std::int32_t bits = (n + 127) << 23;
@@ -20,15 +43,9 @@ inline float exp2i(std::int32_t n) {  // 2^n for n in [-126, 127]
     std::memcpy(&out, &bits, sizeof out);
     return out;
 }
-// 2^n for an integral n in [-1022, 1023] held in a double: n + 1023 is the low mantissa
-// bits of n + (2^52 + 1023), shifted into the exponent field. Integer ops only: AVX2 has
-// no double <-> int64 conversion, and one such cast kept every float64 loop calling
-// exp_vec scalar there.
+// 2^n for an integral n in [-1022, 1023] held in a double (see integer_bits).
 inline double exp2i(double n) {
-    const double biased = n + (0x1.0p52 + 1023.0);
-    std::uint64_t bits;
-    std::memcpy(&bits, &biased, sizeof bits);
-    bits <<= 52;
+    const std::uint64_t bits = integer_bits(n + 1023.0) << 52;
     double out;
     std::memcpy(&out, &bits, sizeof out);
     return out;
@@ -105,11 +122,7 @@ inline float atanh_series(float z2) {
 inline double log_vec(double x) {
     std::uint64_t bits;
     std::memcpy(&bits, &x, sizeof bits);
-    // the exponent field as a double without an int64 conversion (see exp2i): exact
-    const std::uint64_t ebits = ((bits >> 52) & 0x7FF) | 0x4330000000000000ULL;
-    double e;
-    std::memcpy(&e, &ebits, sizeof e);
-    e = (e - 0x1.0p52) - 1023.0;
+    double e = integer_value((bits >> 52) & 0x7FF) - 1023.0;  // exact
     const std::uint64_t mbits = (bits & 0x000FFFFFFFFFFFFFULL) | 0x3FF0000000000000ULL;
     double m;
     std::memcpy(&m, &mbits, sizeof m);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <type_traits>
 #include <vector>
 
 #include "mathutil.hpp"
@@ -64,13 +63,8 @@ template <typename T> inline void sincos_2pi(T u, T& s, T& c) {
     const T q = std::nearbyint(t);
     T sp, cp;
     sincos_reduced((t - q) * static_cast<T>(0.5 * kPi), sp, cp);
-    // q (0 to 4) as an integer of T's width from its mantissa bits: no float64 -> int
-    // conversion, which AVX2 does not vectorize beside 64-bit lanes
-    using Bits = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-    const T shifted = q + static_cast<T>(sizeof(T) == 4 ? 0x1.0p23 : 0x1.0p52);
-    Bits quadrant;
-    std::memcpy(&quadrant, &shifted, sizeof quadrant);
-    quadrant &= 7;
+    // q (0 to 4) as an integer of T's width: AVX2 does not vectorize a float64 -> int cast
+    const auto quadrant = integer_bits(q);
     const bool swap = (quadrant & 1) != 0;
     const T s0 = swap ? cp : sp;
     const T c0 = swap ? sp : cp;
