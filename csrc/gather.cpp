@@ -276,6 +276,8 @@ inline std::int64_t active_list(const T* x, std::int64_t n_in, std::int32_t* dst
 
 }  // namespace
 
+double gather_below(bool padded) { return padded ? kGatherBelowPadded : kGatherBelow; }
+
 template <typename T>
 void gather_rows_serial(const T* states, std::int64_t n_block, std::int64_t n_in, const T* rows,
                         std::int64_t n_out, T* out, bool accumulate, std::int32_t* index,

@@ -16,6 +16,11 @@ namespace pyrbm {
 // up to ~0.45 on padded rows in a sweep (float32 and float64) and 0.3-0.4 on rows at a
 // stride of 500 or 784 values. The paths give the same bits: the rule only changes the
 // speed.
+//
+// These constants and the inline rule depend on the instruction set, so they exist only
+// in the kernel library's translation units (compiled with the build's ISA flags; the
+// bindings are not): anything else asks gather_below(), compiled in gather.cpp.
+#if defined(PYRBM_KERNEL_TU)
 #if defined(__AVX512F__)
 constexpr double kGatherBelow = 0.4;
 constexpr double kGatherBelowPadded = 0.6;
@@ -42,6 +47,11 @@ inline bool prefer_gather(std::int64_t ones, std::int64_t values, const T* rows,
                           std::int64_t row_stride) {
     return prefer_gather(ones, values, padded_rows(rows, row_stride));
 }
+#endif  // PYRBM_KERNEL_TU
+
+// The density below which the gather-add runs, as compiled into the kernels: on padded
+// rows (padded) or on rows at any other stride.
+double gather_below(bool padded);
 
 // out[c, :] (+)= sum over i with states[c, i] != 0 of rows[i, :]  (rows: n_in x n_out).
 // With accumulate, the sums are added to out; otherwise out is overwritten.

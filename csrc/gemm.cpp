@@ -172,6 +172,8 @@ template <typename T> struct GemmScratch {
 
 }  // namespace
 
+std::int64_t gemm_row_tile() { return kGemmRowTile; }
+
 std::int64_t gemm_col_tile(std::int64_t elem_size) {
     return elem_size == 4 ? kNR<float> : kNR<double>;
 }

@@ -42,11 +42,18 @@ template <typename T> class PackedRight {
 // Rows of a register tile (of two vector registers of columns): gemm_serial is fastest
 // for n a multiple of it. 14 x 2 of the 32 zmm accumulators on AVX-512; 6 x 2 of the 16
 // ymm on AVX2 (a 14-row tile there spilled its accumulators: 45x slower than OpenBLAS).
+// Kernel translation units only (the bindings, compiled without the ISA flags, would
+// read the other value): elsewhere use gemm_row_tile().
+#if defined(PYRBM_KERNEL_TU)
 #if defined(__AVX512F__)
 constexpr std::int64_t kGemmRowTile = 14;
 #else
 constexpr std::int64_t kGemmRowTile = 6;
 #endif
+#endif
+
+// kGemmRowTile as compiled into the kernels.
+std::int64_t gemm_row_tile();
 
 // Columns of a register tile for element size elem_size (two vector registers).
 std::int64_t gemm_col_tile(std::int64_t elem_size);

@@ -5,6 +5,11 @@
 // 32 zmm spills on AVX2's 16 ymm (measured on Zen 3: a GEMM 45x slower than OpenBLAS).
 #pragma once
 
+// Sized by the build's ISA flags, which only the kernel library is compiled with.
+#if !defined(PYRBM_KERNEL_TU)
+#error "simd.hpp: kernel translation units only (see CMakeLists.txt)"
+#endif
+
 #include <cstdint>
 #include <cstring>
 

@@ -3,6 +3,11 @@
 // the GEMM's packing (gemm.cpp).
 #pragma once
 
+// Sized by the build's ISA flags, which only the kernel library is compiled with.
+#if !defined(PYRBM_KERNEL_TU)
+#error "transpose_simd.hpp: kernel translation units only (see CMakeLists.txt)"
+#endif
+
 #if defined(__AVX512F__)
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(), which it reports as used
 // uninitialized (GCC bug 105593, as in rng.cpp); nothing here reads it.

@@ -31,7 +31,7 @@ FieldPath to_path(int path) {
 }  // namespace
 
 void bind_engine(py::module_& m) {
-    m.attr("SPARSE_DENSITY") = kGatherBelow;
+    m.attr("SPARSE_DENSITY") = gather_below(false);
 
     m.def(
         "gibbs_chains",

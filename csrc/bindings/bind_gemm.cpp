@@ -47,7 +47,7 @@ void bind_gemm(py::module_& m) {
           "Number of fixed tasks gemm splits an (n x m) output of element size elem_size into.",
           py::arg("n"), py::arg("m"), py::arg("elem_size"));
     m.def("gemm_tile",
-          [](std::int64_t elem_size) { return py::make_tuple(kGemmRowTile, gemm_col_tile(elem_size)); },
+          [](std::int64_t elem_size) { return py::make_tuple(gemm_row_tile(), gemm_col_tile(elem_size)); },
           "(rows, columns) of the GEMM's register tile for element size elem_size (fixed by "
           "the build's instruction set).",
           py::arg("elem_size"));
