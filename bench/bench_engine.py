@@ -9,9 +9,11 @@ default environment variables (no OPENBLAS_THREAD_TIMEOUT or other tweak):
 Run:  python bench/bench_engine.py --mode interleaved --dtype float32
       python bench/bench_engine.py --mode alone --dtype float32 --processes 3
 
-``--share-blas`` first calls ``pyrbm.share_blas_threads()``: NumPy's (and SciPy's)
-OpenBLAS then run their jobs on pyrbm's OpenMP threads, so no OpenBLAS worker spins
-between the calls (off by default, as in pyrbm).
+``import pyrbm`` hands NumPy's OpenBLAS jobs to pyrbm's OpenMP threads
+(``pyrbm.share_blas_threads``), so no OpenBLAS worker spins beside pyrbm's threads after
+a NumPy product. ``--own-blas-threads`` first gives them back
+(``pyrbm.share_blas_threads(False)``, what ``PYRBM_SHARE_BLAS=0`` does): the default
+before 3 Dec 2026, to measure what that sharing is worth.
 
 Model: 784 x 500, weights N(0, 0.01^2). "random": zero biases (chains ~50 % ones);
 "h10": hidden bias -2.2 (~10 % hidden active, as in a trained model); "mnist": in
@@ -174,8 +176,9 @@ def main() -> None:
     parser.add_argument("--cpu-time", action="store_true",
                         help="process CPU time instead of wall time (with --threads 1: the "
                              "work of each case, less sensitive to a loaded machine)")
-    parser.add_argument("--share-blas", action="store_true",
-                        help="pyrbm.share_blas_threads() first: one thread pool for both")
+    parser.add_argument("--own-blas-threads", action="store_true",
+                        help="pyrbm.share_blas_threads(False) first: OpenBLAS's jobs on its "
+                             "own workers, not pyrbm's threads")
     args = parser.parse_args()
     dtype = np.dtype(args.dtype).type
     clock = time.process_time if args.cpu_time else time.perf_counter
@@ -188,11 +191,10 @@ def main() -> None:
         torch = _torch()
         if torch is not None:
             torch.set_num_threads(args.threads)
-    if args.share_blas:
+    if args.own_blas_threads:
         import pyrbm
 
-        if not pyrbm.share_blas_threads():
-            raise SystemExit("--share-blas: no loaded OpenBLAS offers the threads callback")
+        pyrbm.share_blas_threads(False)
     if args.case:
         print(json.dumps(interleaved_medians({args.case: all_cases(dtype)[args.case]},
                                              args.rounds, 1, clock)))
@@ -205,7 +207,7 @@ def main() -> None:
             __file__, list(all_cases(dtype)),
             ["--dtype", args.dtype, "--rounds", str(args.rounds), "--threads", str(args.threads)]
             + (["--cpu-time"] if args.cpu_time else [])
-            + (["--share-blas"] if args.share_blas else []), args.processes)
+            + (["--own-blas-threads"] if args.own_blas_threads else []), args.processes)
     for name, t in medians.items():
         print(f"{name:28s} {t * 1e3:9.3f} ms")
     m = medians

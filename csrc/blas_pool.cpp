@@ -1,5 +1,7 @@
 #include "blas_pool.hpp"
 
+#include "parallel.hpp"
+
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -20,16 +22,18 @@ extern "C" void run_blas_jobs(int sync, BlasJob job, int n_jobs, std::size_t job
     jobs_run += n_jobs;
     auto run = [&](int i) { job(i, static_cast<char*>(jobs) + i * job_size, job_arg); };
 #ifdef PYRBM_HAVE_OPENMP
-    bool complete = true;
+    if (!forked_child()) {  // a forked child cannot start an OpenMP team (parallel.hpp)
+        bool complete = true;
 #pragma omp parallel num_threads(n_jobs)
-    {
-        if (omp_get_num_threads() == n_jobs) {
-            run(omp_get_thread_num());
-        } else if (omp_get_thread_num() == 0) {
-            complete = false;  // nothing ran: a smaller team cannot run them together
+        {
+            if (omp_get_num_threads() == n_jobs) {
+                run(omp_get_thread_num());
+            } else if (omp_get_thread_num() == 0) {
+                complete = false;  // nothing ran: a smaller team cannot run them together
+            }
         }
+        if (complete) return;
     }
-    if (complete) return;
 #endif
     // One std::thread per job beyond the first (a failure to start one terminates:
     // running the jobs in turn would not return either).

@@ -19,13 +19,15 @@ inline int max_threads() {
 #endif
 }
 
-inline void set_threads(int n) {
-#ifdef PYRBM_HAVE_OPENMP
-    if (n > 0) omp_set_num_threads(n);
-#else
-    (void)n;
-#endif
-}
+// True in a process forked from this one (pthread_atfork, parallel.cpp). GNU OpenMP is
+// not fork-safe: a team started in the child waits forever for the parent's workers,
+// which the child does not have. So a forked child runs every kernel on its one thread
+// (the results do not depend on the thread count) and OpenBLAS's jobs on std::threads.
+bool forked_child() noexcept;
+
+// Sets the kernels' thread count (n > 0); in a forked child only 1 is possible.
+// Returns the count now in effect.
+int set_threads(int n) noexcept;
 
 inline bool have_openmp() {
 #ifdef PYRBM_HAVE_OPENMP

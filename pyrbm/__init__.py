@@ -25,8 +25,14 @@ from typing import Any
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["GOMP_SPINCOUNT"] = "10000"
 
-from . import _compat, distributed
-from ._threads import get_num_threads, num_threads, set_num_threads, share_blas_threads
+from . import _compat, _threads, distributed
+from ._threads import (
+    blas_threads_shared,
+    get_num_threads,
+    num_threads,
+    set_num_threads,
+    share_blas_threads,
+)
 from .io import archive as checkpoint
 from .io import datasets
 from .io.archive import load
@@ -35,6 +41,10 @@ from .partition import LogZ, log_likelihood, log_partition
 from .training import init_rbm, resume, train
 
 _compat.install()
+# NumPy's OpenBLAS runs its parallel jobs on pyrbm's threads: one thread pool, no
+# OpenBLAS worker spinning beside pyrbm's after each NumPy product (PYRBM_SHARE_BLAS=0
+# keeps OpenBLAS's own).
+_threads.share_by_default()
 
 __version__ = "0.1.0"
 
@@ -63,6 +73,7 @@ __all__ = [
     "__version__",
     "analysis",
     "analyze",
+    "blas_threads_shared",
     "bosons",
     "checkpoint",
     "datasets",
@@ -87,6 +98,7 @@ __all__ = [
     "sampling",
     "set_num_threads",
     "share_blas_threads",
+    "blas_threads_shared",
     "sklearn",
     "spectrum",
     "symmetry",

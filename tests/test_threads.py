@@ -129,6 +129,8 @@ SHARE_SCRIPT = textwrap.dedent(
 
 
 def run_share_script(**env: str) -> dict[str, object]:
+    # import's default sharing off: the script's control needs OpenBLAS's own workers
+    env = {"PYRBM_SHARE_BLAS": "0", **env}
     done = subprocess.run([*PYTHON, "-c", SHARE_SCRIPT], env=subprocess_env(**env),
                           capture_output=True, text=True, check=True, timeout=120)
     result: dict[str, object] = json.loads(done.stdout)
@@ -162,3 +164,89 @@ def test_shared_blas_jobs_run_together_when_openmp_gives_one_thread() -> None:
     result = run_share_script(OMP_THREAD_LIMIT="1")
     assert result["equal"]
     assert result["jobs_shared"] >= 2
+
+
+# What import does: NumPy's OpenBLAS hands its jobs to pyrbm's threads unless
+# PYRBM_SHARE_BLAS says no (the control: then nothing goes through the callback).
+IMPORT_SCRIPT = textwrap.dedent(
+    """
+    import json, numpy as np, pyrbm
+    from pyrbm import _core
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(2, user_api="blas")
+    a = np.random.default_rng(0).random((600, 500))
+    jobs = _core.blas_jobs_run()
+    a @ a.T
+    print(json.dumps(dict(shared=pyrbm.blas_threads_shared(),
+                          jobs=_core.blas_jobs_run() - jobs)))
+    """
+)
+
+
+@pytest.mark.parametrize("setting", [None, "0", "off", "1"])
+def test_import_shares_numpy_blas_threads_unless_told_not_to(setting: str | None) -> None:
+    env = {} if setting is None else {"PYRBM_SHARE_BLAS": setting}
+    done = subprocess.run([*PYTHON, "-c", IMPORT_SCRIPT], env=subprocess_env(**env),
+                          capture_output=True, text=True, check=True, timeout=120)
+    result = json.loads(done.stdout)
+    if setting in ("0", "off"):
+        assert result == {"shared": [], "jobs": 0}
+        return
+    if not result["shared"]:
+        pytest.skip("no loaded OpenBLAS offers the threads callback (0.3.27 or later)")
+    assert any("openblas" in path for path in result["shared"])
+    assert result["jobs"] >= 2
+
+
+# A child forked after the parent ran pyrbm's threads and NumPy's (shared) BLAS: GNU
+# OpenMP's team would wait forever for the parent's workers there (without the fork
+# handling this script hangs and the timeout fails it). The child's kernels run on one
+# thread with the parent's bits, its BLAS jobs go back to OpenBLAS's own workers.
+FORK_SCRIPT = textwrap.dedent(
+    """
+    import json, os, warnings, numpy as np, pyrbm
+    from pyrbm import _core
+    pyrbm.set_num_threads(2)
+    gen = np.random.default_rng(0)
+    rbm = pyrbm.RBM(gen.normal(0, 0.05, (300, 200)), np.zeros(300), np.zeros(200))
+    v0 = (gen.random((400, 300)) < 0.3).astype(np.float64)
+    a = gen.random((500, 400))
+
+    def work():
+        v, h = rbm.gibbs(v0, 3, rng=7)
+        return v.tobytes() + h.tobytes() + (a @ a.T).tobytes()
+
+    parent = work()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pyrbm.set_num_threads(2)
+        result = dict(same=work() == parent, forked=_core.forked_child(),
+                      threads=pyrbm.get_num_threads(), shared=pyrbm.blas_threads_shared(),
+                      warned=[str(w.message)[:80] for w in caught])
+        os.write(write, json.dumps(result).encode())
+        os._exit(0)
+    os.close(write)
+    child = json.loads(os.read(read, 100000))
+    os.waitpid(pid, 0)
+    print(json.dumps(dict(child=child, parent_forked=_core.forked_child(),
+                          parent_threads=pyrbm.get_num_threads())))
+    """
+)
+
+
+@pytest.mark.parametrize("share", ["1", "0"])
+def test_forked_child_runs_the_kernels_and_numpy_with_the_parents_bits(share: str) -> None:
+    done = subprocess.run([*PYTHON, "-c", FORK_SCRIPT],
+                          env=subprocess_env(PYRBM_SHARE_BLAS=share),
+                          capture_output=True, text=True, check=True, timeout=60)
+    result = json.loads(done.stdout)
+    child = result["child"]
+    assert child["same"] and child["forked"] and child["shared"] == []
+    assert child["threads"] == 1
+    assert not result["parent_forked"]
+    if pyrbm._core.have_openmp():
+        assert result["parent_threads"] == 2
+        assert child["warned"] and "forked" in child["warned"][0]

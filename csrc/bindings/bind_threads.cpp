@@ -16,7 +16,12 @@ void bind_threads(py::module_& m) {
             if (n < 1 || n > 4096)  // as pyrbm._threads.MAX_THREADS
                 throw py::value_error("n_threads: must be in [1, 4096], got " +
                                       std::to_string(n));
-            pyrbm::set_threads(static_cast<int>(n));
+            return pyrbm::set_threads(static_cast<int>(n));
         },
+        "Set the kernels' OpenMP thread count; returns the count in effect (1 in a "
+        "process forked from one that loaded pyrbm: GNU OpenMP cannot start teams there).",
         py::arg("n_threads"));
+    m.def("forked_child", &pyrbm::forked_child,
+          "Whether this process was forked from one that had loaded pyrbm (its kernels "
+          "then run on one thread).");
 }
