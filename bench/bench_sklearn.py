@@ -169,9 +169,10 @@ def _script() -> None:
             + (["--own-blas-threads"] if args.own_blas_threads else []), args.processes)
     for name, t in medians.items():
         print(f"{name:8s} {t:8.3f} s")
+    own = ", OpenBLAS's own threads" if args.own_blas_threads else ""
     print(f"speed-up over scikit-learn: {medians['sklearn'] / medians['pyrbm']:.2f}x "
           f"({args.mode}, {args.dtype}, {args.n} images, threads {args.threads or 'default'}"
-          f"{", OpenBLAS's own threads" if args.own_blas_threads else ''})")
+          f"{own})")
 
 
 if __name__ == "__main__":
