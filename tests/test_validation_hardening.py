@@ -412,3 +412,44 @@ print("finished", flush=True)
 def test_ctrl_c_stops_a_long_enumeration() -> None:
     out, err = _interrupted(INTERRUPT_ENUMERATION)
     assert "KeyboardInterrupt" in err and "finished" not in out, err
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_is_binary_kernel_matches_numpy_reference(dtype: type) -> None:
+    """``_core.is_binary`` (the scan behind every state check) against NumPy's rule, on
+    binary arrays with one entry replaced by each kind of non-binary value, at every
+    position class (first, inside a 4096-value chunk, last, a short tail)."""
+    from pyrbm import _core
+    from pyrbm._validation import is_binary
+
+    gen = np.random.default_rng(4)
+    for shape in [(1, 1), (3, 7), (97, 211), (2, 4096), (5, 4099)]:
+        base = (gen.random(shape) < 0.3).astype(dtype)
+        assert _core.is_binary(base) and is_binary(base)
+        n = base.size
+        for bad in [np.nan, np.inf, -np.inf, 2.0, -1.0, 0.5, 1e-30, 1.0 + 1e-7]:
+            for where in {0, n // 2, n - 1, max(0, n - 3)}:
+                x = base.copy()
+                x.flat[where] = bad
+                expected = bool(np.all((x == 0) | (x == 1)))
+                assert _core.is_binary(x) is expected, (shape, bad, where)
+                assert is_binary(x) is expected
+        negative_zero = base.copy()
+        negative_zero.flat[0] = -0.0
+        assert _core.is_binary(negative_zero)  # -0.0 == 0, as in NumPy
+
+
+def test_is_binary_helper_on_other_arrays() -> None:
+    from pyrbm._validation import is_binary
+
+    x = (np.random.default_rng(5).random((40, 30)) < 0.5).astype(np.float32)
+    assert is_binary(x[:, ::2]) and is_binary(x.T) and is_binary(x.ravel())
+    assert is_binary(x.astype(np.uint8)) and is_binary(x.astype(bool))
+    assert is_binary(np.empty((0, 3), np.float32))
+    y = x.astype(np.int64)
+    y[3, 4] = 2
+    assert not is_binary(y)
+    z = x.copy()
+    z[7, 9] = np.nan
+    assert not is_binary(z[:, ::3]) and not is_binary(z.T)
+    assert not is_binary(np.float64(0.5) * np.ones(5))

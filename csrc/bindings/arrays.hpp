@@ -65,6 +65,18 @@ template <typename F> auto dispatch_float(const py::array& a, const char* name, 
                          std::string(py::str(a.dtype())));
 }
 
+// f(data, size) on a C-contiguous float32/float64 (n, k) array `states`, without the GIL
+// (the scans over states: density, is_binary).
+template <typename F> auto scan_states(const py::array& states, F&& f) {
+    return dispatch_float(states, "states", [&](auto tag) {
+        using T = decltype(tag);
+        const T* s = checked<T>(states, "states", {-1, -1});
+        const auto n = static_cast<std::int64_t>(states.size());
+        py::gil_scoped_release release;
+        return f(s, n);
+    });
+}
+
 // Refuses states other than 0 and 1 (the sparse kernels treat any nonzero as 1).
 template <typename T> void check_binary(const T* s, py::ssize_t n, const char* name) {
     if (!all_binary<T>(s, n))

@@ -34,6 +34,15 @@ void bind_engine(py::module_& m) {
     m.attr("SPARSE_DENSITY") = gather_below(false);
 
     m.def(
+        "is_binary",
+        [](py::array states) {
+            return scan_states(states, [](const auto* s, std::int64_t n) { return all_binary(s, n); });
+        },
+        "Whether every entry of a C-contiguous float32/float64 (n, k) array is 0 or 1 (NaN "
+        "is not).",
+        py::arg("states"));
+
+    m.def(
         "gibbs_chains",
         [](py::array visible, py::array hidden, py::array weights, py::array visible_bias,
            py::array hidden_bias, double beta, int path, Key key, std::uint64_t first_sweep,

@@ -103,13 +103,7 @@ void bind_gibbs(py::module_& m) {
     m.def(
         "density",
         [](py::array states) {
-            return dispatch_float(states, "states", [&](auto tag) {
-                using T = decltype(tag);
-                const T* s = checked<T>(states, "states", {-1, -1});
-                const auto n = static_cast<std::int64_t>(states.size());
-                py::gil_scoped_release release;
-                return density<T>(s, n);
-            });
+            return scan_states(states, [](const auto* s, std::int64_t n) { return density(s, n); });
         },
         py::arg("states"));
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import is_binary
 from ..io import datasets
 from ..io.formats import detect_format, list_model_checkpoints, read_model, read_models
 from ..model import RBM
@@ -80,7 +81,7 @@ def load_data(spec: str, n_visible: int) -> tuple[np.ndarray | None, np.ndarray]
         if x.ndim != 2 or x.shape[1] != n_visible or x.shape[0] == 0:
             raise ValueError(f"{source}: {name} data of shape {x.shape}, the model has "
                              f"{n_visible} visible units")
-        if x.dtype.kind not in "biuf" or not np.all((x == 0) | (x == 1)):
+        if x.dtype.kind not in "biuf" or not is_binary(x):
             raise ValueError(f"{source}: {name} data must be binary (0 or 1)")
         return np.ascontiguousarray(x, dtype=np.uint8)
 

@@ -34,6 +34,7 @@ from ..io import archive as checkpoint
 from . import exact, metrics
 from .._rng import draw_key
 from .._threads import blas_controller
+from .._validation import is_binary
 from .config import Callback, CheckpointInfo, History, TrainConfig
 from ..distributed import World
 from ..model import _PATH_CODES, RBM
@@ -57,7 +58,7 @@ class _Trainer:
         self.rbm, self.config, self.rng = rbm, config, gen
         self.world = World() if world is None else world
         self.data = np.ascontiguousarray(data, dtype=rbm.dtype)
-        self.binary_data = bool(np.all((self.data == 0) | (self.data == 1)))
+        self.binary_data = is_binary(self.data)
         if config.method == "cd" and not self.binary_data:
             raise ValueError("data: method 'cd' starts chains at the data, which must be binary")
         if config.exact_sums and not (self.binary_data or config.binarize_batches):
