@@ -25,7 +25,6 @@ from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import logsumexp
 
 from .. import _core
 from .._rng import RngLike, as_generator, draw_key
@@ -257,6 +256,8 @@ def weight_statistics(log_weights: np.ndarray) -> tuple[float, float, float]:
         Kish's effective sample size ``(sum w)^2 / sum w^2``.
     """
     n = log_weights.shape[0]
+    from scipy.special import logsumexp  # here: scipy.special costs import pyrbm 0.2 s
+
     log_mean = float(logsumexp(log_weights) - np.log(n))
     w = np.exp(log_weights - log_weights.max())
     ess = float(w.sum() ** 2 / np.sum(w * w))

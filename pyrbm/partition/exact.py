@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from scipy.special import expit, logsumexp
 
 from .. import _core
 from .._rng import RngLike, as_generator
@@ -90,6 +89,8 @@ def _log_z_chunked(rows: np.ndarray, bias: np.ndarray, other: np.ndarray, beta: 
         bits = ((prefix >> np.arange(top.shape[0])) & 1).astype(np.float64)
         terms.append(beta * float(e[CHUNK_BITS:] @ bits) + _core.log_z_enumerate(
             low, np.ascontiguousarray(e[:CHUNK_BITS]), c + bits @ top, beta))
+    from scipy.special import logsumexp  # here: scipy.special costs import pyrbm 0.2 s
+
     return float(logsumexp(terms))
 
 
@@ -151,6 +152,8 @@ def sample_exact(
         log_p[start : start + chunk] = states @ bias + np.logaddexp(
             0.0, other + states @ rows
         ).sum(axis=1)
+    from scipy.special import expit, logsumexp  # here, as above
+
     p = np.exp(log_p - logsumexp(log_p))
     states = _bits(gen.choice(2**n_bits, n_samples, p=p / p.sum()), n_bits)
     if by_hidden:

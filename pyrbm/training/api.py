@@ -13,7 +13,6 @@ from collections.abc import Iterable
 
 import numpy as np
 from numpy.typing import DTypeLike
-from scipy.special import logit
 
 from ..io import archive as checkpoint
 from ..io import datasets
@@ -77,6 +76,8 @@ def init_rbm(
     rbm = RBM.random(data.shape[1], n_hidden, std=std, dtype=dtype, rng=gen)
     if scheme == "paper":
         mean = np.clip(data.mean(axis=0, dtype=np.float64), LOGIT_CLIP, 1 - LOGIT_CLIP)
+        from scipy.special import logit  # here: scipy.special costs import pyrbm 0.2 s
+
         rbm.visible_bias[:] = logit(mean)
     else:
         rbm.visible_bias[:] = gen.normal(0.0, std, rbm.n_visible)

@@ -7,7 +7,6 @@ changes the model or the training random stream.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from .._pseudo_likelihood import flip_log_probs, minus_softplus_sums
 from .._rng import RngLike, as_generator
@@ -31,6 +30,8 @@ def reconstruction_error(rbm: RBM, v: np.ndarray) -> float:
     float
         ``mean((v - sigmoid(a + sigmoid(b + v W) W^T))**2)`` over rows and units.
     """
+    from scipy.special import expit  # here: scipy.special costs import pyrbm 0.2 s
+
     hidden = expit(v @ rbm.weights + rbm.hidden_bias)
     recon = expit(hidden @ rbm.weights.T + rbm.visible_bias)
     return float(np.mean((v - recon) ** 2, dtype=np.float64))
