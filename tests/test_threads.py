@@ -250,3 +250,45 @@ def test_forked_child_runs_the_kernels_and_numpy_with_the_parents_bits(share: st
     if pyrbm._core.have_openmp():
         assert result["parent_threads"] == 2
         assert child["warned"] and "forked" in child["warned"][0]
+
+
+# NumPy products from several Python threads at once (NumPy releases the GIL), beside
+# pyrbm's kernels, with the BLAS jobs on pyrbm's threads: each calling thread gets its own
+# OpenMP team; a deadlock fails the timeout. The same bits as one thread alone.
+CONCURRENT_SCRIPT = textwrap.dedent(
+    """
+    import threading, numpy as np, pyrbm
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(2, user_api="blas")
+    gen = np.random.default_rng(0)
+    a = gen.random((300, 300))
+    ref = a @ a
+    rbm = pyrbm.RBM(gen.normal(0, 0.05, (200, 150)), np.zeros(200), np.zeros(150))
+    v = (gen.random((300, 200)) < 0.3).astype(np.float64)
+    samples = rbm.gibbs(v, 2, rng=3)[0]
+    bad = []
+
+    def work():
+        for _ in range(20):
+            if not np.array_equal(a @ a, ref):
+                bad.append("product")
+            if not np.array_equal(rbm.gibbs(v, 2, rng=3)[0], samples):
+                bad.append("samples")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(bool(pyrbm.blas_threads_shared()), len(bad))
+    """
+)
+
+
+def test_shared_blas_from_several_python_threads_at_once() -> None:
+    done = subprocess.run([*PYTHON, "-c", CONCURRENT_SCRIPT], env=subprocess_env(),
+                          capture_output=True, text=True, check=True, timeout=120)
+    shared, bad = done.stdout.split()
+    assert bad == "0"
+    if shared != "True":
+        pytest.skip("no loaded OpenBLAS offers the threads callback (0.3.27 or later)")
