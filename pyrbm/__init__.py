@@ -98,7 +98,6 @@ __all__ = [
     "sampling",
     "set_num_threads",
     "share_blas_threads",
-    "blas_threads_shared",
     "sklearn",
     "spectrum",
     "symmetry",

@@ -193,3 +193,10 @@ def test_plots_load_matplotlib_on_first_use() -> None:
     code = ("import sys, pyrbm; assert 'matplotlib' not in sys.modules; "
             "pyrbm.plots.plot_samples; assert 'matplotlib' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(plots.__file__).parents[1])
+
+
+def test_top_level_names_are_listed_once_and_exist() -> None:
+    import pyrbm
+
+    assert len(pyrbm.__all__) == len(set(pyrbm.__all__))
+    assert all(hasattr(pyrbm, name) for name in pyrbm.__all__)
