@@ -139,6 +139,20 @@ def free_energy_from_fields(
 # layout (bind_layout.cpp)
 def transpose(src: _FloatArray, out: _FloatArray) -> None: ...
 
+# optim (bind_optim.cpp)
+def adam_step(
+    param: _FloatArray,
+    grad: _FloatArray,
+    m: _FloatArray,
+    v: _FloatArray,
+    beta1: float,
+    one_minus_beta1: float,
+    beta2: float,
+    one_minus_beta2: float,
+    eps: float,
+    step: float,
+) -> None: ...
+
 # partition (bind_partition.cpp)
 def log_z_enumerate(
     rows: _FloatArray, bias: _FloatArray, other_bias: _FloatArray, beta: float

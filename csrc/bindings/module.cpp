@@ -14,6 +14,7 @@ void bind_gemm(py::module_& m);
 void bind_engine(py::module_& m);
 void bind_tempering(py::module_& m);
 void bind_blas_pool(py::module_& m);
+void bind_optim(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "pyrbm compiled kernels (internal; use the pyrbm package)";
@@ -28,4 +29,5 @@ PYBIND11_MODULE(_core, m) {
     bind_engine(m);
     bind_tempering(m);
     bind_blas_pool(m);
+    bind_optim(m);
 }

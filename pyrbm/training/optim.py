@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from .. import _core
 from .._validation import finite_scalar
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -143,20 +144,38 @@ class Adam(Optimizer):
         # allocates no W-sized temporaries (five before; the same values either way).
         self._denom = [np.empty(s, dtype) for s in shapes]
 
+    def _constants(self, lr: float) -> tuple[float, float, float, float, float, float]:
+        """beta1, 1 - beta1, beta2, 1 - beta2, the corrected eps and step of this update."""
+        # Bias corrections folded into the step size (Kingma & Ba, end of section 2).
+        correction = math.sqrt(1 - self.beta2**self.t)
+        step = lr * correction / (1 - self.beta1**self.t)
+        return (self.beta1, 1 - self.beta1, self.beta2, 1 - self.beta2,
+                self.eps * correction, step)
+
     def _step_one(self, index: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        m, v = self.m[index], self.v[index]
+        if (param.dtype == grad.dtype == m.dtype and param.flags.c_contiguous
+                and grad.flags.c_contiguous and param.flags.writeable and grad.flags.writeable):
+            # One fused pass in C++ (the NumPy version below makes nine over W-sized
+            # arrays: 14 % of a PCD-1 update at 784 x 1200); the same bits.
+            _core.adam_step(param, grad, m, v, *self._constants(lr))
+        else:
+            self._step_numpy(index, param, grad, lr)
+
+    def _step_numpy(self, index: int, param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+        """The NumPy reference of the step: each operation rounded to the dtype in turn."""
         f = param.dtype.type
+        beta1, c1, beta2, c2, eps, step = self._constants(lr)
         m, v, denom = self.m[index], self.v[index], self._denom[index]
-        m *= f(self.beta1)
-        np.multiply(grad, f(1 - self.beta1), out=denom)  # denom: scratch until its turn
+        m *= f(beta1)
+        np.multiply(grad, f(c1), out=denom)  # denom: scratch until its turn
         m += denom
         grad *= grad
-        v *= f(self.beta2)
-        grad *= f(1 - self.beta2)
+        v *= f(beta2)
+        grad *= f(c2)
         v += grad
-        # Bias corrections folded into the step size (Kingma & Ba, end of section 2).
-        step = lr * math.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
         np.sqrt(v, out=denom)
-        denom += f(self.eps * math.sqrt(1 - self.beta2**self.t))
+        denom += f(eps)
         np.multiply(m, f(step), out=grad)  # grad is spent: the step's numerator
         grad /= denom
         param += grad
