@@ -22,40 +22,48 @@ template <typename T> struct WeightLayouts {
     std::vector<T> source, pad, pad_t;
     PackedRight<T> packed, packed_t;
     std::int64_t nv = -1, nh = -1;
-    bool has_pad = false, has_packed = false;
+    bool has[4] = {false, false, false, false};  // by Layout: filled from source
 
     void track(const T* w, std::int64_t n_visible, std::int64_t n_hidden) {
         const std::size_t bytes = static_cast<std::size_t>(n_visible * n_hidden) * sizeof(T);
         if (n_visible == nv && n_hidden == nh && std::memcmp(source.data(), w, bytes) == 0) return;
-        has_pad = has_packed = false;
+        std::fill(has, has + 4, false);
         nv = nh = -1;  // until source holds w
         source.resize(static_cast<std::size_t>(n_visible * n_hidden));
         std::memcpy(source.data(), w, bytes);
         nv = n_visible;
         nh = n_hidden;
     }
-    // W and W^T with rows on 64-byte boundaries at a stride of whole vectors.
-    void need_padded(BlockWeights<T>& out) {
+    // The places of all four layouts in out (allocated, not filled: build fills them).
+    void places(BlockWeights<T>& out) {
         out.ld_hidden = padded_stride<T>(nh);
         out.ld_visible = padded_stride<T>(nv);
-        T* w_pad = aligned64(pad, nv * out.ld_hidden);
-        T* w_t = aligned64(pad_t, nh * out.ld_visible);
-        if (!has_pad) {
-            copy_padded<T>(source.data(), nv, nh, w_pad, out.ld_hidden);
-            transpose_padded<T>(source.data(), nv, nh, w_t, out.ld_visible);
-            has_pad = true;
-        }
-        out.weights = w_pad;
-        out.weights_t = w_t;
-    }
-    void need_packed(BlockWeights<T>& out) {
-        if (!has_packed) {
-            packed.pack(MatrixView<T>{source.data(), nv, nh, nh, 1});
-            packed_t.pack(MatrixView<T>{source.data(), nh, nv, 1, nh});
-            has_packed = true;
-        }
+        out.weights = aligned64(pad, nv * out.ld_hidden);
+        out.weights_t = aligned64(pad_t, nh * out.ld_visible);
         out.packed = &packed;
         out.packed_t = &packed_t;
+    }
+    // Fills one layout from source unless it already holds the current weights: W and
+    // W^T with rows on 64-byte boundaries at a stride of whole vectors, or packed.
+    void build(Layout layout, const BlockWeights<T>& at) {
+        bool& done = has[static_cast<int>(layout)];
+        if (done) return;
+        switch (layout) {
+            case Layout::kPadded:
+                copy_padded<T>(source.data(), nv, nh, const_cast<T*>(at.weights), at.ld_hidden);
+                break;
+            case Layout::kPaddedT:
+                transpose_padded<T>(source.data(), nv, nh, const_cast<T*>(at.weights_t),
+                                    at.ld_visible);
+                break;
+            case Layout::kPacked:
+                packed.pack(MatrixView<T>{source.data(), nv, nh, nh, 1});
+                break;
+            case Layout::kPackedT:
+                packed_t.pack(MatrixView<T>{source.data(), nh, nv, 1, nh});
+                break;
+        }
+        done = true;
     }
 };
 
@@ -141,13 +149,22 @@ void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<
     WeightLayouts<T>& layouts = scratch<T>().layouts;
     layouts.track(model.weights, nv, nh);
     BlockWeights<T> weights{nullptr, nullptr, nullptr, nullptr, nh, nv};
-    LazyPacked lazy;
-    if (path != FieldPath::kDense) layouts.need_padded(weights);
-    if (path == FieldPath::kAuto) {  // packed when a block first takes a GEMM
-        lazy.build = [&] { layouts.need_packed(weights); };
-        weights.lazy_packed = &lazy;
+    layouts.places(weights);
+    // kAuto: each layout built when a block first takes its path (a late PCD-1 update at
+    // 784 x 1200 gathers v -> h and multiplies h -> v: two of the four passes over W).
+    // kDense and kSparse need both of their layouts: built here, in parallel.
+    LazyLayouts lazy;
+    if (path == FieldPath::kAuto) {
+        lazy.build = [&](Layout layout) { layouts.build(layout, weights); };
+        weights.lazy = &lazy;
     } else if (path == FieldPath::kDense) {
-        layouts.need_packed(weights);
+        layouts.build(Layout::kPacked, weights);
+        layouts.build(Layout::kPackedT, weights);
+        weights.weights = weights.weights_t = nullptr;
+    } else {
+        layouts.build(Layout::kPadded, weights);
+        layouts.build(Layout::kPaddedT, weights);
+        weights.packed = weights.packed_t = nullptr;
     }
     gibbs_blocks<T>(visible, hidden, n_chains, nv, nh, weights, model.visible_bias,
                     model.hidden_bias, beta, key, first_sweep, chain_offset, n_sweeps);

@@ -140,21 +140,23 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
     const std::int64_t ld_h = w.ld_hidden, ld_v = w.ld_visible;
     const std::int64_t widest = std::max(ld_h, ld_v);
     const bool can_gather = w.weights != nullptr && w.weights_t != nullptr;
-    const bool can_gemm = w.lazy_packed != nullptr || (w.packed != nullptr && w.packed_t != nullptr);
+    const bool can_gemm = w.packed != nullptr && w.packed_t != nullptr;
     const bool padded_h = can_gather && padded_rows(w.weights, ld_h);
     const bool padded_v = can_gather && padded_rows(w.weights_t, ld_v);
     const std::int64_t n_blocks = n_chain_blocks(n_chains);
     // Each block's count of ones of its input, from the last half-sweep's sampler.
     std::vector<std::int64_t> block_ones(static_cast<std::size_t>(n_blocks));
-    std::atomic<bool> failed{false};  // a packed pair that could not be built
+    std::atomic<bool> failed{false};  // a layout that could not be built
     FirstError errors;
-    // Before a GEMM: the lazily packed pair, built by the first block that needs it (false
-    // if building it failed: the error is rethrown after the loop).
-    auto packed_ready = [&](bool gather) {
-        if (gather || w.lazy_packed == nullptr) return true;
+    // Before a half-sweep: its layout, built by the first block that needs it (false if
+    // building it failed: the error is rethrown after the loop).
+    auto layout_ready = [&](bool gather, bool to_hidden) {
+        if (w.lazy == nullptr) return true;
+        const Layout layout = gather ? (to_hidden ? Layout::kPadded : Layout::kPaddedT)
+                                     : (to_hidden ? Layout::kPacked : Layout::kPackedT);
         bool built = false;
         errors.capture([&] {
-            std::call_once(w.lazy_packed->once, w.lazy_packed->build);
+            std::call_once(w.lazy->once[static_cast<int>(layout)], w.lazy->build, layout);
             built = true;
         });
         return built;
@@ -195,7 +197,7 @@ void gibbs_blocks(T* visible, T* hidden, std::int64_t n_chains, std::int64_t n_v
             // Gather-adds over whole padded rows (the padding columns' fields are 0).
             const bool gather = can_gather && (!can_gemm || prefer_gather(block_ones[blk],
                                                n_block * n_in, to_hidden ? padded_h : padded_v));
-            if (!packed_ready(gather)) {
+            if (!layout_ready(gather, to_hidden)) {
                 failed.store(true);
                 return;
             }

@@ -41,27 +41,31 @@ void sparse_fields(const T* states, std::int64_t n_chains, std::int64_t n_in, co
 
 template <typename T> class PackedRight;
 
-// The packed pair built on first use (kAuto: a call whose half-sweeps all take the
-// gather-add never packs W; a trainer's W changes every update, so each update paid for
-// it). build fills packed and packed_t of the BlockWeights that carries this; it runs
-// once, on whichever block's thread first takes a GEMM.
-struct LazyPacked {
-    std::once_flag once;
-    std::function<void()> build;
+// The four weight layouts of a sweep: W padded and W^T padded for the gather-adds
+// (v -> h and h -> v), W and W^T packed for the GEMMs.
+enum class Layout : int { kPadded = 0, kPaddedT = 1, kPacked = 2, kPackedT = 3 };
+
+// Layouts filled on demand: build(layout) runs once per layout, by the first block whose
+// half-sweep takes that path, so a sweep whose v -> h always gathers and whose h -> v
+// always multiplies never builds the other two (each is a pass over W).
+struct LazyLayouts {
+    std::once_flag once[4];
+    std::function<void(Layout)> build;
 };
 
 // The weights as the block-local sweeps use them: weights (n_visible rows of stride
 // ld_hidden >= n_hidden) and weights_t (its transpose, n_hidden rows of stride
 // ld_visible >= n_visible, any padding columns 0) for the gather-adds, packed and
 // packed_t (W and W^T packed for gemm_serial) for GEMMs; either pair may be null (that
-// path is then never taken). The fields of a block are kept at those strides.
+// path is then never taken). The fields of a block are kept at those strides. With lazy,
+// the given pointers are the layouts' places, filled by lazy->build before first use.
 template <typename T> struct BlockWeights {
     const T* weights;
     const T* weights_t;
     const PackedRight<T>* packed;
     const PackedRight<T>* packed_t;
     std::int64_t ld_hidden, ld_visible;
-    LazyPacked* lazy_packed = nullptr;  // the packed pair on demand (then both may be null)
+    LazyLayouts* lazy = nullptr;
 };
 
 // n_sweeps full sweeps v -> h -> v in place on visible, in blocks of chains spread over
