@@ -22,6 +22,7 @@ template <typename T> struct WeightLayouts {
     std::vector<T> source, pad, pad_t;
     PackedRight<T> packed, packed_t;
     std::int64_t nv = -1, nh = -1;
+    const T* pad_at = nullptr;  // the padded W in pad
     bool has[4] = {false, false, false, false};  // by Layout: filled from source
 
     void track(const T* w, std::int64_t n_visible, std::int64_t n_hidden) {
@@ -34,11 +35,13 @@ template <typename T> struct WeightLayouts {
         nv = n_visible;
         nh = n_hidden;
     }
+    // The padded W (valid while has[kPadded]).
+    const T* padded_w() const { return pad_at; }
     // The places of all four layouts in out (allocated, not filled: build fills them).
     void places(BlockWeights<T>& out) {
         out.ld_hidden = padded_stride<T>(nh);
         out.ld_visible = padded_stride<T>(nv);
-        out.weights = aligned64(pad, nv * out.ld_hidden);
+        out.weights = pad_at = aligned64(pad, nv * out.ld_hidden);
         out.weights_t = aligned64(pad_t, nh * out.ld_visible);
         out.packed = &packed;
         out.packed_t = &packed_t;
@@ -83,11 +86,13 @@ template <typename T> EngineScratch<T>& scratch() {
     return buffers;
 }
 
-// fields (n x n_hidden) = v W.
+// fields (n x n_hidden) = v W; the gather-add reads w_rows (W, or a copy of it at the
+// same stride on 64-byte boundaries).
 template <typename T>
-void hidden_fields(const T* v, std::int64_t n, const ModelView<T>& m, bool gather, T* fields) {
+void hidden_fields(const T* v, std::int64_t n, const ModelView<T>& m, bool gather,
+                   const T* w_rows, T* fields) {
     if (gather) {
-        gather_rows<T>(v, n, m.n_visible, m.weights, m.n_hidden, fields, false);
+        gather_rows<T>(v, n, m.n_visible, w_rows, m.n_hidden, fields, false);
     } else {
         gemm<T>(MatrixView<T>{v, n, m.n_visible, m.n_visible, 1},
                 MatrixView<T>{m.weights, m.n_visible, m.n_hidden, m.n_hidden, 1}, fields, false);
@@ -188,7 +193,7 @@ void gradient_statistics(const T* data, std::int64_t n_data, bool data_binary, c
                          std::int64_t n_chains, const ModelView<T>& model, T scale_data,
                          T scale_model, const T* visible_offset, const T* hidden_offset,
                          const GradientOut<T>& out, bool accumulate, const HiddenDraw& draw,
-                         T* h_next) {
+                         T* h_next, const T* aligned_w) {
     const std::int64_t nv = model.n_visible, nh = model.n_hidden;
     const std::int64_t rows = n_data + n_chains;
     EngineScratch<T>& s = scratch<T>();
@@ -196,7 +201,10 @@ void gradient_statistics(const T* data, std::int64_t n_data, bool data_binary, c
     T* stacked = EngineScratch<T>::sized(s.stacked, rows * nv);
     std::memcpy(stacked, data, static_cast<std::size_t>(n_data * nv) * sizeof(T));
     std::memcpy(stacked + n_data * nv, chains, static_cast<std::size_t>(n_chains * nv) * sizeof(T));
-    T* coeffs = EngineScratch<T>::sized(s.coeffs, rows * nh);
+    // On a cache line: its rows are too when nh * sizeof(T) is a multiple of 64 (784 and
+    // 1200 float32), and the gradient's gather-add sums them (loads split across two
+    // lines cost 5-20 % of that gather-add on Zen 3).
+    T* coeffs = aligned64(s.coeffs, rows * nh);
     // Each part (data, chains) by its own density: sparse data beside dense chains
     // (MNIST batch, random model) takes the gather-add for its half. Same bits either way.
     const std::int64_t data_ones = data_binary ? count_ones<T>(data, n_data * nv) : -1;
@@ -205,11 +213,12 @@ void gradient_statistics(const T* data, std::int64_t n_data, bool data_binary, c
     const bool gather_data =
         data_binary && prefer_gather(data_ones, n_data * nv, model.weights, nh);
     const bool gather_chains = prefer_gather(chain_ones, n_chains * nv, model.weights, nh);
+    const T* w_rows = aligned_w != nullptr ? aligned_w : model.weights;
     if (gather_data == gather_chains) {
-        hidden_fields<T>(stacked, rows, model, gather_data, coeffs);
+        hidden_fields<T>(stacked, rows, model, gather_data, w_rows, coeffs);
     } else {
-        hidden_fields<T>(stacked, n_data, model, gather_data, coeffs);
-        hidden_fields<T>(stacked + n_data * nv, n_chains, model, gather_chains,
+        hidden_fields<T>(stacked, n_data, model, gather_data, w_rows, coeffs);
+        hidden_fields<T>(stacked + n_data * nv, n_chains, model, gather_chains, w_rows,
                          coeffs + n_data * nh);
     }
     if (draw.enabled) {
@@ -292,9 +301,16 @@ void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* cha
     T* hidden = EngineScratch<T>::sized(s.hidden, n_chains * model.n_hidden);
     gibbs_chains<T>(chains, hidden, n_chains, model, T(1), FieldPath::kAuto, key, 0,
                     chain_offset, n_sweeps);
+    // The sweeps' padded W, where it was built and has W's own stride: the same values on
+    // 64-byte boundaries for the gradient's fields (NumPy's W starts 16 bytes off a line).
+    const WeightLayouts<T>& layouts = s.layouts;
+    const T* aligned_w = layouts.has[static_cast<int>(Layout::kPadded)] &&
+                                 padded_stride<T>(model.n_hidden) == model.n_hidden
+                             ? layouts.padded_w()
+                             : nullptr;
     gradient_statistics<T>(data, n_data, data_binary, chains, n_chains, model, scale_data,
                            scale_model, visible_offset, hidden_offset, out, false,
-                           HiddenDraw{false, key, 0}, nullptr);
+                           HiddenDraw{false, key, 0}, nullptr, aligned_w);
 }
 
 template <typename T>
@@ -322,7 +338,8 @@ void hidden_chain_update(const T* v_pos, std::int64_t n_pos, bool data_binary,
     const T step = learning_rate / static_cast<T>(n_pos);
     const GradientOut<T> out{weights, visible_bias, hidden_bias, nullptr};
     gradient_statistics<T>(v_pos, n_pos, data_binary, chains, n_chains, model, step, step,
-                           nullptr, nullptr, out, true, HiddenDraw{true, key, sweep}, h_next);
+                           nullptr, nullptr, out, true, HiddenDraw{true, key, sweep}, h_next,
+                           nullptr);
 }
 
 #define PYRBM_INSTANTIATE_ENGINE(T)                                                               \

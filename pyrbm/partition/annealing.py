@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import _core
+from .._layout import line_aligned
 from .._rng import RngLike, as_generator, draw_key
 from .._validation import (
     binary_data,
@@ -212,13 +213,13 @@ def _run(
     b = base.rbm
     _core.anneal(
         visible,
-        rbm.weights,
-        np.ascontiguousarray(rbm.weights.T),
+        line_aligned(rbm.weights),  # once per run: the kernel's gather-adds read them all
+        line_aligned(rbm.weights.T),
         rbm.visible_bias,
         rbm.hidden_bias,
         base.visible_bias,
-        None if b is None else b.weights,
-        None if b is None else np.ascontiguousarray(b.weights.T),
+        None if b is None else line_aligned(b.weights),
+        None if b is None else line_aligned(b.weights.T),
         None if b is None else b.hidden_bias,
         np.ascontiguousarray(1.0 - betas),
         np.ascontiguousarray(beta * betas),

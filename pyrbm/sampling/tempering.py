@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import _core
+from .._layout import line_aligned
 from .._rng import RngLike, as_generator, draw_key
 from .._validation import positive_int, state_array
 from ..model import RBM
@@ -41,8 +42,8 @@ class _Chains:
         first = models[0]
         n_slots, n, nv = v0.shape
         self.n_slots, self.n = n_slots, n
-        self.weights = np.stack([m.weights for m in models])
-        self.weights_t = np.ascontiguousarray(self.weights.transpose(0, 2, 1))
+        self.weights = line_aligned(np.stack([m.weights for m in models]))
+        self.weights_t = line_aligned(self.weights.transpose(0, 2, 1))
         self.visible_bias = np.stack([m.visible_bias for m in models])
         self.hidden_bias = np.stack([m.hidden_bias for m in models])
         self.model = np.ascontiguousarray(model_of_slot, dtype=np.int64)
