@@ -18,7 +18,7 @@ TESTS = Path(__file__).resolve().parent
 
 LAYERS = {
     "_core": 0,
-    **dict.fromkeys(["_rng", "_threads", "_validation", "_gemm", "_pseudo_likelihood"], 1),
+    **dict.fromkeys(["_rng", "_threads", "_validation", "_gemm", "_layout", "_pseudo_likelihood"], 1),
     "model": 2,
     **dict.fromkeys(["analysis", "io", "distributed", "diagnostics"], 3),
     **dict.fromkeys(["partition", "dynamics", "sklearn", "plots"], 4),

@@ -198,3 +198,34 @@ def test_auto_path_packs_weights_when_a_block_first_needs_a_gemm(dtype: type) ->
         for path in ("sparse", "auto"):
             assert np.array_equal(runs[path][0], runs["dense"][0]), (change, path)
             assert np.array_equal(runs[path][1], runs["dense"][1]), (change, path)
+
+
+def test_auto_path_builds_each_layout_when_first_needed(dtype: type) -> None:
+    """kAuto builds each of the four weight layouts only when a block first takes its
+    path: calls on one W whose hidden layer is alternately sparse (h -> v by the
+    gather-add on the padded W^T) and dense (by the GEMM on the packed W^T), and visible
+    states alternately sparse and dense, each build a different subset; every call gives
+    the NumPy reference's samples, also after W changes in place between them."""
+    rbm = small_rbm(N_VISIBLE, N_HIDDEN, 0.3, dtype, seed=21)
+    base_bias = rbm.hidden_bias.copy()
+    gen = np.random.default_rng(22)
+    for step, (h_shift, v_density) in enumerate([(2.5, 0.15), (-2.5, 0.15), (2.5, 0.9),
+                                                 (-2.5, 0.9), (2.5, 0.15), (-2.5, 0.9)]):
+        if step in (3, 5):
+            rbm.weights[-1, -1] += dtype(0.5)  # in place: every built layout is stale
+        rbm.hidden_bias[...] = base_bias + dtype(h_shift)
+        v0 = (gen.random((113, N_VISIBLE)) < v_density).astype(dtype)
+        reference = pyrbm.RBM(rbm.weights.copy(), rbm.visible_bias, rbm.hidden_bias.copy())
+        for key in ((31, 32 + k) for k in range(50)):  # no uniform within rounding of p
+            ref_v, ref_h, closest = reference_sweeps(reference, v0, key, 2, 1.0)
+            if closest > (2e-6 if dtype == np.float32 else 1e-12):
+                break
+        else:
+            raise AssertionError("no key without a rounding tie")
+        v, h = v0.copy(), np.empty((113, N_HIDDEN), dtype)
+        with pyrbm.num_threads(2):
+            _core.gibbs_chains(v, h, rbm.weights, rbm.visible_bias, rbm.hidden_bias, 1.0,
+                               PATHS["auto"], key, 0, 0, 2)
+        assert np.array_equal(v, ref_v), step
+        assert np.array_equal(h, ref_h), step
+        assert (h.mean() > 0.6) == (h_shift > 0)  # both sides of the density rule ran
