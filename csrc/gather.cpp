@@ -24,6 +24,14 @@ constexpr std::int64_t kChunk = 256;
 // loads from memory operands) 6.1 / 9.8; 64-byte vectors (two ymm each, 16 of them per
 // chain plus the loads) spilled: 16.8 / 42 ms.
 constexpr int kVectors = kRegBytes == 64 ? 8 : 12;
+// The same for gather_rows, whose rounds stream each tile for up to 256 chains: on AVX2
+// 6 ymm (192 bytes; slices of 150-230 KB for 784-1200 rows leave room in Zen 3's 512 KB
+// L2), measured alternating with 12 in one process, 1 thread: 200 x 784 -> 1200 at 14 %
+// ones 2.34-2.40 against 2.61-2.75 ms, 1000 x 784 -> 500 at 15 % 4.91-5.06 against
+// 5.60-5.62, 784 x 200 -> 1200 1.79-1.94 against 1.94-2.13, 50 % ones within the noise.
+// gather_rows_serial's blocks of ~30 chains keep 12: there twice the tile passes over
+// each block's lists made AIS at 784 x 1200 10-20 % slower.
+constexpr int kVectorsRounds = kRegBytes == 64 ? 8 : 6;
 // Dense inputs are summed in row blocks: a tile's slice of kRowBlock rows (64 x 512
 // bytes, the 32 KB L1) serves every chain of the round before the next slice is read,
 // the sums kept in out between blocks (the same additions in the same order). Below
@@ -113,10 +121,10 @@ void scalar_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi,
 // The tile at t0 for row block b: whole vectors in registers, then the columns left
 // (the last tile).
 template <typename T>
-void tile_block(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
-                std::int64_t n_out, std::int64_t t0, T* out, bool accumulate, std::int64_t b) {
+void tile_block(int max_vectors, const ActiveLists& lists, std::int64_t c_lo,
+                std::int64_t c_hi, const T* rows, std::int64_t n_out, std::int64_t t0, T* out, bool accumulate, std::int64_t b) {
     constexpr std::int64_t kLanes = kLanesReg<T>;
-    const std::int64_t vectors = std::min<std::int64_t>(kVectors, (n_out - t0) / kLanes);
+    const std::int64_t vectors = std::min<std::int64_t>(max_vectors, (n_out - t0) / kLanes);
     switch (vectors) {
 #define PYRBM_TILE_CASE(NV)                                                              \
     case NV:                                                                             \
@@ -143,16 +151,17 @@ void tile_block(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, 
             break;
     }
     const std::int64_t rest = t0 + vectors * kLanes;
-    if (rest < n_out && vectors < kVectors)
+    if (rest < n_out && vectors < max_vectors)
         scalar_tile<T>(lists, c_lo, c_hi, rows, n_out, rest, out, accumulate, b);
 }
 
 // The tile at t0, all row blocks in ascending order (block b > 0 continues the sums).
 template <typename T>
-void tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi, const T* rows,
-          std::int64_t n_out, std::int64_t t0, T* out, bool accumulate) {
+void tile(int max_vectors, const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi,
+          const T* rows, std::int64_t n_out, std::int64_t t0, T* out, bool accumulate) {
     for (std::int64_t b = 0; b < lists.n_blocks; ++b)
-        tile_block<T>(lists, c_lo, c_hi, rows, n_out, t0, out, accumulate || b > 0, b);
+        tile_block<T>(max_vectors, lists, c_lo, c_hi, rows, n_out, t0, out, accumulate || b > 0,
+                      b);
 }
 
 // Indices i0, i0 + 1, ... of the nonzero x[i] (i from i0 to n_in) to dst[k], ...; returns
@@ -297,14 +306,14 @@ void gather_rows_serial(const T* states, std::int64_t n_block, std::int64_t n_in
         block_bounds(index + c * stride, count[c], n_blocks, bounds.data() + c * (n_blocks + 1));
     const ActiveLists lists{index, stride, count, bounds.data(), n_blocks};
     for (std::int64_t t0 = 0; t0 < n_out; t0 += kTile)
-        pyrbm::tile<T>(lists, 0, n_block, rows, n_out, t0, out, accumulate);
+        pyrbm::tile<T>(kVectors, lists, 0, n_block, rows, n_out, t0, out, accumulate);
 }
 
 template <typename T>
 void gather_rows(const T* states, std::int64_t n_chains, std::int64_t n_in, const T* rows,
                  std::int64_t n_out, T* out, bool accumulate) {
     if (n_chains <= 0 || n_out <= 0) return;
-    constexpr std::int64_t kTile = kVectors * kLanesReg<T>;
+    constexpr std::int64_t kTile = kVectorsRounds * kLanesReg<T>;
     const std::int64_t n_tiles = (n_out + kTile - 1) / kTile;
     const std::int64_t chunk = std::min(kChunk, n_chains);
     const std::int64_t stride = n_in + 1;
@@ -355,7 +364,8 @@ void gather_rows(const T* states, std::int64_t n_chains, std::int64_t n_in, cons
             const std::int64_t t_index = item / groups, group = item % groups;
             const std::int64_t c_lo = group * per_group;
             const std::int64_t c_hi = std::min(n_block, c_lo + per_group);
-            pyrbm::tile<T>(lists, c_lo, c_hi, rows, n_out, t_index * kTile, block_out, accumulate);
+            pyrbm::tile<T>(kVectorsRounds, lists, c_lo, c_hi, rows, n_out, t_index * kTile,
+                           block_out, accumulate);
         }  // the implicit barrier: the lists are rebuilt for the next round only after it
     }
 }
