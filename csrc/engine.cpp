@@ -22,7 +22,8 @@ template <typename T> struct WeightLayouts {
     std::vector<T> source, pad, pad_t;
     PackedRight<T> packed, packed_t;
     std::int64_t nv = -1, nh = -1;
-    const T* pad_at = nullptr;  // the padded W in pad
+    T* pad_at = nullptr;  // the padded W in pad, and W^T in pad_t (set by places)
+    T* pad_t_at = nullptr;
     bool has[4] = {false, false, false, false};  // by Layout: filled from source
 
     void track(const T* w, std::int64_t n_visible, std::int64_t n_hidden) {
@@ -35,29 +36,26 @@ template <typename T> struct WeightLayouts {
         nv = n_visible;
         nh = n_hidden;
     }
-    // The padded W (valid while has[kPadded]).
-    const T* padded_w() const { return pad_at; }
     // The places of all four layouts in out (allocated, not filled: build fills them).
     void places(BlockWeights<T>& out) {
         out.ld_hidden = padded_stride<T>(nh);
         out.ld_visible = padded_stride<T>(nv);
         out.weights = pad_at = aligned64(pad, nv * out.ld_hidden);
-        out.weights_t = aligned64(pad_t, nh * out.ld_visible);
+        out.weights_t = pad_t_at = aligned64(pad_t, nh * out.ld_visible);
         out.packed = &packed;
         out.packed_t = &packed_t;
     }
     // Fills one layout from source unless it already holds the current weights: W and
     // W^T with rows on 64-byte boundaries at a stride of whole vectors, or packed.
-    void build(Layout layout, const BlockWeights<T>& at) {
+    void build(Layout layout) {
         bool& done = has[static_cast<int>(layout)];
         if (done) return;
         switch (layout) {
             case Layout::kPadded:
-                copy_padded<T>(source.data(), nv, nh, const_cast<T*>(at.weights), at.ld_hidden);
+                copy_padded<T>(source.data(), nv, nh, pad_at, padded_stride<T>(nh));
                 break;
             case Layout::kPaddedT:
-                transpose_padded<T>(source.data(), nv, nh, const_cast<T*>(at.weights_t),
-                                    at.ld_visible);
+                transpose_padded<T>(source.data(), nv, nh, pad_t_at, padded_stride<T>(nv));
                 break;
             case Layout::kPacked:
                 packed.pack(MatrixView<T>{source.data(), nv, nh, nh, 1});
@@ -67,6 +65,12 @@ template <typename T> struct WeightLayouts {
                 break;
         }
         done = true;
+    }
+    // The padded W when it is built and has W's own row stride (784 or 1200 float32): the
+    // same values as W on 64-byte boundaries. Else null.
+    const T* aligned_w() const {
+        return has[static_cast<int>(Layout::kPadded)] && padded_stride<T>(nh) == nh ? pad_at
+                                                                                     : nullptr;
     }
 };
 
@@ -160,15 +164,15 @@ void gibbs_chains(T* visible, T* hidden, std::int64_t n_chains, const ModelView<
     // kDense and kSparse need both of their layouts: built here, in parallel.
     LazyLayouts lazy;
     if (path == FieldPath::kAuto) {
-        lazy.build = [&](Layout layout) { layouts.build(layout, weights); };
+        lazy.build = [&](Layout layout) { layouts.build(layout); };
         weights.lazy = &lazy;
     } else if (path == FieldPath::kDense) {
-        layouts.build(Layout::kPacked, weights);
-        layouts.build(Layout::kPackedT, weights);
+        layouts.build(Layout::kPacked);
+        layouts.build(Layout::kPackedT);
         weights.weights = weights.weights_t = nullptr;
     } else {
-        layouts.build(Layout::kPadded, weights);
-        layouts.build(Layout::kPaddedT, weights);
+        layouts.build(Layout::kPadded);
+        layouts.build(Layout::kPaddedT);
         weights.packed = weights.packed_t = nullptr;
     }
     gibbs_blocks<T>(visible, hidden, n_chains, nv, nh, weights, model.visible_bias,
@@ -301,16 +305,11 @@ void chain_gradient(const T* data, std::int64_t n_data, bool data_binary, T* cha
     T* hidden = EngineScratch<T>::sized(s.hidden, n_chains * model.n_hidden);
     gibbs_chains<T>(chains, hidden, n_chains, model, T(1), FieldPath::kAuto, key, 0,
                     chain_offset, n_sweeps);
-    // The sweeps' padded W, where it was built and has W's own stride: the same values on
-    // 64-byte boundaries for the gradient's fields (NumPy's W starts 16 bytes off a line).
-    const WeightLayouts<T>& layouts = s.layouts;
-    const T* aligned_w = layouts.has[static_cast<int>(Layout::kPadded)] &&
-                                 padded_stride<T>(model.n_hidden) == model.n_hidden
-                             ? layouts.padded_w()
-                             : nullptr;
+    // The sweeps' padded W (of this W: gibbs_chains tracked it) for the gradient's fields
+    // where it can stand in for W (NumPy's W starts 16 bytes off a cache line).
     gradient_statistics<T>(data, n_data, data_binary, chains, n_chains, model, scale_data,
                            scale_model, visible_offset, hidden_offset, out, false,
-                           HiddenDraw{false, key, 0}, nullptr, aligned_w);
+                           HiddenDraw{false, key, 0}, nullptr, s.layouts.aligned_w());
 }
 
 template <typename T>

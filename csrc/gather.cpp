@@ -122,7 +122,8 @@ void scalar_tile(const ActiveLists& lists, std::int64_t c_lo, std::int64_t c_hi,
 // (the last tile).
 template <typename T>
 void tile_block(int max_vectors, const ActiveLists& lists, std::int64_t c_lo,
-                std::int64_t c_hi, const T* rows, std::int64_t n_out, std::int64_t t0, T* out, bool accumulate, std::int64_t b) {
+                std::int64_t c_hi, const T* rows, std::int64_t n_out, std::int64_t t0, T* out,
+                bool accumulate, std::int64_t b) {
     constexpr std::int64_t kLanes = kLanesReg<T>;
     const std::int64_t vectors = std::min<std::int64_t>(max_vectors, (n_out - t0) / kLanes);
     switch (vectors) {
