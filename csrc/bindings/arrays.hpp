@@ -28,14 +28,28 @@ inline std::string shape_string(const py::array& a) {
     return s + (a.ndim() == 1 ? ",)" : ")");
 }
 
-// Checks dtype == T, C-contiguity, ndim and the given extents (-1: any) and returns the data.
-template <typename T>
-T* checked(const py::array& a, const char* name, std::initializer_list<py::ssize_t> shape,
-           bool writable = false) {
+// Checks dtype == T (the error names a).
+template <typename T> void check_dtype(const py::array& a, const char* name) {
     if (!py::dtype::of<T>().is(a.dtype()) && !a.dtype().equal(py::dtype::of<T>()))
         throw py::type_error(std::string(name) + ": expected dtype " +
                              std::string(py::str(py::dtype::of<T>())) + ", got " +
                              std::string(py::str(a.dtype())));
+}
+
+// Checks C-contiguity (and writability) and returns the data.
+template <typename T> T* checked_data(const py::array& a, const char* name, bool writable) {
+    if (!(a.flags() & py::array::c_style))
+        throw py::value_error(std::string(name) + ": array must be C-contiguous");
+    if (writable && !a.writeable())
+        throw py::value_error(std::string(name) + ": array must be writable");
+    return static_cast<T*>(const_cast<void*>(a.data()));
+}
+
+// Checks dtype == T, C-contiguity, ndim and the given extents (-1: any) and returns the data.
+template <typename T>
+T* checked(const py::array& a, const char* name, std::initializer_list<py::ssize_t> shape,
+           bool writable = false) {
+    check_dtype<T>(a, name);
     if (a.ndim() != static_cast<py::ssize_t>(shape.size()))
         throw py::value_error(std::string(name) + ": expected " + std::to_string(shape.size()) +
                               " dimensions, got shape " + shape_string(a));
@@ -47,11 +61,7 @@ T* checked(const py::array& a, const char* name, std::initializer_list<py::ssize
                                   shape_string(a));
         ++d;
     }
-    if (!(a.flags() & py::array::c_style))
-        throw py::value_error(std::string(name) + ": array must be C-contiguous");
-    if (writable && !a.writeable())
-        throw py::value_error(std::string(name) + ": array must be writable");
-    return static_cast<T*>(const_cast<void*>(a.data()));
+    return checked_data<T>(a, name, writable);
 }
 
 inline bool is_float32(const py::array& a) { return a.dtype().equal(py::dtype::of<float>()); }

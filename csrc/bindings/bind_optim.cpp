@@ -14,22 +14,15 @@ void bind_optim(py::module_& m) {
             dispatch_float(param, "param", [&](auto tag) {
                 using T = decltype(tag);
                 const py::ssize_t n = param.size();
-                // Any shape, checked on the array itself (a reshaped copy of a strided
-                // array would take the step instead of it).
+                // Any shape of param's size, checked on the array itself (a reshaped
+                // copy of a strided array would take the step instead of it).
                 auto flat = [&](const py::array& a, const char* name) {
+                    check_dtype<T>(a, name);
                     if (a.size() != n)
                         throw py::value_error(std::string(name) + ": expected " +
                                               std::to_string(n) + " values like param, got shape " +
                                               shape_string(a));
-                    if (!a.dtype().equal(py::dtype::of<T>()))
-                        throw py::type_error(std::string(name) + ": expected dtype " +
-                                             std::string(py::str(py::dtype::of<T>())) + " like param, got " +
-                                             std::string(py::str(a.dtype())));
-                    if (!(a.flags() & py::array::c_style))
-                        throw py::value_error(std::string(name) + ": array must be C-contiguous");
-                    if (!a.writeable())
-                        throw py::value_error(std::string(name) + ": array must be writable");
-                    return static_cast<T*>(const_cast<void*>(a.data()));
+                    return checked_data<T>(a, name, true);
                 };
                 T* p = flat(param, "param");
                 T* g = flat(grad, "grad");
