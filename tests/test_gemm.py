@@ -101,6 +101,28 @@ def test_gather_add_accumulates_in_ascending_order(dtype: type, density: float) 
     assert not np.allclose(fresh, whole)
 
 
+@pytest.mark.parametrize("n_in", [400, 784, 1201])
+def test_gather_add_prefetching_rows_keeps_the_sums(dtype: type, n_in: int) -> None:
+    """Where a tile's slice of rows exceeds 64 KB (above ~130-340 inputs) and the inputs
+    are too sparse for row blocks, each row is prefetched 8 ones ahead: lists shorter and
+    longer than that give the GEMM's bits, in sparse_fields and in the sweeps' sparse
+    path (whose v -> h half reads n_in rows)."""
+    gen = np.random.default_rng(n_in)
+    rows = gen.normal(0, 0.3, (n_in, 157)).astype(dtype)
+    for density in (0.002, 0.01, 0.13):
+        states = (gen.random((67, n_in)) < density).astype(dtype)
+        out = np.empty((67, 157), dtype)
+        _core.sparse_fields(states, rows, out)
+        assert np.array_equal(out, matmul(states, rows)), density
+    # a negative visible bias keeps the sweeps' visible states sparse (~5 % ones)
+    rbm = pyrbm.RBM(rows * dtype(0.1), np.full(n_in, -3.0, dtype), np.zeros(157, dtype))
+    v_dense, h_dense = rbm.gibbs(states, 3, rng=4, path="dense")
+    v_sparse, h_sparse = rbm.gibbs(states, 3, rng=4, path="sparse")
+    assert 0.01 < v_sparse.mean() < 0.15
+    np.testing.assert_array_equal(v_sparse, v_dense)
+    np.testing.assert_array_equal(h_sparse, h_dense)
+
+
 def test_task_count_scales_past_two_cores() -> None:
     """1000 chains at 784 x 500: at least 32 fixed tasks in both directions and dtypes."""
     for elem_size in (4, 8):
