@@ -124,6 +124,28 @@ def test_sparse_fields_every_input_length(dtype: type) -> None:
 
 
 @pytest.mark.parametrize("accumulate", [False, True])
+def test_sparse_fields_every_output_width(dtype: type, accumulate: bool) -> None:
+    """Column tiles of whole 64-byte lines, the last register masked where the width ends
+    inside it: every width up to 100 and around tile edges gives the GEMM's bits (or adds
+    to out) and writes nothing past out (a sentinel after its last row)."""
+    gen = np.random.default_rng(14)
+    for n_out in [*range(1, 101), 143, 144, 145, 191, 192, 193, 500, 528, 784]:
+        rows = gen.normal(size=(61, n_out)).astype(dtype)
+        states = (gen.random((9, 61)) < 0.3).astype(dtype)
+        start = gen.normal(size=(9, n_out)).astype(dtype)
+        buffer = np.full(9 * n_out + 24, -7.0, dtype)
+        out = buffer[: 9 * n_out].reshape(9, n_out)
+        out[:] = start
+        _core.sparse_fields(states, rows, out, accumulate=accumulate)
+        assert np.all(buffer[9 * n_out:] == -7.0), n_out
+        if accumulate:
+            np.testing.assert_allclose(out, start + matmul(states, rows), rtol=rtol(dtype) * 10,
+                                       atol=1e-5)
+        else:
+            assert np.array_equal(out, matmul(states, rows)), n_out
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
 def test_sparse_fields_many_chunks_and_tiles(dtype: type, accumulate: bool) -> None:
     """More rows than one round of active lists (256) and several column tiles, added to
     ``out`` or replacing it."""
