@@ -136,12 +136,14 @@ template <typename T> bool all_binary(const T* states, std::int64_t n_values) {
     constexpr std::int64_t kChunk = 4096;
     for (std::int64_t i0 = 0; i0 < n_values; i0 += kChunk) {
         const std::int64_t i1 = std::min(n_values, i0 + kChunk);
-        std::int64_t good = 0;
+        // An OR of 32-bit flags vectorizes to a compare and an OR per register (a count of
+        // the good values widened every mask to 64 bits: ~1.8 cycles per value on Zen 3).
+        std::uint32_t bad = 0;
         for (std::int64_t i = i0; i < i1; ++i) {
             const T x = states[i];
-            good += (x == T(0)) | (x == T(1));
+            bad |= static_cast<std::uint32_t>((x != T(0)) & (x != T(1)));  // NaN is bad
         }
-        if (good != i1 - i0) return false;
+        if (bad != 0) return false;
     }
     return true;
 }
